@@ -1,0 +1,263 @@
+// faultline: domain types. A fault rule says what to inject, where and how often.
+//
+//   using namespace std::chrono_literals;
+//   auto api = faultline::Exception("api-error").Target("call_api").Probability(0.3);
+//   auto db = faultline::Delay("db-delay", 10ms).Target("query_*").Probability(0.2);
+//   auto oom = faultline::Return("oom", -ENOMEM).Target("alloc").OnCalls({3});
+//
+// Every setter validates its argument and throws std::invalid_argument naming the rule and
+// the bad value, so a bad rule fails where it is written, not when it is first used.
+#pragma once
+
+#include <any>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace faultline {
+
+// The kinds of fault a rule injects.
+enum class FaultType {
+  kException,   // throw (faultline::InjectedFault by default)
+  kDelay,       // sleep through the injector's Clock, then make the real call
+  kCorruption,  // make the real call, then corrupt its result (see corrupt.hpp)
+  kTimeout,     // sleep through the Clock, then throw faultline::InjectedTimeout
+  kReturn,      // skip the real call and return the rule's configured value
+};
+
+// "exception", "delay", "corruption", "timeout" or "return".
+const char* ToString(FaultType type);
+
+// The default exception of a kException rule. what() is "[FAULT:<rule>] <message>".
+class InjectedFault : public std::runtime_error {
+ public:
+  InjectedFault(const std::string& rule, const std::string& message);
+  // The name of the rule that threw.
+  const std::string& rule() const noexcept { return rule_; }
+
+ private:
+  std::string rule_;
+};
+
+// Thrown by kTimeout rules after their delay has elapsed on the injector's Clock.
+class InjectedTimeout : public InjectedFault {
+ public:
+  using InjectedFault::InjectedFault;
+};
+
+// One rule: when a matching target is called, inject a fault of a type, with a probability,
+// subject to trigger conditions. A value type: copy it, compare it, install it with
+// FaultInjector::AddRule. Build it with the factories below and the chainable setters.
+class FaultConfig {
+ public:
+  // A rule named `name` (letters, digits and "_.-/" only) of `type`, on every target ("*"),
+  // with probability 1. Throws std::invalid_argument for a bad name.
+  FaultConfig(std::string name, FaultType type);
+
+  // Which targets the rule applies to: an exact name or a glob ("*", "Ledger::*", "db.?ead",
+  // "[ab]*"; "\" escapes). Throws std::invalid_argument for an empty or malformed glob.
+  FaultConfig& Target(std::string glob);
+  // Chance in [0, 1] that a call which passes the trigger conditions fires. Throws
+  // std::invalid_argument outside [0, 1] or for NaN.
+  FaultConfig& Probability(double p);
+  // How long kDelay and kTimeout rules wait. Throws std::invalid_argument when negative.
+  FaultConfig& Delay(std::chrono::nanoseconds delay);
+  // The message of the default exception: "[FAULT:<name>] <message>".
+  FaultConfig& Message(std::string message);
+  // A disabled rule stays installed but never matches.
+  FaultConfig& Enabled(bool enabled);
+  // Fire at most `n` times in all (n >= 1).
+  FaultConfig& MaxTriggers(long long n);
+  // Never fire on the first `n` calls of a target (n >= 0).
+  FaultConfig& SkipFirst(long long n);
+  // Fire only on every `n`-th call of a target after the skipped ones (n >= 1).
+  FaultConfig& EveryNth(long long n);
+  // Fire only on these 1-based call ordinals of a target (each >= 1, list not empty).
+  FaultConfig& OnCalls(std::vector<long long> ordinals);
+  // The value a kReturn rule returns. Integers are kept as int64_t (or uint64_t), floating
+  // values as double, character strings as std::string, anything else as its own type; the
+  // value is converted to the wrapped call's result type when the rule fires.
+  template <class T>
+  FaultConfig& Returns(T value);
+  // Makes a kException rule throw `E(args...)` instead of InjectedFault.
+  template <class E, class... Args>
+  FaultConfig& Throws(Args... args);
+
+  const std::string& name() const { return name_; }
+  FaultType type() const { return type_; }
+  const std::string& target() const { return target_; }
+  double probability() const { return probability_; }
+  std::chrono::nanoseconds delay() const { return delay_; }
+  const std::string& message() const { return message_; }
+  bool enabled() const { return enabled_; }
+  // 0 when unlimited.
+  std::uint64_t max_triggers() const { return max_triggers_; }
+  std::uint64_t skip_first() const { return skip_first_; }
+  // 0 when every call qualifies.
+  std::uint64_t every_nth() const { return every_nth_; }
+  // Empty when every call qualifies; sorted, without duplicates.
+  const std::vector<std::uint64_t>& on_calls() const { return on_calls_; }
+  // The configured return value (empty when none was given).
+  const std::any& return_value() const { return return_value_; }
+  // Readable name of the return value's type ("" when none).
+  const std::string& return_type_name() const { return return_type_name_; }
+  // Readable name of the exception type thrown by kException rules.
+  const std::string& exception_type_name() const { return exception_type_name_; }
+
+  // True when a call with 1-based ordinal `call` passes the skip / every-nth / ordinal
+  // conditions (the probability and trigger limit are applied by the injector).
+  bool Qualifies(std::uint64_t call) const;
+  // Throws the rule's exception (kException). Never returns.
+  [[noreturn]] void Throw() const;
+
+  // Equal when every field is equal; custom exceptions compare by type name only.
+  friend bool operator==(const FaultConfig& a, const FaultConfig& b);
+  friend bool operator!=(const FaultConfig& a, const FaultConfig& b) { return !(a == b); }
+
+ private:
+  [[noreturn]] void Invalid(const std::string& what) const;
+  void SetReturn(std::any value, std::string type_name);
+  static std::string TypeName(const std::type_info& type);
+
+  std::string name_;
+  FaultType type_;
+  std::string target_ = "*";
+  double probability_ = 1.0;
+  std::chrono::nanoseconds delay_{std::chrono::seconds(1)};
+  std::string message_ = "Injected fault";
+  bool enabled_ = true;
+  std::uint64_t max_triggers_ = 0;
+  std::uint64_t skip_first_ = 0;
+  std::uint64_t every_nth_ = 0;
+  std::vector<std::uint64_t> on_calls_;
+  std::any return_value_;
+  std::string return_type_name_;
+  std::string exception_type_name_ = "faultline::InjectedFault";
+  std::function<void()> thrower_;  // set for custom exception types only
+};
+
+// A kException rule throwing InjectedFault("[FAULT:<name>] Injected fault").
+FaultConfig Exception(std::string name);
+// A kException rule throwing `E(args...)`, e.g. Exception<GatewayError>("gw", 503, "busy").
+template <class E, class... Args>
+FaultConfig Exception(std::string name, Args... args) {
+  FaultConfig config(std::move(name), FaultType::kException);
+  config.Throws<E>(std::move(args)...);
+  return config;
+}
+// A kDelay rule sleeping `delay` before the real call.
+FaultConfig Delay(std::string name, std::chrono::nanoseconds delay);
+// A kTimeout rule sleeping `delay`, then throwing InjectedTimeout.
+FaultConfig Timeout(std::string name, std::chrono::nanoseconds delay);
+// A kCorruption rule corrupting the wrapped call's result.
+FaultConfig Corruption(std::string name);
+// A kReturn rule returning `value` instead of making the call, e.g. Return("oom", -ENOMEM).
+template <class T>
+FaultConfig Return(std::string name, T value) {
+  FaultConfig config(std::move(name), FaultType::kReturn);
+  config.Returns(std::move(value));
+  return config;
+}
+
+// One injected fault, as recorded by the injector.
+struct FaultEvent {
+  std::string rule;        // the rule that fired
+  FaultType type;          // what it injected
+  std::string target;      // the site it fired on
+  std::uint64_t call = 0;  // 1-based ordinal of the call on that target
+  std::uint64_t sequence = 0;  // 1-based order among all events of the injector
+  std::thread::id thread;      // the calling thread
+  std::chrono::nanoseconds timestamp{0};  // the injector's Clock at the fault
+};
+
+// Counters of one installed rule.
+struct RuleStats {
+  std::string name;
+  std::string target;
+  FaultType type = FaultType::kException;
+  double probability = 0;      // configured
+  std::uint64_t checks = 0;    // calls on which the rule was tried
+  std::uint64_t triggers = 0;  // calls on which it fired
+  // triggers / checks, or 0 before the first check.
+  double observed_rate() const { return checks == 0 ? 0.0 : double(triggers) / double(checks); }
+};
+
+// What the injector saw since construction or the last Reset().
+struct HarnessStats {
+  // Calls counted on targets that had at least one matching rule.
+  std::uint64_t total_calls = 0;
+  std::map<std::string, std::uint64_t> calls_per_target;
+  std::uint64_t total_faults = 0;
+  std::map<std::string, std::uint64_t> faults_per_rule;
+  // Every rule added since the last Reset(), in the order added (removed ones included).
+  std::vector<RuleStats> rules;
+  // The first events, up to the injector's event limit.
+  std::vector<FaultEvent> events;
+  // Events not kept because the limit was reached.
+  std::uint64_t dropped_events = 0;
+};
+
+// The outcome of one check: which rule fired on which call, or nothing (false).
+// Exceptions, timeouts and delays are applied by the check itself; a Decision that
+// converts to true carries a kReturn or kCorruption fault the caller applies.
+struct Decision {
+  const FaultConfig* rule = nullptr;  // owned by the injector; null when nothing fired
+  std::uint64_t call = 0;             // 1-based ordinal on the target
+  std::uint64_t stream = 0;           // seeds the corruption RNG for this decision
+
+  constexpr explicit operator bool() const { return rule != nullptr; }
+  FaultType type() const { return rule->type(); }
+};
+
+namespace internal {
+template <class T>
+struct ReturnStorage {
+  using type = T;
+};
+template <>
+struct ReturnStorage<const char*> {
+  using type = std::string;
+};
+template <>
+struct ReturnStorage<char*> {
+  using type = std::string;
+};
+template <>
+struct ReturnStorage<std::string_view> {
+  using type = std::string;
+};
+template <class T>
+using ReturnStorageT = typename std::conditional_t<
+    std::is_same_v<T, bool>, ReturnStorage<bool>,
+    std::conditional_t<
+        std::is_integral_v<T>,
+        std::conditional_t<std::is_signed_v<T>, ReturnStorage<std::int64_t>,
+                           ReturnStorage<std::uint64_t>>,
+        std::conditional_t<std::is_floating_point_v<T>, ReturnStorage<double>,
+                           ReturnStorage<T>>>>::type;
+}  // namespace internal
+
+template <class T>
+FaultConfig& FaultConfig::Returns(T value) {
+  using Stored = internal::ReturnStorageT<std::decay_t<T>>;
+  SetReturn(std::any(Stored(std::move(value))), TypeName(typeid(Stored)));
+  return *this;
+}
+
+template <class E, class... Args>
+FaultConfig& FaultConfig::Throws(Args... args) {
+  static_assert(std::is_copy_constructible_v<E>, "faultline: an exception type must be copyable");
+  exception_type_name_ = TypeName(typeid(E));
+  thrower_ = [args...]() { throw E(args...); };
+  return *this;
+}
+
+}  // namespace faultline

@@ -1,0 +1,66 @@
+// Internal: call sites, the interned form of a target name on the hot path.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace faultline {
+class FaultInjector;
+
+namespace internal {
+
+struct Rule;
+
+// The rules that match one site, in the order they were added. Immutable once published.
+struct RuleList {
+  std::vector<Rule*> rules;
+};
+
+// One target of one injector. Sites live as long as their injector, at a stable address, each
+// on its own cache line so that threads calling different targets never write a shared line.
+struct alignas(64) Site {
+  // Null when no enabled rule matches this site: the whole armed check is this one load.
+  std::atomic<const RuleList*> rules{nullptr};
+  // Calls made while a rule matched; the ordinal of a call is its value after increment.
+  std::atomic<std::uint64_t> calls{0};
+  std::string name;
+  std::uint64_t name_hash = 0;
+  std::uint32_t id = 0;  // process-wide id of the name (see PointId)
+};
+
+// Interns `name` process-wide and returns its id (stable for the life of the process).
+std::uint32_t PointId(const std::string& name);
+
+// 64-bit FNV-1a, the stable hash of rule and target names in decisions.
+constexpr std::uint64_t HashName(const char* data, std::size_t size) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (std::size_t i = 0; i < size; ++i) {
+    h ^= static_cast<unsigned char>(data[i]);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// The SplitMix64 finalizer: a bijective mix of 64 bits.
+constexpr std::uint64_t Mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// The decision stream of (seed, rule, target, call): a pure function of its arguments.
+constexpr std::uint64_t DecisionBits(std::uint64_t seed, std::uint64_t rule_hash,
+                                     std::uint64_t target_hash, std::uint64_t call) {
+  std::uint64_t h = Mix64(seed + 0x9e3779b97f4a7c15ULL);
+  h = Mix64(h ^ rule_hash);
+  h = Mix64(h ^ Mix64(target_hash));
+  return Mix64(h ^ (call * 0x9e3779b97f4a7c15ULL));
+}
+
+// A double in [0, 1) from the top 53 bits.
+constexpr double UnitInterval(std::uint64_t bits) { return double(bits >> 11) * 0x1.0p-53; }
+
+}  // namespace internal
+}  // namespace faultline

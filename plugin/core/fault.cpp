@@ -1,0 +1,189 @@
+#include "faultline/fault.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "faultline/injector.hpp"
+#include "glob.hpp"
+
+namespace faultline {
+namespace {
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '.' || c == '-' || c == '/';
+}
+
+std::string Quote(const std::string& text) { return "\"" + text + "\""; }
+
+}  // namespace
+
+const char* ToString(FaultType type) {
+  switch (type) {
+    case FaultType::kException:
+      return "exception";
+    case FaultType::kDelay:
+      return "delay";
+    case FaultType::kCorruption:
+      return "corruption";
+    case FaultType::kTimeout:
+      return "timeout";
+    case FaultType::kReturn:
+      return "return";
+  }
+  return "unknown";
+}
+
+InjectedFault::InjectedFault(const std::string& rule, const std::string& message)
+    : std::runtime_error("[FAULT:" + rule + "] " + message), rule_(rule) {}
+
+FaultConfig::FaultConfig(std::string name, FaultType type) : name_(std::move(name)), type_(type) {
+  if (name_.empty()) {
+    throw std::invalid_argument("faultline: a rule name must not be empty");
+  }
+  const auto bad = std::find_if_not(name_.begin(), name_.end(), IsNameChar);
+  if (bad != name_.end()) {
+    throw std::invalid_argument("faultline: rule " + Quote(name_) +
+                                ": a name may hold only letters, digits and \"_.-/\", got '" +
+                                std::string(1, *bad) + "' at column " +
+                                std::to_string(bad - name_.begin() + 1));
+  }
+}
+
+void FaultConfig::Invalid(const std::string& what) const {
+  throw std::invalid_argument("faultline: rule " + Quote(name_) + ": " + what);
+}
+
+FaultConfig& FaultConfig::Target(std::string glob) {
+  if (auto error = internal::GlobError(glob)) {
+    Invalid("bad target " + Quote(glob) + ": " + *error);
+  }
+  target_ = std::move(glob);
+  return *this;
+}
+
+FaultConfig& FaultConfig::Probability(double p) {
+  if (!(p >= 0.0 && p <= 1.0)) {
+    std::ostringstream value;
+    value << p;
+    Invalid("probability must be in [0, 1], got " + value.str());
+  }
+  probability_ = p;
+  return *this;
+}
+
+FaultConfig& FaultConfig::Delay(std::chrono::nanoseconds delay) {
+  if (delay.count() < 0) {
+    Invalid("delay must not be negative, got " + std::to_string(delay.count()) + "ns");
+  }
+  delay_ = delay;
+  return *this;
+}
+
+FaultConfig& FaultConfig::Message(std::string message) {
+  message_ = std::move(message);
+  return *this;
+}
+
+FaultConfig& FaultConfig::Enabled(bool enabled) {
+  enabled_ = enabled;
+  return *this;
+}
+
+FaultConfig& FaultConfig::MaxTriggers(long long n) {
+  if (n < 1) Invalid("max triggers must be at least 1, got " + std::to_string(n));
+  max_triggers_ = static_cast<std::uint64_t>(n);
+  return *this;
+}
+
+FaultConfig& FaultConfig::SkipFirst(long long n) {
+  if (n < 0) Invalid("skip-first count must not be negative, got " + std::to_string(n));
+  skip_first_ = static_cast<std::uint64_t>(n);
+  return *this;
+}
+
+FaultConfig& FaultConfig::EveryNth(long long n) {
+  if (n < 1) Invalid("every-nth period must be at least 1, got " + std::to_string(n));
+  every_nth_ = static_cast<std::uint64_t>(n);
+  return *this;
+}
+
+FaultConfig& FaultConfig::OnCalls(std::vector<long long> ordinals) {
+  if (ordinals.empty()) Invalid("the list of call ordinals must not be empty");
+  std::vector<std::uint64_t> calls;
+  for (long long ordinal : ordinals) {
+    if (ordinal < 1) Invalid("call ordinals start at 1, got " + std::to_string(ordinal));
+    calls.push_back(static_cast<std::uint64_t>(ordinal));
+  }
+  std::sort(calls.begin(), calls.end());
+  calls.erase(std::unique(calls.begin(), calls.end()), calls.end());
+  on_calls_ = std::move(calls);
+  return *this;
+}
+
+void FaultConfig::SetReturn(std::any value, std::string type_name) {
+  return_value_ = std::move(value);
+  return_type_name_ = std::move(type_name);
+}
+
+std::string FaultConfig::TypeName(const std::type_info& type) { return internal::Demangle(type); }
+
+bool FaultConfig::Qualifies(std::uint64_t call) const {
+  if (!on_calls_.empty() && !std::binary_search(on_calls_.begin(), on_calls_.end(), call)) {
+    return false;
+  }
+  if (call <= skip_first_) return false;
+  if (every_nth_ != 0 && (call - skip_first_) % every_nth_ != 0) return false;
+  return true;
+}
+
+void FaultConfig::Throw() const {
+  if (thrower_) thrower_();
+  throw InjectedFault(name_, message_);
+}
+
+namespace {
+// Compares the values of the types a return value is stored as (std::any has no ==).
+bool SameReturn(const std::any& a, const std::any& b) {
+  if (a.has_value() != b.has_value()) return false;
+  if (!a.has_value()) return true;
+  if (a.type() != b.type()) return false;
+  if (auto* x = std::any_cast<bool>(&a)) return *x == std::any_cast<bool>(b);
+  if (auto* x = std::any_cast<std::int64_t>(&a)) return *x == std::any_cast<std::int64_t>(b);
+  if (auto* x = std::any_cast<std::uint64_t>(&a)) return *x == std::any_cast<std::uint64_t>(b);
+  if (auto* x = std::any_cast<double>(&a)) return *x == std::any_cast<double>(b);
+  if (auto* x = std::any_cast<std::string>(&a)) return *x == std::any_cast<std::string>(b);
+  return false;  // other types cannot be compared: distinct unless both are empty
+}
+}  // namespace
+
+bool operator==(const FaultConfig& a, const FaultConfig& b) {
+  return a.name_ == b.name_ && a.type_ == b.type_ && a.target_ == b.target_ &&
+         a.probability_ == b.probability_ && a.delay_ == b.delay_ && a.message_ == b.message_ &&
+         a.enabled_ == b.enabled_ && a.max_triggers_ == b.max_triggers_ &&
+         a.skip_first_ == b.skip_first_ && a.every_nth_ == b.every_nth_ &&
+         a.on_calls_ == b.on_calls_ && SameReturn(a.return_value_, b.return_value_) &&
+         a.exception_type_name_ == b.exception_type_name_;
+}
+
+FaultConfig Exception(std::string name) { return FaultConfig(std::move(name), FaultType::kException); }
+
+FaultConfig Delay(std::string name, std::chrono::nanoseconds delay) {
+  FaultConfig config(std::move(name), FaultType::kDelay);
+  config.Delay(delay);
+  return config;
+}
+
+FaultConfig Timeout(std::string name, std::chrono::nanoseconds delay) {
+  FaultConfig config(std::move(name), FaultType::kTimeout);
+  config.Delay(delay);
+  config.Message("Timed out");
+  return config;
+}
+
+FaultConfig Corruption(std::string name) {
+  return FaultConfig(std::move(name), FaultType::kCorruption);
+}
+
+}  // namespace faultline

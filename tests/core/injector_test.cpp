@@ -1,0 +1,347 @@
+#include "faultline/injector.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "binomial.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+// Calls `target` n times and returns the 1-based ordinals on which a fault was injected.
+std::vector<std::uint64_t> FiredCalls(faultline::FaultInjector& injector,
+                                      const std::string& target, int n) {
+  std::vector<std::uint64_t> fired;
+  auto& site = injector.Intern(target);
+  for (int i = 1; i <= n; ++i) {
+    try {
+      if (injector.Check(site)) fired.push_back(static_cast<std::uint64_t>(i));
+    } catch (const faultline::InjectedFault&) {
+      fired.push_back(static_cast<std::uint64_t>(i));
+    }
+  }
+  return fired;
+}
+
+TEST(InjectorTest, ProbabilityZeroNeverFiresAndOneAlwaysFires) {
+  faultline::FaultInjector injector(7);
+  injector.AddRule(faultline::Exception("never").Target("a").Probability(0));
+  injector.AddRule(faultline::Exception("always").Target("b").Probability(1));
+  EXPECT_TRUE(FiredCalls(injector, "a", 10000).empty());
+  EXPECT_EQ(FiredCalls(injector, "b", 10000).size(), 10000u);
+}
+
+TEST(InjectorTest, ObservedRatesStayWithinBinomialBounds) {
+  for (double p : {0.01, 0.2, 0.3, 0.5, 0.9}) {
+    faultline::FaultInjector injector(1234);
+    injector.AddRule(faultline::Exception("r").Target("t").Probability(p));
+    const std::uint64_t n = 20000;
+    const double fired = double(FiredCalls(injector, "t", int(n)).size());
+    EXPECT_NEAR(fired, double(n) * p, faultline::testing::BinomialTolerance(n, p)) << "p=" << p;
+  }
+}
+
+TEST(InjectorTest, RatesHoldAcrossManySeeds) {
+  // 200 seeds of 100 calls at p = 0.3: the pooled count is Binomial(20000, 0.3).
+  std::uint64_t fired = 0;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    faultline::FaultInjector injector(seed);
+    injector.AddRule(faultline::Exception("r").Target("t").Probability(0.3));
+    fired += FiredCalls(injector, "t", 100).size();
+  }
+  EXPECT_NEAR(double(fired), 6000.0, faultline::testing::BinomialTolerance(20000, 0.3));
+}
+
+TEST(InjectorTest, SameSeedGivesIdenticalEventsAndDifferentSeedsDiffer) {
+  auto run = [](std::uint64_t seed) {
+    faultline::FaultInjector injector(seed);
+    injector.AddRule(faultline::Exception("api-error").Target("call_api").Probability(0.3));
+    injector.AddRule(faultline::Delay("db-delay", 0ms).Target("query_db").Probability(0.2));
+    for (int i = 0; i < 200; ++i) {
+      try {
+        injector.CheckAndInject("call_api");
+      } catch (const faultline::InjectedFault&) {
+      }
+      injector.CheckAndInject("query_db");
+    }
+    std::vector<std::tuple<std::string, std::string, std::uint64_t, std::uint64_t>> events;
+    for (const auto& e : injector.Events()) events.emplace_back(e.rule, e.target, e.call, e.sequence);
+    return events;
+  };
+  EXPECT_EQ(run(42), run(42));
+  EXPECT_NE(run(42), run(43));
+  EXPECT_FALSE(run(42).empty());
+}
+
+TEST(InjectorTest, DecisionsOnOneTargetIgnoreCallsToOthers) {
+  faultline::FaultInjector alone(99);
+  alone.AddRule(faultline::Exception("r").Target("*").Probability(0.4));
+  const auto expected = FiredCalls(alone, "A", 500);
+
+  faultline::FaultInjector busy(99);
+  busy.AddRule(faultline::Exception("r").Target("*").Probability(0.4));
+  std::thread other([&] { FiredCalls(busy, "B", 5000); });
+  std::vector<std::uint64_t> interleaved;
+  auto& a = busy.Intern("A");
+  for (int i = 1; i <= 500; ++i) {
+    try {
+      busy.Check(a);
+    } catch (const faultline::InjectedFault&) {
+      interleaved.push_back(static_cast<std::uint64_t>(i));
+    }
+    if (i % 7 == 0) FiredCalls(busy, "C", 3);
+  }
+  other.join();
+  EXPECT_EQ(interleaved, expected);
+}
+
+TEST(InjectorTest, DecisionsDoNotDependOnOtherRulesOrInsertionOfUnrelatedRules) {
+  faultline::FaultInjector plain(5);
+  plain.AddRule(faultline::Exception("r").Target("A").Probability(0.5));
+  faultline::FaultInjector crowded(5);
+  for (int i = 0; i < 50; ++i) {
+    crowded.AddRule(faultline::Exception("other" + std::to_string(i)).Target("B" + std::to_string(i)));
+  }
+  crowded.AddRule(faultline::Exception("r").Target("A").Probability(0.5));
+  EXPECT_EQ(FiredCalls(plain, "A", 300), FiredCalls(crowded, "A", 300));
+}
+
+TEST(InjectorTest, FirstTriggeredRuleWinsAndLaterRulesAreTriedOnlyWhenItDoesNot) {
+  faultline::FaultInjector injector(3);
+  injector.AddRule(faultline::Exception("first").Target("t").Probability(0.5));
+  injector.AddRule(faultline::Exception("second").Target("t").Probability(1.0));
+  FiredCalls(injector, "t", 1000);
+  const auto stats = injector.Stats();
+  ASSERT_EQ(stats.rules.size(), 2u);
+  const auto& first = stats.rules[0];
+  const auto& second = stats.rules[1];
+  EXPECT_EQ(first.checks, 1000u);
+  EXPECT_EQ(second.checks, 1000u - first.triggers);
+  EXPECT_EQ(second.triggers, second.checks);
+  EXPECT_EQ(first.triggers + second.triggers, 1000u);
+  EXPECT_NEAR(double(first.triggers), 500.0, faultline::testing::BinomialTolerance(1000, 0.5));
+}
+
+TEST(InjectorTest, GlobTargetsMatch) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("ledger").Target("Ledger::*"));
+  EXPECT_THROW(injector.CheckAndInject("Ledger::Post"), faultline::InjectedFault);
+  EXPECT_THROW(injector.CheckAndInject("Ledger::Refund"), faultline::InjectedFault);
+  EXPECT_NO_THROW(injector.CheckAndInject("Gateway::Charge"));
+}
+
+TEST(InjectorTest, TriggerLimitsApplyPerRuleAndPerTargetOrdinal) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("max").Target("a").MaxTriggers(3));
+  injector.AddRule(faultline::Exception("skip").Target("b").SkipFirst(4).MaxTriggers(2));
+  injector.AddRule(faultline::Exception("nth").Target("c").EveryNth(3));
+  injector.AddRule(faultline::Exception("ordinals").Target("d").OnCalls({2, 5, 6}));
+  EXPECT_THAT(FiredCalls(injector, "a", 10), ElementsAre(1, 2, 3));
+  EXPECT_THAT(FiredCalls(injector, "b", 10), ElementsAre(5, 6));
+  EXPECT_THAT(FiredCalls(injector, "c", 10), ElementsAre(3, 6, 9));
+  EXPECT_THAT(FiredCalls(injector, "d", 10), ElementsAre(2, 5, 6));
+}
+
+TEST(InjectorTest, ConditionsCombineWithProbability) {
+  faultline::FaultInjector injector(11);
+  injector.AddRule(faultline::Exception("r").Target("t").EveryNth(2).Probability(0.5));
+  const auto fired = FiredCalls(injector, "t", 4000);
+  for (auto k : fired) EXPECT_EQ(k % 2, 0u);
+  EXPECT_NEAR(double(fired.size()), 1000.0, faultline::testing::BinomialTolerance(2000, 0.5));
+}
+
+TEST(InjectorTest, DuplicateRuleNameIsAnError) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("dup"));
+  EXPECT_THAT([&] { injector.AddRule(faultline::Delay("dup", 1ms)); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"dup\": a rule with this name is already installed"));
+  EXPECT_EQ(injector.Rules().size(), 1u);
+}
+
+TEST(InjectorTest, RemoveRuleReportsWhetherItRemovedSomething) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("r").Target("t"));
+  EXPECT_TRUE(injector.RemoveRule("r"));
+  EXPECT_FALSE(injector.RemoveRule("r"));
+  EXPECT_NO_THROW(injector.CheckAndInject("t"));
+  EXPECT_TRUE(injector.Rules().empty());
+}
+
+TEST(InjectorTest, DisabledRulesAndDisabledInjectorInjectNothing) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("off").Target("t").Enabled(false));
+  EXPECT_NO_THROW(injector.CheckAndInject("t"));
+  injector.AddRule(faultline::Exception("on").Target("t"));
+  EXPECT_THROW(injector.CheckAndInject("t"), faultline::InjectedFault);
+  injector.Disable();
+  EXPECT_FALSE(injector.enabled());
+  EXPECT_NO_THROW(injector.CheckAndInject("t"));
+  injector.Enable();
+  EXPECT_THROW(injector.CheckAndInject("t"), faultline::InjectedFault);
+}
+
+TEST(InjectorTest, ExceptionMessageNamesTheRule) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("api-error").Target("call_api"));
+  EXPECT_THAT([&] { injector.CheckAndInject("call_api"); },
+              ThrowsMessage<faultline::InjectedFault>("[FAULT:api-error] Injected fault"));
+}
+
+TEST(InjectorTest, DelayAndTimeoutSpendTimeOnTheInjectorsClock) {
+  faultline::VirtualClock clock;
+  faultline::FaultInjector injector;
+  injector.SetClock(&clock);
+  injector.AddRule(faultline::Delay("slow", 250ms).Target("db").MaxTriggers(1));
+  injector.AddRule(faultline::Timeout("hang", 2s).Target("api").MaxTriggers(1));
+  EXPECT_FALSE(injector.CheckAndInject("db"));
+  EXPECT_EQ(clock.Now(), 250ms);
+  EXPECT_THAT([&] { injector.CheckAndInject("api"); },
+              ThrowsMessage<faultline::InjectedTimeout>("[FAULT:hang] Timed out"));
+  EXPECT_EQ(clock.Now(), 2250ms);
+  const auto events = injector.Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].timestamp, 0ms);
+  EXPECT_EQ(events[1].timestamp, 250ms);
+}
+
+TEST(InjectorTest, ReturnAndCorruptionDecisionsAreHandedToTheCaller) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Return("oom", -12).Target("alloc"));
+  const faultline::Decision decision = injector.CheckAndInject("alloc");
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision.type(), faultline::FaultType::kReturn);
+  EXPECT_EQ(decision.rule->name(), "oom");
+  EXPECT_EQ(decision.call, 1u);
+}
+
+TEST(InjectorTest, EventsRecordRuleTargetOrdinalSequenceAndThread) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("r").Target("t").OnCalls({2, 3}));
+  FiredCalls(injector, "t", 4);
+  const auto events = injector.Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].rule, "r");
+  EXPECT_EQ(events[0].type, faultline::FaultType::kException);
+  EXPECT_EQ(events[0].target, "t");
+  EXPECT_EQ(events[0].call, 2u);
+  EXPECT_EQ(events[0].sequence, 1u);
+  EXPECT_EQ(events[1].call, 3u);
+  EXPECT_EQ(events[1].sequence, 2u);
+  EXPECT_EQ(events[0].thread, std::this_thread::get_id());
+}
+
+TEST(InjectorTest, StatsCountCallsAndFaults) {
+  faultline::FaultInjector injector(42);
+  injector.AddRule(faultline::Exception("r").Target("t").Probability(0.5));
+  FiredCalls(injector, "t", 100);
+  FiredCalls(injector, "untouched", 5);
+  const auto stats = injector.Stats();
+  EXPECT_EQ(stats.total_calls, 100u);
+  EXPECT_EQ(stats.calls_per_target.at("t"), 100u);
+  EXPECT_EQ(stats.calls_per_target.count("untouched"), 0u);
+  EXPECT_EQ(stats.total_faults, stats.events.size());
+  EXPECT_EQ(stats.faults_per_rule.at("r"), stats.total_faults);
+  EXPECT_EQ(stats.rules.at(0).checks, 100u);
+  EXPECT_EQ(stats.dropped_events, 0u);
+}
+
+TEST(InjectorTest, EventLogIsBoundedAndCountsDroppedEvents) {
+  faultline::FaultInjector injector;
+  injector.SetEventLimit(5);
+  injector.AddRule(faultline::Exception("r").Target("t"));
+  FiredCalls(injector, "t", 12);
+  const auto stats = injector.Stats();
+  EXPECT_EQ(stats.events.size(), 5u);
+  EXPECT_EQ(stats.dropped_events, 7u);
+  EXPECT_EQ(stats.total_faults, 12u);
+  EXPECT_EQ(stats.events.back().sequence, 5u);
+}
+
+TEST(InjectorTest, ResetClearsRulesCountersAndEventsButKeepsTheSeed) {
+  faultline::FaultInjector injector(77);
+  injector.AddRule(faultline::Exception("r").Target("t").Probability(0.5));
+  const auto before = FiredCalls(injector, "t", 50);
+  injector.Reset();
+  EXPECT_TRUE(injector.Rules().empty());
+  EXPECT_TRUE(injector.Events().empty());
+  EXPECT_EQ(injector.Stats().total_calls, 0u);
+  EXPECT_TRUE(injector.Stats().rules.empty());
+  EXPECT_EQ(injector.seed(), 77u);
+  injector.AddRule(faultline::Exception("r").Target("t").Probability(0.5));
+  EXPECT_EQ(FiredCalls(injector, "t", 50), before);
+}
+
+TEST(InjectorTest, SetSeedChangesDecisions) {
+  faultline::FaultInjector injector(1);
+  injector.AddRule(faultline::Exception("r").Target("t").Probability(0.5));
+  const auto first = FiredCalls(injector, "t", 64);
+  injector.Reset();
+  injector.SetSeed(2);
+  injector.AddRule(faultline::Exception("r").Target("t").Probability(0.5));
+  EXPECT_NE(FiredCalls(injector, "t", 64), first);
+}
+
+TEST(ScopeTest, RemovesExactlyTheRulesItAdded) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("outer").Target("x"));
+  {
+    auto scope = injector.Scope({faultline::Exception("a").Target("t"),
+                                 faultline::Delay("b", 0ms).Target("t")});
+    EXPECT_EQ(injector.Rules().size(), 3u);
+    EXPECT_THROW(injector.CheckAndInject("t"), faultline::InjectedFault);
+  }
+  ASSERT_EQ(injector.Rules().size(), 1u);
+  EXPECT_EQ(injector.Rules()[0].name(), "outer");
+  EXPECT_NO_THROW(injector.CheckAndInject("t"));
+}
+
+TEST(ScopeTest, DoesNotRemoveALaterRuleOfTheSameName) {
+  faultline::FaultInjector injector;
+  {
+    auto scope = injector.Scope({faultline::Exception("r").Target("t")});
+    injector.RemoveRule("r");
+    injector.AddRule(faultline::Exception("r").Target("u"));
+  }
+  ASSERT_EQ(injector.Rules().size(), 1u);
+  EXPECT_EQ(injector.Rules()[0].target(), "u");
+}
+
+TEST(ScopeTest, NestsAndRemovesRulesWhenTheBodyThrows) {
+  faultline::FaultInjector injector;
+  try {
+    auto outer = injector.Scope({faultline::Exception("outer").Target("a")});
+    {
+      auto inner = injector.Scope({faultline::Exception("inner").Target("b")});
+      EXPECT_EQ(injector.Rules().size(), 2u);
+    }
+    EXPECT_EQ(injector.Rules().size(), 1u);
+    auto inner2 = injector.Scope({faultline::Exception("inner2").Target("b")});
+    injector.CheckAndInject("a");  // throws through both scopes
+    FAIL() << "no fault";
+  } catch (const faultline::InjectedFault& fault) {
+    EXPECT_EQ(fault.rule(), "outer");
+  }
+  EXPECT_TRUE(injector.Rules().empty());
+  EXPECT_FALSE(injector.armed());
+}
+
+TEST(ScopeTest, AFailedAddRemovesTheRulesAlreadyAdded) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("taken"));
+  EXPECT_THAT(
+      [&] {
+        auto scope = injector.Scope({faultline::Exception("fresh"), faultline::Exception("taken")});
+      },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("\"taken\"")));
+  ASSERT_EQ(injector.Rules().size(), 1u);
+  EXPECT_EQ(injector.Rules()[0].name(), "taken");
+}
+
+}  // namespace
