@@ -131,11 +131,15 @@ class FaultInjector {
   // Check on the site of a process-wide point id (see FAULTLINE_POINT).
   Decision CheckPoint(std::uint32_t point_id) {
     if (!armed_.load(std::memory_order_relaxed)) return {};
+    return Check(SiteFor(point_id));
+  }
+  // The site of a process-wide point id (internal::PointId), without locking once it exists.
+  internal::Site& SiteFor(std::uint32_t point_id) {
     std::atomic<internal::Site*>* chunk =
         site_chunks_[point_id / kChunkSize].load(std::memory_order_acquire);
     internal::Site* site =
         chunk == nullptr ? nullptr : chunk[point_id % kChunkSize].load(std::memory_order_acquire);
-    return Check(site != nullptr ? *site : InternId(point_id));
+    return site != nullptr ? *site : InternId(point_id);
   }
 
   // True when enabled and holding at least one rule.
