@@ -1,0 +1,181 @@
+// The checkout service's resilience, proven under injected faults. Its dependencies are gmock
+// mocks whose actions delegate to in-memory fakes through faultline::Inject, so every call can
+// fail, stall, time out or return garbage, and the fakes' books show whether the service kept
+// its guarantees.
+#include <faultline/gtest.hpp>
+
+#include "checkout.hpp"
+#include "fakes.hpp"
+
+namespace checkout {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::_;
+using ::testing::Each;
+using ::testing::Invoke;
+using ::testing::Return;
+
+class MockGateway : public PaymentGateway {
+ public:
+  MOCK_METHOD(Receipt, Charge, (const std::string& key, int cents), (override));
+  MOCK_METHOD(void, Refund, (const std::string& receipt_id), (override));
+};
+class MockInventory : public Inventory {
+ public:
+  MOCK_METHOD(bool, Reserve, (const std::string& sku, int quantity), (override));
+  MOCK_METHOD(void, Release, (const std::string& sku, int quantity), (override));
+};
+class MockLedger : public Ledger {
+ public:
+  MOCK_METHOD(void, Record, (const std::string& order_id, const Receipt& receipt), (override));
+};
+
+class CheckoutTest : public faultline::FaultTest {
+ protected:
+  void SetUp() override {
+    // Simulated time: injected delays and timeouts cost nothing and are measured exactly.
+    Injector().SetClock(&clock_);
+    ON_CALL(gateway_, Charge(_, _))
+        .WillByDefault(faultline::Inject("Gateway::Charge", Invoke(&fake_gateway_, &testing::FakeGateway::Charge)));
+    ON_CALL(gateway_, Refund(_))
+        .WillByDefault(faultline::Inject("Gateway::Refund", Invoke(&fake_gateway_, &testing::FakeGateway::Refund)));
+    ON_CALL(inventory_, Reserve(_, _))
+        .WillByDefault(faultline::Inject("Inventory::Reserve", Invoke(&fake_inventory_, &testing::FakeInventory::Reserve)));
+    ON_CALL(inventory_, Release(_, _))
+        .WillByDefault(Invoke(&fake_inventory_, &testing::FakeInventory::Release));
+    ON_CALL(ledger_, Record(_, _))
+        .WillByDefault(faultline::Inject("Ledger::Record", Invoke(&fake_ledger_, &testing::FakeLedger::Record)));
+  }
+  void TearDown() override {
+    Injector().SetClock(nullptr);
+    faultline::FaultTest::TearDown();
+  }
+
+  // Places `n` orders of 1 unit at 500 cents; returns how many completed.
+  int PlaceOrders(int n) {
+    int completed = 0;
+    for (int i = 0; i < n; ++i) {
+      const Result result = service_.Place(Order{"order-" + std::to_string(i), "sku-1", 1, 500});
+      if (result.status == Status::kOk) ++completed;
+    }
+    return completed;
+  }
+
+  // The service's guarantees, whatever faults were injected.
+  void ExpectBooksBalance(int completed) {
+    EXPECT_EQ(fake_inventory_.stock, kStock - completed) << "reserved stock was not released";
+    EXPECT_EQ(fake_gateway_.Kept(), 500 * completed) << "a customer paid for a failed order";
+    EXPECT_EQ(static_cast<int>(fake_ledger_.entries.size()), completed);
+    for (const auto& [order, count] : fake_ledger_.entries) {
+      EXPECT_EQ(count, 1) << order << " was recorded more than once";
+    }
+  }
+
+  static constexpr int kStock = 1000;
+  faultline::VirtualClock clock_;
+  testing::FakeGateway fake_gateway_;
+  testing::FakeInventory fake_inventory_{kStock};
+  testing::FakeLedger fake_ledger_;
+  ::testing::NiceMock<MockGateway> gateway_;
+  ::testing::NiceMock<MockInventory> inventory_;
+  ::testing::NiceMock<MockLedger> ledger_;
+  testing::ClockTime time_{clock_};
+  CheckoutService service_{gateway_, inventory_, ledger_, time_};
+};
+
+FAULTLINE_TEST_F(CheckoutTest, RetriesThroughAFlakyGateway,
+                 faultline::Expected(faultline::Exception<GatewayError>("gateway-503", "503 busy")
+                                         .Target("Gateway::Charge")
+                                         .Probability(0.3))) {
+  const int completed = PlaceOrders(100);
+  // With 3 attempts at 30% failure, about 97% of orders complete.
+  EXPECT_GT(completed, 85);
+  ExpectBooksBalance(completed);
+  EXPECT_THAT(Events(), Each(faultline::FaultNamed("gateway-503")));
+}
+
+FAULTLINE_TEST_F(CheckoutTest, ASlowGatewayTimesOutAndTheLateChargeIsRefunded,
+                 faultline::Expected(faultline::Delay("gateway-slow", 5s).Target("Gateway::Charge"), 3)) {
+  EXPECT_CALL(gateway_, Refund("rcpt-order-0")).Times(1);
+  const Result result = service_.Place(Order{"order-0", "sku-1", 1, 500});
+  EXPECT_EQ(result.status, Status::kPaymentFailed);
+  EXPECT_EQ(result.charge_attempts, 3);
+  EXPECT_EQ(clock_.Now(), 15s);
+  ExpectBooksBalance(0);
+}
+
+FAULTLINE_TEST_F(CheckoutTest, TimeoutsFromTheGatewayAreRetried,
+                 faultline::Timeout("gateway-timeout", 3s).Target("Gateway::Charge").OnCalls({1, 2})) {
+  const Result result = service_.Place(Order{"order-0", "sku-1", 1, 500});
+  EXPECT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.charge_attempts, 3);
+  EXPECT_FAULT_COUNT("gateway-timeout", 2);
+  ExpectBooksBalance(1);
+}
+
+FAULTLINE_TEST_F(CheckoutTest, TheCircuitBreakerOpensAfterFiveFailuresAndRecovers,
+                 faultline::Exception<GatewayError>("gateway-down", "connection refused")
+                     .Target("Gateway::Charge")
+                     .MaxTriggers(6)) {
+  ExpectFault("gateway-down").Times(6);
+  EXPECT_EQ(service_.Place(Order{"a", "sku-1", 1, 500}).status, Status::kPaymentFailed);
+  const Result opened = service_.Place(Order{"b", "sku-1", 1, 500});
+  EXPECT_EQ(opened.status, Status::kUnavailable);
+  EXPECT_TRUE(service_.breaker_open());
+  const Result refused = service_.Place(Order{"c", "sku-1", 1, 500});
+  EXPECT_EQ(refused.charge_attempts, 0) << "an open breaker must not call the gateway";
+  clock_.Advance(31s);
+  // Half-open: one probe fails (the 6th fault) and reopens the breaker at once.
+  EXPECT_EQ(service_.Place(Order{"d", "sku-1", 1, 500}).charge_attempts, 1);
+  clock_.Advance(31s);
+  EXPECT_EQ(service_.Place(Order{"e", "sku-1", 1, 500}).status, Status::kOk);
+  ExpectBooksBalance(1);
+}
+
+FAULTLINE_TEST_F(CheckoutTest, GarbledReceiptsAreNotTrusted,
+                 faultline::Expected(faultline::Corruption("garbled-receipt").Target("Gateway::Charge").OnCalls({1}))) {
+  const Result result = service_.Place(Order{"order-0", "sku-1", 1, 500});
+  EXPECT_EQ(result.status, Status::kOk);
+  EXPECT_EQ(result.charge_attempts, 2);
+  EXPECT_EQ(fake_ledger_.total, 500);
+  ExpectBooksBalance(1);
+}
+
+FAULTLINE_TEST_F(CheckoutTest, ALedgerOutageRefundsTheCustomer,
+                 faultline::Expected(faultline::Exception("ledger-down").Target("Ledger::Record"), 3)) {
+  EXPECT_CALL(gateway_, Refund(_)).Times(1);
+  EXPECT_EQ(service_.Place(Order{"order-0", "sku-1", 1, 500}).status, Status::kUnavailable);
+  ExpectBooksBalance(0);
+}
+
+FAULTLINE_TEST_F(CheckoutTest, ADroppedLedgerWriteIsRetried,
+                 faultline::Expected(faultline::Return("ledger-drop", true).Target("checkout.ledger").OnCalls({1}))) {
+  EXPECT_EQ(service_.Place(Order{"order-0", "sku-1", 1, 500}).status, Status::kOk);
+  ExpectBooksBalance(1);
+}
+
+FAULTLINE_TEST_F(CheckoutTest, OutOfStockNeverTouchesTheGateway,
+                 faultline::Return("no-stock", false).Target("Inventory::Reserve")) {
+  EXPECT_CALL(gateway_, Charge(_, _)).Times(0);
+  EXPECT_EQ(service_.Place(Order{"order-0", "sku-1", 1, 500}).status, Status::kOutOfStock);
+  EXPECT_FAULT_TRIGGERED("no-stock");
+  ExpectBooksBalance(0);
+}
+
+FAULTLINE_TEST_F(CheckoutTest, KeepsItsGuaranteesUnderEveryFaultAtOnce,
+                 faultline::Exception<GatewayError>("gateway-503", "503").Target("Gateway::Charge").Probability(0.2),
+                 faultline::Delay("gateway-slow", 3s).Target("Gateway::Charge").Probability(0.1),
+                 faultline::Corruption("garbled").Target("Gateway::Charge").Probability(0.05),
+                 faultline::Exception("ledger-flaky").Target("Ledger::*").Probability(0.2),
+                 faultline::Exception("inventory-flaky").Target("Inventory::Reserve").Probability(0.05)) {
+  const int completed = PlaceOrders(200);
+  EXPECT_GT(completed, 0);
+  ExpectBooksBalance(completed);
+  for (const char* rule : {"gateway-503", "gateway-slow", "garbled", "ledger-flaky", "inventory-flaky"}) {
+    EXPECT_FAULT_TRIGGERED(rule);
+  }
+}
+
+}  // namespace
+}  // namespace checkout

@@ -1,0 +1,168 @@
+// Internal: the framework-neutral part of the test adapters. Both the GoogleTest and the
+// Catch2 adapters drive one Session: options from flags and environment, per-test seeding,
+// annotated rules, fault expectations, the failure report, the summary and the JSON report.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "faultline/fault.hpp"
+#include "faultline/injector.hpp"
+
+namespace faultline {
+
+// How often a rule is expected to fire in one test; verified when the test ends.
+// Without a call to Times / AtLeast / Never it means "at least once".
+class FaultExpectation {
+ public:
+  explicit FaultExpectation(std::string rule) : rule_(std::move(rule)) {}
+  // Exactly `n` times.
+  FaultExpectation& Times(std::uint64_t n);
+  // At least `n` times.
+  FaultExpectation& AtLeast(std::uint64_t n);
+  // Not at all.
+  FaultExpectation& Never() { return Times(0); }
+
+  const std::string& rule() const { return rule_; }
+  // Empty when `fired` satisfies the expectation, else why not.
+  std::optional<std::string> Check(std::uint64_t fired) const;
+
+ private:
+  std::string rule_;
+  std::uint64_t min_ = 1;
+  std::optional<std::uint64_t> max_;
+};
+
+// A rule attached to a test by an annotation macro, optionally expected to fire.
+struct AnnotatedRule {
+  // A plain rule: installed, not required to fire. NOLINTNEXTLINE(google-explicit-constructor)
+  AnnotatedRule(FaultConfig r) : rule(std::move(r)) {}
+  FaultConfig rule;
+  std::optional<std::uint64_t> expected_min;  // set: the test fails unless it fired this often
+  std::optional<std::uint64_t> expected_exact;
+};
+
+// `rule`, which must fire at least once in the test (a chaos test that never reached its
+// error path proves nothing).
+AnnotatedRule Expected(FaultConfig rule);
+// `rule`, which must fire exactly `times` times in the test.
+AnnotatedRule Expected(FaultConfig rule, std::uint64_t times);
+
+namespace internal {
+
+// Settings from --faultline_* flags and FAULTLINE_* environment variables.
+struct Options {
+  std::uint64_t seed = kDefaultSeed;
+  bool seed_was_drawn = false;        // --faultline_seed=random
+  std::string rules;                  // the rule text or @file, as given
+  std::string rules_origin;           // "--faultline_rules" or "FAULTLINE_RULES"
+  bool disabled = false;              // --faultline_disable
+  std::string report;                 // --faultline_report=FILE.json
+};
+
+// Reads FAULTLINE_* variables, then --faultline_* flags (flags win), removing the flags from
+// argv. Throws std::invalid_argument for an unknown --faultline_ flag or a bad value.
+Options ParseOptions(int* argc, char** argv);
+// The help text of the flags, one per line, like gtest's --help.
+std::string OptionsHelp();
+
+// What one test did, kept for the summary and the JSON report.
+struct TestRecord {
+  std::string name;
+  std::uint64_t seed = 0;
+  bool failed = false;
+  std::vector<RuleStats> rules;
+  std::vector<FaultEvent> events;
+  std::uint64_t dropped_events = 0;
+  std::vector<std::string> unreached_rules;  // rules whose target saw no call
+};
+
+// The process-wide state of the adapters. Thread-safe.
+class Session {
+ public:
+  static Session& Instance();
+
+  // Applies parsed options: the global seed, the rules for every test (parsed now, so a bad
+  // rule fails start-up), the kill switch and the report file. Throws std::invalid_argument.
+  void Configure(const Options& options);
+  const Options& options() const { return options_; }
+  std::uint64_t global_seed() const { return options_.seed; }
+  // The rules given by flag or environment (empty when none).
+  const std::vector<FaultConfig>& command_line_rules() const { return command_line_rules_; }
+
+  // Registers the rules annotated on test `suite`.`test` (evaluated lazily, at start-up).
+  bool Annotate(std::string suite, std::string test, const char* file, int line,
+                std::function<std::vector<AnnotatedRule>()> rules);
+  // Evaluates every annotation and checks it against the full names of the tests that exist.
+  // Returns one message per problem (unknown test, duplicate rule name, invalid rule).
+  std::vector<std::string> CheckAnnotations(const std::vector<std::string>& test_names);
+  // Registers a named profile of rules, selectable by a test's tag or name.
+  void AddProfile(std::string name, std::vector<FaultConfig> rules);
+  // The rules of profile `name`; throws std::invalid_argument naming it and the known ones.
+  std::vector<FaultConfig> Profile(const std::string& name) const;
+
+  // The seed of a test: mix(global seed, full test name).
+  std::uint64_t TestSeed(std::string_view full_name) const;
+  // Prepares faultline::Current() for a test: reset, seed, annotated and command-line rules,
+  // plus `extra` rules (e.g. from profiles). Throws std::invalid_argument for a clash of rule
+  // names.
+  void BeginTest(const std::string& full_name, const std::vector<FaultConfig>& extra = {});
+  // Adds an expectation on the running test.
+  FaultExpectation& ExpectFault(const std::string& rule);
+  // Checks the running test's expectations once; later calls return nothing.
+  std::vector<std::string> VerifyExpectations();
+  // Closes the running test and records it for the summary and the report.
+  TestRecord EndTest(bool failed);
+  // Where each installed rule of the running test came from ("annotation", a flag, ...).
+  std::string OriginOf(const std::string& rule) const;
+
+  // The labelled failure sections: seed, fault events (at most `max_events`), replay command.
+  static std::string FailureReport(const TestRecord& record, const std::string& replay,
+                                   std::size_t max_events = 20);
+  // A note for a test whose rules never reached their target (typos must not pass silently).
+  static std::string UnreachedNote(const TestRecord& record);
+  // The end-of-run table: rule, target, calls, triggers, configured and observed rate, tests.
+  std::string Summary() const;
+  // Writes the JSON report when --faultline_report was given. Throws std::runtime_error when
+  // the file cannot be written.
+  void WriteReport() const;
+  // The JSON report text.
+  std::string ReportJson() const;
+
+ private:
+  struct Annotation {
+    std::string suite, test, file;
+    int line = 0;
+    std::function<std::vector<AnnotatedRule>()> make;
+    std::vector<AnnotatedRule> rules;  // filled by CheckAnnotations
+  };
+  const Annotation* FindAnnotation(const std::string& full_name) const;
+
+  mutable std::mutex mutex_;
+  Options options_;
+  std::vector<FaultConfig> command_line_rules_;
+  std::vector<Annotation> annotations_;
+  std::map<std::string, std::vector<FaultConfig>> profiles_;
+  std::string current_test_;
+  std::map<std::string, std::string> origins_;  // rule name -> origin, for the running test
+  std::vector<std::unique_ptr<FaultExpectation>> expectations_;
+  bool verified_ = false;
+  std::vector<TestRecord> records_;
+};
+
+// The name of a test as annotations see it: "Prefix/Suite/3.Test/7" (parameterized or typed)
+// becomes "Suite.Test".
+std::string BaseTestName(const std::string& full_name);
+// `text` quoted for a POSIX shell.
+std::string ShellQuote(const std::string& text);
+
+}  // namespace internal
+}  // namespace faultline

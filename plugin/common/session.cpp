@@ -1,0 +1,501 @@
+#include "faultline/internal/session.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <random>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "faultline/rules.hpp"
+
+namespace faultline {
+
+FaultExpectation& FaultExpectation::Times(std::uint64_t n) {
+  min_ = n;
+  max_ = n;
+  return *this;
+}
+
+FaultExpectation& FaultExpectation::AtLeast(std::uint64_t n) {
+  min_ = n;
+  max_.reset();
+  return *this;
+}
+
+std::optional<std::string> FaultExpectation::Check(std::uint64_t fired) const {
+  if (fired >= min_ && (!max_ || fired <= *max_)) return std::nullopt;
+  std::string expected;
+  if (max_ && *max_ == 0) {
+    expected = "never to fire";
+  } else if (max_) {
+    expected = "to fire exactly " + std::to_string(*max_) + " time(s)";
+  } else {
+    expected = "to fire at least " + std::to_string(min_) + " time(s)";
+  }
+  std::string message = "fault \"" + rule_ + "\" was expected " + expected + ", but it fired " +
+                        std::to_string(fired) + " time(s)";
+  if (fired == 0 && min_ > 0) message += ": the test never reached this error path";
+  return message;
+}
+
+AnnotatedRule Expected(FaultConfig rule) {
+  AnnotatedRule annotated(std::move(rule));
+  annotated.expected_min = 1;
+  return annotated;
+}
+
+AnnotatedRule Expected(FaultConfig rule, std::uint64_t times) {
+  AnnotatedRule annotated(std::move(rule));
+  annotated.expected_exact = times;
+  return annotated;
+}
+
+namespace internal {
+namespace {
+
+constexpr const char* kFlagPrefix = "--faultline_";
+
+std::uint64_t ParseSeed(const std::string& text, const std::string& source, bool* drawn) {
+  if (text == "random") {
+    *drawn = true;
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) ^ device();
+  }
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || text[0] == '-') {
+    throw std::invalid_argument("faultline: " + source +
+                                ": expected an unsigned 64-bit integer or \"random\", got \"" +
+                                text + "\"");
+  }
+  return value;
+}
+
+bool ParseBool(const std::string& text, const std::string& source) {
+  if (text.empty() || text == "1" || text == "true" || text == "yes") return true;
+  if (text == "0" || text == "false" || text == "no") return false;
+  throw std::invalid_argument("faultline: " + source + ": expected 1/0, true/false or yes/no, got \"" +
+                              text + "\"");
+}
+
+void Apply(Options& options, const std::string& key, const std::string& value,
+           const std::string& source) {
+  if (key == "seed") {
+    options.seed_was_drawn = false;
+    options.seed = ParseSeed(value, source, &options.seed_was_drawn);
+  } else if (key == "rules") {
+    options.rules = value;
+    options.rules_origin = source;
+  } else if (key == "disable") {
+    options.disabled = ParseBool(value, source);
+  } else if (key == "report") {
+    if (value.empty()) throw std::invalid_argument("faultline: " + source + ": expected a file name");
+    options.report = value;
+  } else {
+    throw std::invalid_argument("faultline: unknown flag " + source +
+                                " (known: --faultline_seed, --faultline_rules, "
+                                "--faultline_disable, --faultline_report; see --help)");
+  }
+}
+
+std::string JsonString(const std::string& text) {
+  std::ostringstream out;
+  out << '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out << "\\\"";
+        break;
+      case '\\':
+        out << "\\\\";
+        break;
+      case '\n':
+        out << "\\n";
+        break;
+      case '\t':
+        out << "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(c) << std::dec
+              << std::setfill(' ');
+        } else {
+          out << c;
+        }
+    }
+  }
+  out << '"';
+  return out.str();
+}
+
+}  // namespace
+
+Options ParseOptions(int* argc, char** argv) {
+  Options options;
+  for (const char* key : {"seed", "rules", "disable", "report"}) {
+    std::string name = "FAULTLINE_";
+    for (const char* c = key; *c != '\0'; ++c) name += static_cast<char>(std::toupper(*c));
+    if (const char* value = std::getenv(name.c_str())) Apply(options, key, value, name);
+  }
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind(kFlagPrefix, 0) != 0) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    const std::size_t equals = arg.find('=');
+    const std::string key = arg.substr(std::strlen(kFlagPrefix), equals == std::string::npos
+                                                                      ? std::string::npos
+                                                                      : equals - std::strlen(kFlagPrefix));
+    const std::string value = equals == std::string::npos ? "" : arg.substr(equals + 1);
+    Apply(options, key, value, arg.substr(0, equals));
+  }
+  *argc = kept;
+  argv[kept] = nullptr;
+  return options;
+}
+
+std::string OptionsHelp() {
+  return "Fault Injection (faultline):\n"
+         "  --faultline_seed=N|random\n"
+         "      Global seed; each test's seed is mix(N, full test name). Default 42.\n"
+         "  --faultline_rules=SPEC|@FILE[#PROFILE]\n"
+         "      Rules added to every test, e.g. gw=Gateway::*:30%exception(boom).\n"
+         "  --faultline_disable\n"
+         "      Inject no fault (the rules stay installed, the injector is disabled).\n"
+         "  --faultline_report=FILE.json\n"
+         "      Write every test's seed, rules and fault events as JSON.\n"
+         "  Each flag has an environment twin: FAULTLINE_SEED, FAULTLINE_RULES,\n"
+         "  FAULTLINE_DISABLE, FAULTLINE_REPORT (flags win).\n";
+}
+
+std::string BaseTestName(const std::string& full_name) {
+  const std::size_t dot = full_name.find('.');
+  if (dot == std::string::npos) return full_name;
+  std::string suite = full_name.substr(0, dot);
+  std::string test = full_name.substr(dot + 1);
+  // Typed suites end in "/<index>"; parameterized ones start with "<instantiation>/".
+  const std::size_t last = suite.rfind('/');
+  if (last != std::string::npos &&
+      suite.find_first_not_of("0123456789", last + 1) == std::string::npos) {
+    suite.erase(last);
+  }
+  const std::size_t first = suite.rfind('/');
+  if (first != std::string::npos) suite.erase(0, first + 1);
+  const std::size_t param = test.find('/');
+  if (param != std::string::npos) test.erase(param);
+  return suite + "." + test;
+}
+
+std::string ShellQuote(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_-./=:,@%+") == std::string::npos) {
+    return text;
+  }
+  std::string quoted = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+Session& Session::Instance() {
+  static Session* session = new Session();  // leaked: listeners report after static teardown
+  return *session;
+}
+
+void Session::Configure(const Options& options) {
+  std::vector<FaultConfig> rules;
+  if (!options.rules.empty()) {
+    try {
+      rules = ParseRulesArgument(options.rules);
+    } catch (const std::exception& error) {
+      throw std::invalid_argument(std::string(error.what()) + " (in " + options.rules_origin + ")");
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  options_ = options;
+  command_line_rules_ = std::move(rules);
+  if (options.disabled) {
+    Current().Disable();
+  } else {
+    Current().Enable();
+  }
+}
+
+bool Session::Annotate(std::string suite, std::string test, const char* file, int line,
+                       std::function<std::vector<AnnotatedRule>()> rules) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  annotations_.push_back(Annotation{std::move(suite), std::move(test), file, line, std::move(rules), {}});
+  return true;
+}
+
+std::vector<std::string> Session::CheckAnnotations(const std::vector<std::string>& test_names) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::set<std::string> known;
+  for (const std::string& name : test_names) {
+    known.insert(name);
+    known.insert(BaseTestName(name));
+  }
+  std::vector<std::string> problems;
+  for (Annotation& annotation : annotations_) {
+    const std::string where = annotation.file + ":" + std::to_string(annotation.line) + ": ";
+    const std::string name = annotation.suite + "." + annotation.test;
+    if (known.count(name) == 0) {
+      problems.push_back(where + "faultline: rules are annotated on test " + name +
+                         ", which does not exist");
+    }
+    try {
+      annotation.rules = annotation.make();
+    } catch (const std::exception& error) {
+      problems.push_back(where + "test " + name + ": " + error.what());
+      continue;
+    }
+    std::set<std::string> names;
+    for (const AnnotatedRule& annotated : annotation.rules) {
+      if (!names.insert(annotated.rule.name()).second) {
+        problems.push_back(where + "faultline: test " + name + ": rule \"" + annotated.rule.name() +
+                           "\" is annotated twice");
+      }
+    }
+  }
+  return problems;
+}
+
+void Session::AddProfile(std::string name, std::vector<FaultConfig> rules) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  profiles_[std::move(name)] = std::move(rules);
+}
+
+std::vector<FaultConfig> Session::Profile(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = profiles_.find(name);
+  if (it != profiles_.end()) return it->second;
+  std::string known;
+  for (const auto& [profile, rules] : profiles_) known += (known.empty() ? "" : ", ") + profile;
+  throw std::invalid_argument("faultline: unknown profile \"" + name + "\" (known: " +
+                              (known.empty() ? "none" : known) + ")");
+}
+
+std::uint64_t Session::TestSeed(std::string_view full_name) const {
+  return Mix64(global_seed() ^ Mix64(HashName(full_name.data(), full_name.size())));
+}
+
+const Session::Annotation* Session::FindAnnotation(const std::string& full_name) const {
+  const std::string base = BaseTestName(full_name);
+  const Annotation* by_base = nullptr;
+  for (const Annotation& annotation : annotations_) {
+    const std::string name = annotation.suite + "." + annotation.test;
+    if (name == full_name) return &annotation;
+    if (name == base) by_base = &annotation;
+  }
+  return by_base;
+}
+
+void Session::BeginTest(const std::string& full_name, const std::vector<FaultConfig>& extra) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  FaultInjector& injector = Current();
+  injector.Reset();
+  injector.SetSeed(TestSeed(full_name));
+  current_test_ = full_name;
+  origins_.clear();
+  expectations_.clear();
+  verified_ = false;
+  auto add = [&](const FaultConfig& rule, const std::string& origin) {
+    if (origins_.count(rule.name()) != 0) {
+      throw std::invalid_argument("faultline: test " + full_name + ": rule \"" + rule.name() +
+                                  "\" from " + origin + " clashes with the rule of that name from " +
+                                  origins_[rule.name()]);
+    }
+    injector.AddRule(rule);
+    origins_[rule.name()] = origin;
+  };
+  if (const Annotation* annotation = FindAnnotation(full_name)) {
+    const std::string origin = "annotation at " + annotation->file + ":" + std::to_string(annotation->line);
+    for (const AnnotatedRule& annotated : annotation->rules) {
+      add(annotated.rule, origin);
+      if (annotated.expected_exact) {
+        expectations_.push_back(std::make_unique<FaultExpectation>(annotated.rule.name()));
+        expectations_.back()->Times(*annotated.expected_exact);
+      } else if (annotated.expected_min) {
+        expectations_.push_back(std::make_unique<FaultExpectation>(annotated.rule.name()));
+        expectations_.back()->AtLeast(*annotated.expected_min);
+      }
+    }
+  }
+  for (const FaultConfig& rule : extra) add(rule, "profile");
+  for (const FaultConfig& rule : command_line_rules_) add(rule, options_.rules_origin);
+}
+
+FaultExpectation& Session::ExpectFault(const std::string& rule) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  expectations_.push_back(std::make_unique<FaultExpectation>(rule));
+  verified_ = false;
+  return *expectations_.back();
+}
+
+std::vector<std::string> Session::VerifyExpectations() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (verified_) return {};
+  verified_ = true;
+  const HarnessStats stats = Current().Stats();
+  std::vector<std::string> failures;
+  for (const auto& expectation : expectations_) {
+    auto fired = stats.faults_per_rule.find(expectation->rule());
+    if (auto problem = expectation->Check(fired == stats.faults_per_rule.end() ? 0 : fired->second)) {
+      failures.push_back(*problem);
+    }
+  }
+  return failures;
+}
+
+TestRecord Session::EndTest(bool failed) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const HarnessStats stats = Current().Stats();
+  TestRecord record;
+  record.name = current_test_;
+  record.seed = TestSeed(current_test_);
+  record.failed = failed;
+  record.rules = stats.rules;
+  record.events = stats.events;
+  record.dropped_events = stats.dropped_events;
+  for (const RuleStats& rule : stats.rules) {
+    if (rule.checks == 0) record.unreached_rules.push_back(rule.name);
+  }
+  records_.push_back(record);
+  current_test_.clear();
+  return record;
+}
+
+std::string Session::OriginOf(const std::string& rule) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = origins_.find(rule);
+  return it == origins_.end() ? "the test body" : it->second;
+}
+
+std::string Session::FailureReport(const TestRecord& record, const std::string& replay,
+                                   std::size_t max_events) {
+  std::ostringstream out;
+  out << "[faultline] seed: " << record.seed << "\n";
+  out << "[faultline] fault events (" << record.events.size() + record.dropped_events << "):\n";
+  std::size_t shown = 0;
+  for (const FaultEvent& event : record.events) {
+    if (shown++ == max_events) {
+      out << "[faultline]   ... " << record.events.size() + record.dropped_events - max_events
+          << " more\n";
+      break;
+    }
+    out << "[faultline]   #" << event.sequence << " " << event.rule << " (" << ToString(event.type)
+        << ") on " << event.target << " call " << event.call << "\n";
+  }
+  out << "[faultline] replay: " << replay << "\n";
+  return out.str();
+}
+
+std::string Session::UnreachedNote(const TestRecord& record) {
+  std::string note;
+  for (const std::string& rule : record.unreached_rules) {
+    note += "[faultline] note: rule \"" + rule + "\" matched no call in " + record.name +
+            " (check its target)\n";
+  }
+  return note;
+}
+
+std::string Session::Summary() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  struct Row {
+    std::string name, target;
+    double probability = 0;
+    std::uint64_t calls = 0, triggers = 0, tests = 0;
+  };
+  std::vector<Row> rows;
+  for (const TestRecord& record : records_) {
+    for (const RuleStats& rule : record.rules) {
+      auto it = std::find_if(rows.begin(), rows.end(), [&](const Row& row) {
+        return row.name == rule.name && row.target == rule.target;
+      });
+      if (it == rows.end()) {
+        rows.push_back(Row{rule.name, rule.target, rule.probability, 0, 0, 0});
+        it = rows.end() - 1;
+      }
+      it->calls += rule.checks;
+      it->triggers += rule.triggers;
+      ++it->tests;
+    }
+  }
+  std::ostringstream out;
+  out << "[faultline] summary: global seed " << options_.seed << ", " << records_.size()
+      << " test(s)\n";
+  if (rows.empty()) return out.str();
+  std::size_t name_width = 4, target_width = 6;
+  for (const Row& row : rows) {
+    name_width = std::max(name_width, row.name.size());
+    target_width = std::max(target_width, row.target.size());
+  }
+  out << "[faultline]   " << std::left << std::setw(int(name_width) + 2) << "rule"
+      << std::setw(int(target_width) + 2) << "target" << std::right << std::setw(8) << "calls"
+      << std::setw(10) << "triggers" << std::setw(12) << "configured" << std::setw(10)
+      << "observed" << std::setw(7) << "tests" << "\n";
+  for (const Row& row : rows) {
+    out << "[faultline]   " << std::left << std::setw(int(name_width) + 2) << row.name
+        << std::setw(int(target_width) + 2) << row.target << std::right << std::setw(8)
+        << row.calls << std::setw(10) << row.triggers << std::fixed << std::setprecision(3)
+        << std::setw(12) << row.probability << std::setw(10)
+        << (row.calls == 0 ? 0.0 : double(row.triggers) / double(row.calls)) << std::setw(7)
+        << row.tests << (row.calls == 0 ? "   <- never reached its target" : "") << "\n";
+  }
+  return out.str();
+}
+
+std::string Session::ReportJson() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::ostringstream out;
+  out << "{\n  \"global_seed\": " << options_.seed << ",\n  \"tests\": [";
+  for (std::size_t t = 0; t < records_.size(); ++t) {
+    const TestRecord& record = records_[t];
+    out << (t == 0 ? "" : ",") << "\n    {\"name\": " << JsonString(record.name)
+        << ", \"seed\": " << record.seed << ", \"failed\": " << (record.failed ? "true" : "false")
+        << ",\n     \"rules\": [";
+    for (std::size_t r = 0; r < record.rules.size(); ++r) {
+      const RuleStats& rule = record.rules[r];
+      out << (r == 0 ? "" : ", ") << "{\"name\": " << JsonString(rule.name)
+          << ", \"target\": " << JsonString(rule.target) << ", \"type\": "
+          << JsonString(ToString(rule.type)) << ", \"probability\": " << std::setprecision(17)
+          << rule.probability << ", \"calls\": " << rule.checks
+          << ", \"triggers\": " << rule.triggers << "}";
+    }
+    out << "],\n     \"events\": [";
+    for (std::size_t e = 0; e < record.events.size(); ++e) {
+      const FaultEvent& event = record.events[e];
+      out << (e == 0 ? "" : ", ") << "{\"sequence\": " << event.sequence
+          << ", \"rule\": " << JsonString(event.rule) << ", \"type\": "
+          << JsonString(ToString(event.type)) << ", \"target\": " << JsonString(event.target)
+          << ", \"call\": " << event.call << "}";
+    }
+    out << "], \"dropped_events\": " << record.dropped_events << "}";
+  }
+  out << "\n  ]\n}\n";
+  return out.str();
+}
+
+void Session::WriteReport() const {
+  if (options_.report.empty()) return;
+  std::ofstream file(options_.report);
+  file << ReportJson();
+  if (!file) {
+    throw std::runtime_error("faultline: cannot write the report file \"" + options_.report + "\"");
+  }
+}
+
+}  // namespace internal
+}  // namespace faultline

@@ -1,0 +1,203 @@
+// End to end: user test programs run as child processes with flags, environment, filters,
+// shuffling, repetition and sharding; their output, exit codes and reports are checked.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct ChildRun {
+  int status;
+  std::string output;
+};
+
+// Runs `command` through the shell, with stderr folded into stdout.
+ChildRun Shell(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+ChildRun Sample(const std::string& args) { return Shell(std::string(SAMPLE_TEST) + " " + args); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The "#n rule (type) on target call k" lines of a failure report.
+std::vector<std::string> EventLines(const std::string& output) {
+  std::vector<std::string> lines;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("[faultline]   #", 0) == 0) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string ReplayLine(const std::string& output) {
+  const std::string marker = "[faultline] replay: ";
+  const std::size_t at = output.find(marker);
+  if (at == std::string::npos) return "";
+  const std::size_t end = output.find('\n', at);
+  return output.substr(at + marker.size(), end - at - marker.size());
+}
+
+// Test name -> its events, from a --faultline_report file.
+std::map<std::string, std::string> ReportEvents(const std::string& report) {
+  std::string flat = report;
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  std::map<std::string, std::string> events;
+  const std::regex test(R"re(\{"name": "([^"]+)", "seed": (\d+).*?"events": \[(.*?)\])re");
+  for (std::sregex_iterator it(flat.begin(), flat.end(), test), end; it != end; ++it) {
+    events[(*it)[1]] = std::string((*it)[2]) + " " + std::string((*it)[3]);
+  }
+  return events;
+}
+
+std::string Temp(const std::string& name) { return ::testing::TempDir() + "faultline_e2e_" + name; }
+
+TEST(EndToEnd, PassingTestsExitZeroAndPrintSeedAndSummary) {
+  const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[faultline] global seed 42"));
+  EXPECT_THAT(run.output, HasSubstr("[faultline] summary: global seed 42, 1 test(s)"));
+  EXPECT_THAT(run.output, HasSubstr("boom"));
+  EXPECT_THAT(run.output, Not(HasSubstr("replay:")));
+}
+
+TEST(EndToEnd, AFailingTestPrintsSeedEventsAndAReplayLineThatReproducesIt) {
+  const ChildRun run = Sample("--gtest_filter=Sample.BreaksUnderDbFaults:Sample.ToleratesFlakyWork --faultline_seed=9");
+  ASSERT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[faultline] seed: "));
+  const std::string replay = ReplayLine(run.output);
+  ASSERT_THAT(replay, HasSubstr("--gtest_filter=Sample.BreaksUnderDbFaults --faultline_seed=9"));
+  const auto events = EventLines(run.output);
+  ASSERT_FALSE(events.empty());
+
+  const ChildRun again = Shell(replay);
+  EXPECT_EQ(again.status, 1);
+  EXPECT_EQ(EventLines(again.output), events);
+  EXPECT_THAT(again.output, HasSubstr("1 test(s)"));
+}
+
+TEST(EndToEnd, AnExpectedFaultThatNeverFiresFailsTheTest) {
+  const std::string xml = Temp("expected.xml");
+  const ChildRun run = Sample("--gtest_filter=Sample.ExpectedFaultNeverReached --gtest_output=xml:" + xml);
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("fault \"unreached\" was expected to fire at least 1 time(s), "
+                                    "but it fired 0 time(s): the test never reached this error path"));
+  EXPECT_THAT(run.output, HasSubstr("rule \"unreached\" matched no call"));
+  EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Sample.ExpectedFaultNeverReached"));
+  EXPECT_THAT(ReadFile(xml), HasSubstr("never reached this error path"));
+}
+
+TEST(EndToEnd, SeedsAndFaultCountsAppearInXmlAndJsonOutput) {
+  const std::string xml = Temp("out.xml");
+  const std::string json = Temp("out.json");
+  ASSERT_EQ(Sample("--gtest_filter=Sample.ToleratesFlakyWork --gtest_output=xml:" + xml).status, 0);
+  ASSERT_EQ(Sample("--gtest_filter=Sample.ToleratesFlakyWork --gtest_output=json:" + json).status, 0);
+  EXPECT_THAT(ReadFile(xml), HasSubstr("<property name=\"faultline_seed\" value=\""));
+  EXPECT_THAT(ReadFile(xml), HasSubstr("<property name=\"faultline_faults_boom\" value=\"20\""));
+  EXPECT_THAT(ReadFile(json), HasSubstr("\"faultline_faults\": \""));
+}
+
+TEST(EndToEnd, CommandLineAndEnvironmentRulesReachEveryTest) {
+  const ChildRun flag = Sample("--gtest_filter=Plain.PointDrivenByCommandLineRules "
+                          "'--faultline_rules=p=flag.point:25%return(1)'");
+  EXPECT_EQ(flag.status, 0) << flag.output;
+  EXPECT_THAT(flag.output, Not(HasSubstr("injected=0")));
+  const ChildRun env = Shell("FAULTLINE_RULES='p=flag.point:25%return(1)' " + std::string(SAMPLE_TEST) +
+                        " --gtest_filter=Plain.PointDrivenByCommandLineRules");
+  EXPECT_EQ(env.status, 0);
+  std::smatch a, b;
+  ASSERT_TRUE(std::regex_search(flag.output, a, std::regex("injected=(\\d+)")));
+  ASSERT_TRUE(std::regex_search(env.output, b, std::regex("injected=(\\d+)")));
+  EXPECT_EQ(a[1], b[1]);
+  const ChildRun none = Sample("--gtest_filter=Plain.PointDrivenByCommandLineRules");
+  EXPECT_THAT(none.output, HasSubstr("injected=0"));
+}
+
+TEST(EndToEnd, DisableFlagInjectsNothing) {
+  const ChildRun run = Sample("--gtest_filter=Sample.BreaksUnderDbFaults --faultline_disable");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("injection disabled"));
+}
+
+TEST(EndToEnd, ShardsTogetherSeeExactlyTheFaultsOfTheUnshardedRun) {
+  const std::string whole = Temp("whole.json"), shard0 = Temp("s0.json"), shard1 = Temp("s1.json");
+  ASSERT_EQ(Sample("--gtest_filter=P/Shards.* --faultline_report=" + whole).status, 0);
+  ASSERT_EQ(Shell("GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=0 " + std::string(SAMPLE_TEST) +
+                  " --gtest_filter=P/Shards.* --faultline_report=" + shard0).status, 0);
+  ASSERT_EQ(Shell("GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=1 " + std::string(SAMPLE_TEST) +
+                  " --gtest_filter=P/Shards.* --faultline_report=" + shard1).status, 0);
+  const auto expected = ReportEvents(ReadFile(whole));
+  ASSERT_EQ(expected.size(), 12u);
+  auto merged = ReportEvents(ReadFile(shard0));
+  const auto second = ReportEvents(ReadFile(shard1));
+  EXPECT_FALSE(merged.empty());
+  EXPECT_FALSE(second.empty());
+  merged.insert(second.begin(), second.end());
+  EXPECT_EQ(merged, expected);
+}
+
+TEST(EndToEnd, ShuffleAndRepeatLeaveEachTestsFaultsUnchanged) {
+  const std::string plain = Temp("plain.json"), shuffled = Temp("shuffled.json");
+  ASSERT_EQ(Sample("--gtest_filter=P/Shards.* --faultline_report=" + plain).status, 0);
+  const ChildRun run = Sample("--gtest_filter=P/Shards.* --gtest_shuffle --gtest_random_seed=5 "
+                         "--gtest_repeat=3 --faultline_report=" + shuffled);
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(ReportEvents(ReadFile(shuffled)), ReportEvents(ReadFile(plain)));
+  EXPECT_THAT(run.output, HasSubstr("36 test(s)"));
+}
+
+TEST(EndToEnd, RandomSeedIsDrawnAndPrinted) {
+  const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork --faultline_seed=random");
+  EXPECT_THAT(run.output, HasSubstr("(drawn at random)"));
+}
+
+TEST(EndToEnd, AnnotationsOfMissingTestsAndDuplicateRulesAbortStartUp) {
+  const ChildRun run = Shell(BAD_ANNOTATION_TEST);
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.output, HasSubstr("rules are annotated on test Missing.NoSuchTest, which does not exist"));
+  EXPECT_THAT(run.output, HasSubstr("test Present.Twice: rule \"dup\" is annotated twice"));
+  EXPECT_THAT(run.output, HasSubstr("2 problem(s) in fault annotations; no test was run"));
+  EXPECT_THAT(run.output, Not(HasSubstr("[ RUN      ]")));
+}
+
+TEST(EndToEnd, BadFlagsAreErrorsAndHelpListsTheFlags) {
+  const ChildRun unknown = Sample("--faultline_sed=1");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_THAT(unknown.output, HasSubstr("faultline: unknown flag --faultline_sed"));
+  const ChildRun rules = Sample("'--faultline_rules=x=t:150%exception'");
+  EXPECT_EQ(rules.status, 1);
+  EXPECT_THAT(rules.output, HasSubstr("--faultline_rules"));
+  const ChildRun help = Sample("--help");
+  EXPECT_THAT(help.output, HasSubstr("--faultline_seed=N|random"));
+  EXPECT_THAT(help.output, HasSubstr("--gtest_filter"));
+}
+
+TEST(EndToEnd, ListingTestsForCTestDiscoveryStillWorks) {
+  const ChildRun run = Sample("--gtest_list_tests");
+  EXPECT_EQ(run.status, 0);
+  EXPECT_THAT(run.output, HasSubstr("ToleratesFlakyWork"));
+}
+
+}  // namespace

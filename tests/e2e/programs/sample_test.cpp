@@ -1,0 +1,61 @@
+// A user's test program, run as a child process by the end-to-end tests.
+#include <faultline/gtest.hpp>
+
+#include <cstdlib>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+int Work(int x) { return x + 1; }
+
+// Passes: it tolerates the faults it asks for and checks they happened.
+FAULTLINE_TEST(Sample, ToleratesFlakyWork,
+               faultline::Expected(faultline::Exception("boom").Target("work").Probability(0.5))) {
+  auto work = Injector().Wrap("work", &Work);
+  int failures = 0;
+  for (int i = 0; i < 40; ++i) {
+    try {
+      work(i);
+    } catch (const faultline::InjectedFault&) {
+      ++failures;
+    }
+  }
+  EXPECT_GT(failures, 0);
+}
+
+// Fails under its faults: the bug a fault-injection run is there to find.
+FAULTLINE_TEST(Sample, BreaksUnderDbFaults,
+               faultline::Exception("db-down").Target("db").Probability(0.3)) {
+  auto db = Injector().Wrap("db", &Work);
+  for (int i = 0; i < 20; ++i) db(i);
+}
+
+// Fails: its expected fault never fires because nothing calls "never.called".
+FAULTLINE_TEST(Sample, ExpectedFaultNeverReached,
+               faultline::Expected(faultline::Exception("unreached").Target("never.called"))) {
+  SUCCEED();
+}
+
+// Driven by --faultline_rules / FAULTLINE_RULES: counts what the fault point injected.
+TEST(Plain, PointDrivenByCommandLineRules) {
+  int injected = 0;
+  for (int i = 0; i < 100; ++i) {
+    try {
+      if (FAULTLINE_POINT("flag.point")) ++injected;
+    } catch (const faultline::InjectedFault&) {
+      ++injected;
+    }
+  }
+  std::printf("injected=%d\n", injected);
+}
+
+class Shards : public faultline::FaultTest, public ::testing::WithParamInterface<int> {};
+FAULTLINE_ANNOTATE(Shards, Many, faultline::Return("r", 1).Target("shard.*").Probability(0.4));
+TEST_P(Shards, Many) {
+  auto& site = Injector().Intern("shard." + std::to_string(GetParam() % 3));
+  for (int i = 0; i < 30; ++i) Injector().Check(site);
+}
+INSTANTIATE_TEST_SUITE_P(P, Shards, ::testing::Range(0, 12));
+
+}  // namespace

@@ -1,0 +1,107 @@
+#include "faultline/internal/session.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace {
+
+using faultline::internal::BaseTestName;
+using faultline::internal::ParseOptions;
+using faultline::internal::ShellQuote;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StrEq;
+using ::testing::ThrowsMessage;
+
+TEST(BaseTestNameTest, StripsInstantiationPrefixesAndParameterIndices) {
+  EXPECT_EQ(BaseTestName("Suite.Test"), "Suite.Test");
+  EXPECT_EQ(BaseTestName("Inst/Suite.Test/3"), "Suite.Test");
+  EXPECT_EQ(BaseTestName("Suite/0.Test"), "Suite.Test");
+  EXPECT_EQ(BaseTestName("Inst/Suite/1.Test"), "Suite.Test");
+}
+
+TEST(ShellQuoteTest, QuotesOnlyWhatTheShellWouldSplitOrExpand) {
+  EXPECT_EQ(ShellQuote("--gtest_filter=Suite.Test"), "--gtest_filter=Suite.Test");
+  EXPECT_EQ(ShellQuote("a b"), "'a b'");
+  EXPECT_EQ(ShellQuote("gw=x:30%exception(boom);y"), "'gw=x:30%exception(boom);y'");
+  EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
+  EXPECT_EQ(ShellQuote(""), "''");
+}
+
+// argv as ParseOptions sees it, owning its strings.
+struct Args {
+  explicit Args(std::vector<std::string> a) : strings(std::move(a)) {
+    for (auto& s : strings) pointers.push_back(s.data());
+    pointers.push_back(nullptr);
+    argc = static_cast<int>(strings.size());
+  }
+  std::vector<std::string> Remaining() const {
+    return std::vector<std::string>(pointers.begin(), pointers.begin() + argc);
+  }
+  std::vector<std::string> strings;
+  std::vector<char*> pointers;
+  int argc;
+};
+
+TEST(ParseOptionsTest, ReadsFlagsAndRemovesThemFromArgv) {
+  Args args({"prog", "--faultline_seed=7", "--gtest_filter=A.B", "--faultline_rules=x=t:exception",
+             "--faultline_disable", "--faultline_report=out.json", "positional"});
+  const auto options = ParseOptions(&args.argc, args.pointers.data());
+  EXPECT_EQ(options.seed, 7u);
+  EXPECT_EQ(options.rules, "x=t:exception");
+  EXPECT_EQ(options.rules_origin, "--faultline_rules");
+  EXPECT_TRUE(options.disabled);
+  EXPECT_EQ(options.report, "out.json");
+  EXPECT_THAT(args.Remaining(), ElementsAre("prog", "--gtest_filter=A.B", "positional"));
+  EXPECT_EQ(args.pointers[static_cast<std::size_t>(args.argc)], nullptr);
+}
+
+TEST(ParseOptionsTest, EnvironmentTwinsApplyAndFlagsWin) {
+  setenv("FAULTLINE_SEED", "11", 1);
+  setenv("FAULTLINE_RULES", "e=t:exception", 1);
+  Args env_only({"prog"});
+  const auto from_env = ParseOptions(&env_only.argc, env_only.pointers.data());
+  EXPECT_EQ(from_env.seed, 11u);
+  EXPECT_EQ(from_env.rules_origin, "FAULTLINE_RULES");
+  Args both({"prog", "--faultline_seed=12"});
+  EXPECT_EQ(ParseOptions(&both.argc, both.pointers.data()).seed, 12u);
+  unsetenv("FAULTLINE_SEED");
+  unsetenv("FAULTLINE_RULES");
+}
+
+TEST(ParseOptionsTest, RandomSeedIsDrawnAndFlagged) {
+  Args args({"prog", "--faultline_seed=random"});
+  EXPECT_TRUE(ParseOptions(&args.argc, args.pointers.data()).seed_was_drawn);
+}
+
+TEST(ParseOptionsTest, BadInputIsAClearError) {
+  Args unknown({"prog", "--faultline_sed=3"});
+  EXPECT_THAT([&] { ParseOptions(&unknown.argc, unknown.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr("unknown flag --faultline_sed")));
+  Args seed({"prog", "--faultline_seed=12abc"});
+  EXPECT_THAT([&] { ParseOptions(&seed.argc, seed.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(StrEq(
+                  "faultline: --faultline_seed: expected an unsigned 64-bit integer or "
+                  "\"random\", got \"12abc\"")));
+  Args negative({"prog", "--faultline_seed=-1"});
+  EXPECT_THROW(ParseOptions(&negative.argc, negative.pointers.data()), std::invalid_argument);
+  Args disable({"prog", "--faultline_disable=maybe"});
+  EXPECT_THAT([&] { ParseOptions(&disable.argc, disable.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr("got \"maybe\"")));
+}
+
+TEST(FaultExpectationTest, ExplainsWhatWasExpectedAndWhatHappened) {
+  EXPECT_FALSE(faultline::FaultExpectation("r").Check(1).has_value());
+  EXPECT_EQ(faultline::FaultExpectation("r").Check(0),
+            "fault \"r\" was expected to fire at least 1 time(s), but it fired 0 time(s): the "
+            "test never reached this error path");
+  EXPECT_EQ(faultline::FaultExpectation("r").Times(2).Check(3),
+            "fault \"r\" was expected to fire exactly 2 time(s), but it fired 3 time(s)");
+  EXPECT_EQ(faultline::FaultExpectation("r").Never().Check(1),
+            "fault \"r\" was expected never to fire, but it fired 1 time(s)");
+  EXPECT_FALSE(faultline::FaultExpectation("r").AtLeast(2).Check(5).has_value());
+}
+
+}  // namespace
