@@ -223,6 +223,9 @@ void Session::Configure(const Options& options) {
       throw std::invalid_argument(std::string(error.what()) + " (in " + options.rules_origin + ")");
     }
   }
+  // Child processes a test starts see the same rules and seed as the test itself.
+  if (!options.rules.empty()) setenv("FAULTLINE_RULES", options.rules.c_str(), 1);
+  setenv("FAULTLINE_SEED", std::to_string(options.seed).c_str(), 1);
   std::lock_guard<std::mutex> lock(mutex_);
   options_ = options;
   command_line_rules_ = std::move(rules);
@@ -352,6 +355,14 @@ std::vector<std::string> Session::VerifyExpectations() {
   std::vector<std::string> failures;
   for (const auto& expectation : expectations_) {
     auto fired = stats.faults_per_rule.find(expectation->rule());
+    if (fired == stats.faults_per_rule.end()) {
+      std::string installed;
+      for (const RuleStats& rule : stats.rules) installed += (installed.empty() ? "" : ", ") + rule.name;
+      failures.push_back("fault \"" + expectation->rule() +
+                         "\" is expected, but no rule of that name was installed in this test "
+                         "(installed: " + (installed.empty() ? "none" : installed) + ")");
+      continue;
+    }
     if (auto problem = expectation->Check(fired == stats.faults_per_rule.end() ? 0 : fired->second)) {
       failures.push_back(*problem);
     }

@@ -135,6 +135,13 @@ TEST(EndToEnd, CommandLineAndEnvironmentRulesReachEveryTest) {
   EXPECT_THAT(none.output, HasSubstr("injected=0"));
 }
 
+TEST(EndToEnd, ChildProcessesOfATestInheritItsRulesAndSeed) {
+  const ChildRun run = Sample("--gtest_filter=Plain.ChildProcessesInheritRules --faultline_seed=5 "
+                              "'--faultline_rules=p=flag.point:25%return(1)'");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("child saw rules=p=flag.point:25%return(1) seed=5"));
+}
+
 TEST(EndToEnd, DisableFlagInjectsNothing) {
   const ChildRun run = Sample("--gtest_filter=Sample.BreaksUnderDbFaults --faultline_disable");
   EXPECT_EQ(run.status, 0) << run.output;

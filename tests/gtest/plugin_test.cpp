@@ -109,7 +109,8 @@ using FaultFixture = faultline::FaultTest;
 TEST_F(FaultFixture, ExpectationsPassWhenMet) {
   Injector().AddRule(faultline::Exception("r").Target("t").MaxTriggers(2));
   ExpectFault("r").Times(2);
-  ExpectFault("absent").Never();
+  Injector().AddRule(faultline::Exception("quiet").Target("nobody"));
+  ExpectFault("quiet").Never();
   ExpectFault("r");
   for (int i = 0; i < 5; ++i) {
     try {
@@ -122,11 +123,23 @@ TEST_F(FaultFixture, ExpectationsPassWhenMet) {
 TEST(PlainTest, UnmetExpectationsFailWithAMessage) {
   EXPECT_NONFATAL_FAILURE(
       {
+        faultline::Current().AddRule(faultline::Exception("never").Target("nobody"));
         Session::Instance().ExpectFault("never").AtLeast(1);
         for (const auto& failure : Session::Instance().VerifyExpectations()) ADD_FAILURE() << failure;
       },
       "fault \"never\" was expected to fire at least 1 time(s), but it fired 0 time(s): the "
       "test never reached this error path");
+}
+
+TEST(PlainTest, ExpectationsOnRulesThatDoNotExistFailAsTypos) {
+  faultline::Current().AddRule(faultline::Exception("real").Target("t"));
+  EXPECT_NONFATAL_FAILURE(
+      {
+        Session::Instance().ExpectFault("rael").Never();
+        for (const auto& failure : Session::Instance().VerifyExpectations()) ADD_FAILURE() << failure;
+      },
+      "fault \"rael\" is expected, but no rule of that name was installed in this test "
+      "(installed: real)");
 }
 
 FAULTLINE_TEST(PluginTest, ExpectedAnnotatedRuleThatFiresPasses,

@@ -59,3 +59,15 @@ TEST_P(Shards, Many) {
 INSTANTIATE_TEST_SUITE_P(P, Shards, ::testing::Range(0, 12));
 
 }  // namespace
+
+namespace {
+// A child process started by a test sees the test's rules and seed.
+TEST(Plain, ChildProcessesInheritRules) {
+  FILE* child = popen("echo \"rules=$FAULTLINE_RULES seed=$FAULTLINE_SEED\"", "r");
+  ASSERT_NE(child, nullptr);
+  char line[512] = {};
+  ASSERT_NE(std::fgets(line, sizeof line, child), nullptr);
+  pclose(child);
+  std::printf("child saw %s", line);
+}
+}  // namespace
