@@ -201,6 +201,12 @@ TEST(EndToEnd, BadFlagsAreErrorsAndHelpListsTheFlags) {
   EXPECT_THAT(help.output, HasSubstr("--gtest_filter"));
 }
 
+TEST(EndToEnd, NoStateLeaksBetweenTestsUnderShuffleAndRepeat) {
+  const ChildRun run = Shell(std::string(PLUGIN_TESTS) + " --gtest_shuffle --gtest_repeat=50");
+  EXPECT_EQ(run.status, 0) << run.output.substr(run.output.size() > 4000 ? run.output.size() - 4000 : 0);
+  EXPECT_THAT(run.output, Not(HasSubstr("[  FAILED  ]")));
+}
+
 TEST(EndToEnd, ListingTestsForCTestDiscoveryStillWorks) {
   const ChildRun run = Sample("--gtest_list_tests");
   EXPECT_EQ(run.status, 0);
