@@ -391,7 +391,7 @@ class Parser {
     };
     for (auto colon = colons.rbegin(); colon != colons.rend(); ++colon) {
       const std::size_t target_start = pos;
-      if (auto end = attempt(*colon + 1, ":")) {
+      if (auto end = attempt(*colon + 1, text_.substr(target_start, *colon + 1 - target_start))) {
         draft.target.emplace(std::string(text_.substr(target_start, *colon - target_start)),
                              target_start);
         pos = *end;
