@@ -104,3 +104,88 @@ TEST(ConcurrencyTest, PerTargetDecisionsDoNotDependOnThreadInterleaving) {
 }
 
 }  // namespace
+
+namespace {
+
+// Eight threads hammer wrapped calls and fault points while another thread adds, removes,
+// enables, disables and resets; then, with the mutator stopped and the workers parked, one
+// more exactly counted phase must be accounted for call by call.
+TEST(ConcurrencyTest, StressWithResetsThenExactAccounting) {
+  faultline::FaultInjector injector(3);
+  faultline::CurrentInjector use(injector);
+  constexpr int kWorkers = 8;
+  constexpr int kExactCalls = 5000;
+  std::atomic<bool> stop_churn{false};
+  std::atomic<int> parked{0};
+  std::atomic<bool> exact_phase{false};
+  std::atomic<std::uint64_t> exact_faults{0};
+
+  std::thread mutator([&] {
+    for (int i = 0; !stop_churn.load(); ++i) {
+      switch (i % 6) {
+        case 0:
+          injector.AddRule(faultline::Exception("e" + std::to_string(i)).Target("w*").Probability(0.3));
+          break;
+        case 1:
+          injector.AddRule(faultline::Return("r" + std::to_string(i), 1).Target("stress.point"));
+          break;
+        case 2:
+          injector.Disable();
+          break;
+        case 3:
+          injector.Enable();
+          break;
+        case 4:
+          injector.RemoveRule("e" + std::to_string(i - 4));
+          break;
+        default:
+          injector.Reset();
+      }
+    }
+  });
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kWorkers; ++t) {
+    workers.emplace_back([&, t] {
+      auto wrapped = injector.Wrap("w" + std::to_string(t), [](int x) { return x * 2; });
+      auto call_both = [&] {
+        std::uint64_t faults = 0;
+        try {
+          if (wrapped(t) != t * 2) ++faults;  // a kReturn rule answered instead
+        } catch (const faultline::InjectedFault&) {
+          ++faults;
+        }
+        try {
+          if (FAULTLINE_POINT("stress.point")) ++faults;
+        } catch (const faultline::InjectedFault&) {
+          ++faults;
+        }
+        return faults;
+      };
+      for (int i = 0; i < 20000; ++i) call_both();
+      parked.fetch_add(1);
+      while (!exact_phase.load()) std::this_thread::yield();
+      std::uint64_t faults = 0;
+      for (int i = 0; i < kExactCalls; ++i) faults += call_both();
+      exact_faults.fetch_add(faults);
+    });
+  }
+  while (parked.load() < kWorkers) std::this_thread::yield();
+  stop_churn = true;
+  mutator.join();
+
+  injector.Enable();
+  injector.Reset();
+  injector.AddRule(faultline::Exception("exact").Target("*").Probability(0.25));
+  exact_phase = true;
+  for (auto& worker : workers) worker.join();
+
+  const auto stats = injector.Stats();
+  EXPECT_EQ(stats.total_calls, std::uint64_t{kWorkers} * kExactCalls * 2);
+  EXPECT_EQ(stats.calls_per_target.at("stress.point"), std::uint64_t{kWorkers} * kExactCalls);
+  EXPECT_EQ(stats.total_faults, exact_faults.load());
+  EXPECT_EQ(stats.events.size() + stats.dropped_events, stats.total_faults);
+  ASSERT_EQ(stats.rules.size(), 1u);
+  EXPECT_EQ(stats.rules[0].checks, stats.total_calls);
+}
+
+}  // namespace
