@@ -165,6 +165,9 @@ void Resolve(internal::InjectorState& state, Site& site) {
     site.rules.store(nullptr, std::memory_order_release);
     return;
   }
+  // Lists are never freed before the injector, so publish only those that changed.
+  const RuleList* current = site.rules.load(std::memory_order_relaxed);
+  if (current != nullptr && current->rules == list->rules) return;
   site.rules.store(list.get(), std::memory_order_release);
   state.lists.push_back(std::move(list));
 }
