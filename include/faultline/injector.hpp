@@ -35,6 +35,7 @@
 #include "faultline/corrupt.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/internal/site.hpp"
+#include "faultline/schedule.hpp"
 
 namespace faultline {
 
@@ -78,8 +79,8 @@ class FaultInjector {
   void Disable();
   bool enabled() const;
 
-  // Removes every rule and clears call counters, events and stats. Keeps seed, clock,
-  // enabled state and the sites of wrapped callables.
+  // Removes every rule, stops a replay and clears call counters, events and stats. Keeps seed,
+  // clock, enabled state and the sites of wrapped callables.
   void Reset();
   // Sets the seed of future decisions (call ordinals are not reset; see Reset()).
   void SetSeed(std::uint64_t seed);
@@ -88,6 +89,17 @@ class FaultInjector {
   // the real clock.
   void SetClock(Clock* clock);
   Clock& clock() const { return *clock_.load(std::memory_order_acquire); }
+  // Follows `schedule` instead of rolling dice: an installed, enabled rule that matches a call
+  // fires exactly when its (rule, target, call) is scheduled, whatever its probability, trigger
+  // conditions and limit say; rules are still tried in the order they were added. A scheduled
+  // fault whose rule is not installed, or whose call never comes, is not injected. Lasts until
+  // StopReplay() or Reset(). With the run's seed, Replay(Schedule::FromEvents(Events())) repeats
+  // a run's faults exactly, corrupted values included.
+  void Replay(Schedule schedule);
+  // Returns to rolling dice.
+  void StopReplay();
+  // True between Replay() and StopReplay() or Reset().
+  bool replaying() const;
   // At most `limit` events are kept (default 10000); later ones are counted as dropped.
   // The log is reserved up front so recording an event never allocates.
   void SetEventLimit(std::size_t limit);

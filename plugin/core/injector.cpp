@@ -106,6 +106,21 @@ struct EventRecord {
   std::chrono::nanoseconds timestamp;
 };
 
+// A published schedule, indexed for Decide: per process-wide site id, the scheduled calls in
+// ascending order with the rule that fires on each. Immutable once published.
+struct ReplayPlan {
+  std::unordered_map<std::uint32_t, std::vector<std::pair<std::uint64_t, std::string>>> by_site;
+
+  // True when `rule` is scheduled for call `call` of `site`.
+  bool Fires(const Site& site, std::uint64_t call, const std::string& rule) const {
+    auto it = by_site.find(site.id);
+    if (it == by_site.end()) return false;
+    auto at = std::lower_bound(it->second.begin(), it->second.end(), call,
+                               [](const auto& entry, std::uint64_t c) { return entry.first < c; });
+    return at != it->second.end() && at->first == call && at->second == rule;
+  }
+};
+
 struct InjectorState {
   // Guards everything below except the event log.
   mutable std::mutex mutex;
@@ -119,6 +134,11 @@ struct InjectorState {
   std::deque<std::unique_ptr<RuleList>> lists;
   std::deque<std::unique_ptr<Site>> sites;
   std::deque<std::unique_ptr<std::atomic<Site*>[]>> chunks;
+
+  // The schedule being replayed, or null; Decide's one extra load. Plans are owned by `plans`
+  // until the injector dies, because a Decide in flight may still read a replaced one.
+  std::atomic<const ReplayPlan*> replay{nullptr};
+  std::deque<std::unique_ptr<ReplayPlan>> plans;
 
   mutable std::mutex events_mutex;
   std::vector<EventRecord> events;  // reserved to event_limit
@@ -265,6 +285,7 @@ void FaultInjector::Reset() {
   state_->installed.clear();
   state_->stats_begin = state_->rules.size();
   for (auto& site : state_->sites) site->calls.store(0, std::memory_order_relaxed);
+  state_->replay.store(nullptr, std::memory_order_release);
   {
     std::lock_guard<std::mutex> events_lock(state_->events_mutex);
     state_->events.clear();
@@ -278,6 +299,24 @@ void FaultInjector::SetSeed(std::uint64_t seed) { seed_.store(seed, std::memory_
 
 void FaultInjector::SetClock(Clock* clock) {
   clock_.store(clock != nullptr ? clock : &RealClock::Instance(), std::memory_order_release);
+}
+
+void FaultInjector::Replay(Schedule schedule) {
+  auto plan = std::make_unique<internal::ReplayPlan>();
+  for (const ScheduledFault& fault : schedule) {
+    // Site ids are process-wide, so a plan can name sites this injector has not made yet.
+    plan->by_site[internal::PointId(fault.target)].emplace_back(fault.call, fault.rule);
+  }
+  // A Schedule is sorted by target then call, so each site's entries are already ascending.
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->replay.store(plan.get(), std::memory_order_release);
+  state_->plans.push_back(std::move(plan));
+}
+
+void FaultInjector::StopReplay() { state_->replay.store(nullptr, std::memory_order_release); }
+
+bool FaultInjector::replaying() const {
+  return state_->replay.load(std::memory_order_acquire) != nullptr;
 }
 
 void FaultInjector::SetEventLimit(std::size_t limit) {
@@ -379,20 +418,31 @@ Site& FaultInjector::InternId(std::uint32_t id) {
 Decision FaultInjector::Decide(Site& site, const RuleList& rules) {
   const std::uint64_t call = site.calls.fetch_add(1, std::memory_order_relaxed) + 1;
   const std::uint64_t seed = seed_.load(std::memory_order_relaxed);
+  const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_acquire);
   for (Rule* rule : rules.rules) {
     rule->checks.fetch_add(1, std::memory_order_relaxed);
     const FaultConfig& config = rule->config;
-    if (!config.Qualifies(call)) continue;
-    const std::uint64_t bits = internal::DecisionBits(seed, rule->name_hash, site.name_hash, call);
-    if (!(internal::UnitInterval(bits) < config.probability())) continue;
-    if (config.max_triggers() != 0) {
-      std::uint64_t fired = rule->triggers.load(std::memory_order_relaxed);
-      do {
-        if (fired >= config.max_triggers()) break;
-      } while (!rule->triggers.compare_exchange_weak(fired, fired + 1, std::memory_order_relaxed));
-      if (fired >= config.max_triggers()) continue;
-    } else {
+    std::uint64_t bits = 0;
+    if (plan != nullptr) {
+      if (!plan->Fires(site, call, config.name())) continue;
+      // Drawn under replay too: the bits seed the decision's corruption, so a replayed
+      // corruption is the recorded one.
+      bits = internal::DecisionBits(seed, rule->name_hash, site.name_hash, call);
       rule->triggers.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      if (!config.Qualifies(call)) continue;
+      bits = internal::DecisionBits(seed, rule->name_hash, site.name_hash, call);
+      if (!(internal::UnitInterval(bits) < config.probability())) continue;
+      if (config.max_triggers() != 0) {
+        std::uint64_t fired = rule->triggers.load(std::memory_order_relaxed);
+        do {
+          if (fired >= config.max_triggers()) break;
+        } while (!rule->triggers.compare_exchange_weak(fired, fired + 1,
+                                                        std::memory_order_relaxed));
+        if (fired >= config.max_triggers()) continue;
+      } else {
+        rule->triggers.fetch_add(1, std::memory_order_relaxed);
+      }
     }
 
     Clock& time = clock();

@@ -1,0 +1,170 @@
+// faultline: systematic fault exploration. Random faults find bugs; sweeping every call proves
+// their absence, and shrinking a failing run tells the developer which faults broke it.
+//
+//   // Fail call 1 of "Storage::Put", then call 2, ... until a run never reaches the fault:
+//   faultline::SweepResult swept = faultline::Sweep(
+//       faultline::SweepOptions().Fault(faultline::Exception("put-fails").Target("Storage::Put")),
+//       [] { UploadAndCheck(); });  // throws when the upload lost data
+//
+//   // 200 runs under the installed rules, each with its own seed; the first failing run is
+//   // shrunk to a minimal schedule of faults that still fails:
+//   faultline::ExploreResult explored = faultline::Explore(faultline::ExploreOptions().Runs(200),
+//                                                          [] { UploadAndCheck(); });
+//   if (explored.failed) std::cout << explored.Report();  // seed, minimal schedule, replay flag
+//
+// A run fails when an exception escapes the body, or when the options' Runner reports a
+// failure (the GoogleTest adapter counts assertion failures that way). Each run starts from a
+// reset injector holding the same rules; when the exploration ends the injector holds its
+// rules and seed again, without events. Not for concurrent use of one injector.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "faultline/fault.hpp"
+#include "faultline/injector.hpp"
+#include "faultline/schedule.hpp"
+
+namespace faultline {
+
+// Runs a body once and returns its failure (empty when it passed). The default catches an
+// exception escaping the body; adapters substitute one that also collects assertion failures.
+using Runner = std::function<std::optional<std::string>(const std::function<void()>& body)>;
+
+// Runs `body`, returning the what() of an exception escaping it (or a note for a non-standard
+// exception), or nothing when it returned normally. The default Runner.
+std::optional<std::string> RunCatchingExceptions(const std::function<void()>& body);
+
+// One failing run: the faults it injected, its seed and why it failed.
+struct RunFailure {
+  Schedule schedule;       // the faults the run injected
+  std::uint64_t seed = 0;  // the injector's seed during the run
+  std::string message;     // the body's failure
+};
+
+// How to sweep. Chainable: SweepOptions().Fault(...).MaxRuns(500).
+struct SweepOptions {
+  // The faults to place, one call at a time, each on the targets its own Target() matches
+  // (an exact name, or a glob: every matching target the fault-free run reached is swept).
+  // Empty: the injector's installed rules.
+  std::vector<FaultConfig> faults;
+  // Faults placed per run: 1 sweeps every call of every target; 2 sweeps every pair of calls
+  // (of one target or two), which is quadratic, so bound it with max_runs.
+  int faults_per_run = 1;
+  // Runs at most, the fault-free first run included.
+  std::uint64_t max_runs = 1000;
+  // Stop at the first failing run (the default), or sweep on and collect every failure.
+  bool stop_at_first_failure = true;
+  // The injector to drive; null means faultline::Current().
+  FaultInjector* injector = nullptr;
+  // How to run the body; null means RunCatchingExceptions.
+  Runner runner;
+  // When set, the sweep makes one run under this schedule (e.g. from --faultline_schedule)
+  // instead of sweeping, to reproduce a failure it reported.
+  std::optional<Schedule> replay;
+
+  SweepOptions& Fault(FaultConfig fault) {
+    faults.push_back(std::move(fault));
+    return *this;
+  }
+  SweepOptions& Pairs() {
+    faults_per_run = 2;
+    return *this;
+  }
+  SweepOptions& MaxRuns(std::uint64_t n) {
+    max_runs = n;
+    return *this;
+  }
+  SweepOptions& KeepGoing() {
+    stop_at_first_failure = false;
+    return *this;
+  }
+};
+
+// What a sweep did.
+struct SweepResult {
+  // Runs of the body, the fault-free first run included.
+  std::uint64_t runs = 0;
+  // Every call (or pair of calls) was faulted until the targets' calls ran out; false when
+  // max_runs or the first failure stopped the sweep.
+  bool complete = false;
+  // Each swept target with its calls in the fault-free run, by target name.
+  std::vector<std::pair<std::string, std::uint64_t>> targets;
+  // The failing runs, in the order found (at most one with stop_at_first_failure).
+  std::vector<RunFailure> failures;
+
+  bool passed() const { return failures.empty(); }
+  // The labelled report: runs, targets, the first failure's schedule, message and replay flag.
+  std::string Report() const;
+};
+
+// Runs `body` with no fault, then with a fault on call 1 of each target, then call 2, and so on
+// until a run completes without reaching the scheduled call; with faults_per_run 2, every pair.
+// Only the swept faults are installed during the sweep. Throws std::invalid_argument when there
+// is nothing to sweep or faults_per_run is not 1 or 2.
+SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body);
+// Sweeps one fault, e.g. Sweep(Exception("put-fails").Target("Storage::Put"), body).
+SweepResult Sweep(FaultConfig fault, const std::function<void()>& body);
+
+// How to explore. Chainable: ExploreOptions().Runs(500).
+struct ExploreOptions {
+  // Runs under the installed rules, run i with seed mix(injector seed, i) (run 0: the seed).
+  std::uint64_t runs = 100;
+  // Replays at most while shrinking a failure, confirming replay included; bounds the work on
+  // a body that fails nondeterministically.
+  std::uint64_t max_shrink_runs = 500;
+  // The injector to drive; null means faultline::Current().
+  FaultInjector* injector = nullptr;
+  // How to run the body; null means RunCatchingExceptions.
+  Runner runner;
+  // When set, one run under this schedule (e.g. from --faultline_schedule) instead of exploring.
+  std::optional<Schedule> replay;
+
+  ExploreOptions& Runs(std::uint64_t n) {
+    runs = n;
+    return *this;
+  }
+  ExploreOptions& MaxShrinkRuns(std::uint64_t n) {
+    max_shrink_runs = n;
+    return *this;
+  }
+};
+
+// What an exploration found.
+struct ExploreResult {
+  // Exploring runs made (up to and including the first failing one).
+  std::uint64_t runs = 0;
+  // Replays made to confirm and shrink the failure.
+  std::uint64_t shrink_runs = 0;
+  // A run failed.
+  bool failed = false;
+  // Replaying the failing run's schedule did not fail: the body fails nondeterministically
+  // (or on something the schedule does not capture, such as dropped events), so `minimal` is
+  // the unshrunk original.
+  bool flaky = false;
+  // The failing run as found: its seed, every fault it injected and its failure.
+  RunFailure original;
+  // The smallest schedule found that still fails: no fault can be removed or moved to an
+  // earlier call without the body passing (within max_shrink_runs).
+  Schedule minimal;
+  // The failure of the body under `minimal` (the original's when flaky).
+  std::string message;
+  // The shrinking stopped at max_shrink_runs before it was done.
+  bool shrink_exhausted = false;
+
+  // "--faultline_schedule=<minimal>": the flag that replays the minimal failure.
+  std::string ReplayFlag() const;
+  // The labelled report: seed, original and minimal schedules, failure, replay flag.
+  std::string Report() const;
+};
+
+// Runs `body` options.runs times under the injector's installed rules with derived seeds; on
+// the first failure, replays its schedule (a run that now passes is reported flaky), then
+// shrinks it by delta debugging: removes faults, then moves the rest to earlier calls, while
+// the replay still fails.
+ExploreResult Explore(const ExploreOptions& options, const std::function<void()>& body);
+
+}  // namespace faultline

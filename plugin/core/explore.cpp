@@ -1,0 +1,388 @@
+#include "faultline/explore.hpp"
+
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "glob.hpp"
+
+namespace faultline {
+namespace {
+
+// What one run of the body did.
+struct Outcome {
+  std::optional<std::string> failure;
+  Schedule schedule;  // the faults the run injected
+  std::map<std::string, std::uint64_t> calls_per_target;
+};
+
+// Drives the body run by run on one injector, and gives the injector back as it was found
+// (its rules and seed; counters and events cleared) when the exploration ends.
+class Harness {
+ public:
+  Harness(FaultInjector* injector, const Runner& runner)
+      : injector_(injector != nullptr ? *injector : Current()),
+        runner_(runner ? runner : Runner(&RunCatchingExceptions)),
+        rules_(injector_.Rules()),
+        seed_(injector_.seed()) {}
+  ~Harness() {
+    injector_.Reset();
+    for (const FaultConfig& rule : rules_) injector_.AddRule(rule);
+    injector_.SetSeed(seed_);
+  }
+  Harness(const Harness&) = delete;
+  Harness& operator=(const Harness&) = delete;
+
+  // One run from a reset injector holding `rules`, seeded with `seed`, replaying `replay` when
+  // it is not null.
+  Outcome Run(const std::vector<FaultConfig>& rules, std::uint64_t seed, const Schedule* replay,
+              const std::function<void()>& body) {
+    injector_.Reset();
+    for (const FaultConfig& rule : rules) injector_.AddRule(rule);
+    injector_.SetSeed(seed);
+    if (replay != nullptr) injector_.Replay(*replay);
+    Outcome outcome;
+    outcome.failure = runner_(body);
+    const HarnessStats stats = injector_.Stats();
+    outcome.schedule = Schedule::FromEvents(stats.events);
+    outcome.calls_per_target = stats.calls_per_target;
+    return outcome;
+  }
+
+  const std::vector<FaultConfig>& rules() const { return rules_; }
+  std::uint64_t seed() const { return seed_; }
+
+ private:
+  FaultInjector& injector_;
+  Runner runner_;
+  std::vector<FaultConfig> rules_;
+  std::uint64_t seed_;
+};
+
+bool Contains(const Schedule& schedule, const ScheduledFault& fault) {
+  return std::find(schedule.begin(), schedule.end(), fault) != schedule.end();
+}
+
+// `text` without trailing blank lines, its later lines indented under a "[faultline]" label.
+std::string Indented(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  std::string out;
+  for (const char c : text) {
+    out += c;
+    if (c == '\n') out += "[faultline]   ";
+  }
+  return out;
+}
+
+// A (rule, target) pair the sweep places faults on.
+struct Slot {
+  std::string rule;
+  std::string target;
+  ScheduledFault At(std::uint64_t call) const { return {rule, target, call}; }
+};
+
+class Sweeper {
+ public:
+  Sweeper(const SweepOptions& options, const std::function<void()>& body, Harness& harness,
+          std::vector<FaultConfig> faults, SweepResult& result)
+      : options_(options), body_(body), harness_(harness), faults_(std::move(faults)),
+        result_(result) {}
+
+  // Makes one run under `schedule`; false when the sweep must stop (budget or first failure).
+  bool Try(const Schedule& schedule, Outcome* outcome) {
+    if (result_.runs >= options_.max_runs) return false;
+    ++result_.runs;
+    *outcome = harness_.Run(faults_, harness_.seed(), &schedule, body_);
+    if (!outcome->failure) return true;
+    result_.failures.push_back(RunFailure{outcome->schedule, harness_.seed(), *outcome->failure});
+    return !options_.stop_at_first_failure;
+  }
+
+  // Every call of every slot; false when stopped early.
+  bool Singles(const std::vector<Slot>& slots) {
+    for (const Slot& slot : slots) {
+      for (std::uint64_t call = 1;; ++call) {
+        Outcome outcome;
+        const bool go_on = Try(Schedule({slot.At(call)}), &outcome);
+        if (!go_on) return false;
+        if (!Contains(outcome.schedule, slot.At(call))) break;
+      }
+    }
+    return true;
+  }
+
+  // Every pair of calls of every pair of slots; false when stopped early. A call of the first
+  // slot is past its end once no run of the pair reached it: a fault of the second slot can
+  // add calls (a retry), so one run without it does not settle that.
+  bool Pairs(const std::vector<Slot>& slots) {
+    for (std::size_t a = 0; a < slots.size(); ++a) {
+      for (std::size_t b = a; b < slots.size(); ++b) {
+        const bool same_target = slots[a].target == slots[b].target;
+        for (std::uint64_t i = 1;; ++i) {
+          bool first_reached = false;
+          for (std::uint64_t j = a == b ? i + 1 : 1;; ++j) {
+            if (same_target && j == i) continue;
+            Outcome outcome;
+            const ScheduledFault first = slots[a].At(i);
+            const ScheduledFault second = slots[b].At(j);
+            const bool go_on = Try(Schedule({first, second}), &outcome);
+            if (!go_on) return false;
+            first_reached = first_reached || Contains(outcome.schedule, first);
+            if (!Contains(outcome.schedule, second)) break;
+          }
+          if (!first_reached) break;
+        }
+      }
+    }
+    return true;
+  }
+
+ private:
+  const SweepOptions& options_;
+  const std::function<void()>& body_;
+  Harness& harness_;
+  std::vector<FaultConfig> faults_;
+  SweepResult& result_;
+};
+
+// Delta debugging over the faults of a failing schedule, with a bounded number of replays.
+class Shrinker {
+ public:
+  Shrinker(const ExploreOptions& options, const std::function<void()>& body, Harness& harness,
+           ExploreResult& result)
+      : options_(options), body_(body), harness_(harness), result_(result) {}
+
+  // Replays `candidate`; true when the body failed, and then it is the new current schedule
+  // (as executed: a scheduled call that never came is dropped).
+  bool Fails(const Schedule& candidate) {
+    if (result_.shrink_runs >= options_.max_shrink_runs) {
+      result_.shrink_exhausted = true;
+      return false;
+    }
+    ++result_.shrink_runs;
+    const Outcome outcome = harness_.Run(harness_.rules(), harness_.seed(), &candidate, body_);
+    if (!outcome.failure) return false;
+    current_ = outcome.schedule;
+    result_.message = *outcome.failure;
+    return true;
+  }
+
+  void Shrink() {
+    current_ = result_.original.schedule;
+    if (!Fails(current_)) {
+      result_.flaky = !result_.shrink_exhausted;
+      result_.minimal = result_.original.schedule;
+      result_.message = result_.original.message;
+      return;
+    }
+    while (!result_.shrink_exhausted && (Remove() || Move())) {
+    }
+    result_.minimal = current_;
+  }
+
+ private:
+  // ddmin's complement step: drops chunks of faults, halving the chunk size when no chunk can
+  // go. True when at least one fault went.
+  bool Remove() {
+    bool removed = false;
+    std::size_t parts = 2;
+    while (!current_.empty() && !result_.shrink_exhausted) {
+      const std::vector<ScheduledFault> faults = current_.faults();
+      const std::size_t chunk = (faults.size() + parts - 1) / parts;
+      bool dropped = false;
+      for (std::size_t begin = 0; begin < faults.size() && !dropped; begin += chunk) {
+        std::vector<ScheduledFault> rest(faults.begin(), faults.begin() + begin);
+        rest.insert(rest.end(), faults.begin() + std::min(begin + chunk, faults.size()),
+                    faults.end());
+        dropped = Fails(Schedule(rest));
+      }
+      if (dropped) {
+        removed = true;
+        parts = std::max<std::size_t>(parts - 1, 2);
+      } else if (chunk == 1) {
+        break;
+      } else {
+        parts = std::min(parts * 2, faults.size());
+      }
+    }
+    return removed;
+  }
+
+  // Moves one fault to an earlier call of its target. True when one moved.
+  bool Move() {
+    const std::vector<ScheduledFault> faults = current_.faults();
+    for (std::size_t index = 0; index < faults.size(); ++index) {
+      for (const std::uint64_t call : EarlierCalls(faults[index].call)) {
+        const bool taken = std::any_of(faults.begin(), faults.end(), [&](const ScheduledFault& f) {
+          return f.target == faults[index].target && f.call == call;
+        });
+        if (taken) continue;
+        std::vector<ScheduledFault> moved = faults;
+        moved[index].call = call;
+        if (Fails(Schedule(moved))) return true;
+        if (result_.shrink_exhausted) return false;
+      }
+    }
+    return false;
+  }
+
+  // The earlier calls worth trying, earliest first: all of them for a small ordinal, else the
+  // first few, the middle and the one just before (a large ordinal would eat the budget).
+  static std::vector<std::uint64_t> EarlierCalls(std::uint64_t call) {
+    constexpr std::uint64_t kAll = 16;
+    std::vector<std::uint64_t> calls;
+    for (std::uint64_t c = 1; c < call && c <= kAll; ++c) calls.push_back(c);
+    if (call > kAll + 1) {
+      for (const std::uint64_t c : {call / 2, call - 1}) {
+        if (c > kAll && (calls.empty() || calls.back() != c)) calls.push_back(c);
+      }
+    }
+    return calls;
+  }
+
+  const ExploreOptions& options_;
+  const std::function<void()>& body_;
+  Harness& harness_;
+  ExploreResult& result_;
+  Schedule current_;
+};
+
+}  // namespace
+
+std::optional<std::string> RunCatchingExceptions(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const std::exception& error) {
+    return std::string(error.what());
+  } catch (...) {
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    return "an exception of type " +
+           (type != nullptr ? internal::Demangle(*type) : std::string("<unknown>")) +
+           " escaped the body";
+  }
+  return std::nullopt;
+}
+
+SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body) {
+  if (options.faults_per_run != 1 && options.faults_per_run != 2) {
+    throw std::invalid_argument("faultline: Sweep: faults_per_run must be 1 or 2, got " +
+                                std::to_string(options.faults_per_run));
+  }
+  Harness harness(options.injector, options.runner);
+  std::vector<FaultConfig> faults = options.faults.empty() ? harness.rules() : options.faults;
+  if (faults.empty()) {
+    throw std::invalid_argument(
+        "faultline: Sweep: nothing to sweep: expected a fault in SweepOptions::faults or an "
+        "installed rule, got neither");
+  }
+  SweepResult result;
+  Sweeper sweeper(options, body, harness, faults, result);
+  Outcome outcome;
+  if (options.replay) {
+    sweeper.Try(*options.replay, &outcome);
+    return result;
+  }
+  // The fault-free run: the body must pass without faults, and it tells which targets the
+  // faults reach and how often.
+  if (!sweeper.Try(Schedule(), &outcome) || outcome.failure) return result;
+  std::vector<Slot> slots;
+  for (const FaultConfig& fault : faults) {
+    for (const auto& [target, calls] : outcome.calls_per_target) {
+      if (internal::GlobMatch(fault.target(), target)) slots.push_back(Slot{fault.name(), target});
+    }
+  }
+  for (const auto& [target, calls] : outcome.calls_per_target) {
+    const bool swept = std::any_of(slots.begin(), slots.end(),
+                                   [&](const Slot& slot) { return slot.target == target; });
+    if (swept) result.targets.emplace_back(target, calls);
+  }
+  result.complete =
+      options.faults_per_run == 1 ? sweeper.Singles(slots) : sweeper.Pairs(slots);
+  return result;
+}
+
+SweepResult Sweep(FaultConfig fault, const std::function<void()>& body) {
+  return Sweep(SweepOptions().Fault(std::move(fault)), body);
+}
+
+ExploreResult Explore(const ExploreOptions& options, const std::function<void()>& body) {
+  Harness harness(options.injector, options.runner);
+  ExploreResult result;
+  if (options.replay) {
+    const Outcome outcome = harness.Run(harness.rules(), harness.seed(), &*options.replay, body);
+    result.runs = 1;
+    result.failed = outcome.failure.has_value();
+    result.original = RunFailure{outcome.schedule, harness.seed(), outcome.failure.value_or("")};
+    result.minimal = outcome.schedule;
+    result.message = result.original.message;
+    return result;
+  }
+  for (std::uint64_t run = 0; run < options.runs; ++run) {
+    const std::uint64_t seed =
+        run == 0 ? harness.seed() : internal::Mix64(harness.seed() ^ internal::Mix64(run));
+    const Outcome outcome = harness.Run(harness.rules(), seed, nullptr, body);
+    ++result.runs;
+    if (!outcome.failure) continue;
+    result.failed = true;
+    result.original = RunFailure{outcome.schedule, seed, *outcome.failure};
+    break;
+  }
+  if (!result.failed) return result;
+  // Replays run on the exploration's own seed, which is what a replay flag reproduces; only
+  // corrupted values depend on the seed under a schedule.
+  Shrinker(options, body, harness, result).Shrink();
+  return result;
+}
+
+std::string SweepResult::Report() const {
+  std::ostringstream out;
+  out << "[faultline] sweep: " << runs << " run(s) over ";
+  if (targets.empty()) out << "no target (no fault reached a call)";
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    out << (i == 0 ? "" : ", ") << targets[i].first << " (" << targets[i].second << " call(s))";
+  }
+  out << (complete ? ", complete" : ", stopped early");
+  if (failures.empty()) {
+    out << ", no failure\n";
+    return out.str();
+  }
+  out << ", " << failures.size() << " failing run(s)\n";
+  for (const RunFailure& failure : failures) {
+    out << "[faultline] failing schedule: " << failure.schedule.ToString()
+        << (failure.schedule.empty() ? " (the body fails without any fault)" : "") << "\n";
+  }
+  out << "[faultline] failure: " << Indented(failures.front().message) << "\n";
+  out << "[faultline] replay: --faultline_schedule=" << failures.front().schedule.ToString()
+      << "\n";
+  return out.str();
+}
+
+std::string ExploreResult::ReplayFlag() const {
+  return "--faultline_schedule=" + minimal.ToString();
+}
+
+std::string ExploreResult::Report() const {
+  std::ostringstream out;
+  if (!failed) {
+    out << "[faultline] explore: " << runs << " run(s), none failed\n";
+    return out.str();
+  }
+  out << "[faultline] explore: run " << runs << " failed (seed " << original.seed << ") with "
+      << original.schedule.size() << " fault(s): " << original.schedule.ToString() << "\n";
+  if (flaky) {
+    out << "[faultline] flaky: replaying that schedule passed, so the failure does not follow "
+           "from the faults alone (a nondeterministic body?); not shrunk\n";
+  } else {
+    out << "[faultline] minimal schedule (" << minimal.size() << " fault(s), " << shrink_runs
+        << " replay(s)" << (shrink_exhausted ? ", replay budget exhausted" : "")
+        << "): " << minimal.ToString() << "\n";
+  }
+  out << "[faultline] failure: " << Indented(message) << "\n";
+  if (!flaky) out << "[faultline] replay: " << ReplayFlag() << "\n";
+  return out.str();
+}
+
+}  // namespace faultline

@@ -1,0 +1,333 @@
+// Sweep and Explore against services with planted bugs: the bugs must be found, shrunk to the
+// faults that cause them, and replayed exactly; correct services must pass.
+#include "faultline/explore.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "faultline/faultline.hpp"
+
+namespace faultline {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Uploads a file in chunks, retrying a failed put once.
+class Uploader {
+ public:
+  // `buggy`: the planted bug, the last chunk is not retried.
+  Uploader(FaultInjector& injector, bool buggy)
+      : put_(injector.Wrap("Storage::Put", [this](int chunk) { stored_.insert(chunk); })),
+        buggy_(buggy) {}
+
+  // Throws std::runtime_error when a chunk was lost.
+  void Upload(int chunks) {
+    for (int chunk = 0; chunk < chunks; ++chunk) {
+      try {
+        put_(chunk);
+      } catch (const InjectedFault&) {
+        if (!buggy_ || chunk + 1 < chunks) put_(chunk);
+      }
+    }
+    for (int chunk = 0; chunk < chunks; ++chunk) {
+      if (stored_.count(chunk) == 0) {
+        throw std::runtime_error("chunk " + std::to_string(chunk) + " was lost");
+      }
+    }
+  }
+
+ private:
+  std::function<void(int)> put_;
+  bool buggy_;
+  std::set<int> stored_;
+};
+
+// Takes payments: charge a gateway (one retry), then record the sale in a ledger. The gateway
+// bills in batches: every third call commits the calls before it. Every fifth ledger write is a
+// checkpoint. Two planted bugs that only meet when the 3rd gateway call fails and the 5th
+// ledger write is delayed past the timeout:
+//  1. a failed commit leaves its batch marked for re-sending, though the gateway kept it;
+//  2. a checkpoint write that timed out re-sends that batch (charging its orders twice) and
+//     returns with the lock still held.
+class Payments {
+ public:
+  static constexpr std::chrono::nanoseconds kLedgerTimeout = 1s;
+
+  Payments(FaultInjector& injector, std::map<int, int>& charged)
+      : clock_(injector.clock()),
+        charge_(injector.Wrap("Gateway::Charge",
+                              [&charged](int order, int cents) { charged[order] += cents; })),
+        record_(injector.Wrap("Ledger::Record", [this](int order) { recorded_.push_back(order); })) {}
+
+  // Pays `order`; false when both charge attempts failed. Throws std::logic_error when the lock
+  // is still held by an earlier payment.
+  bool Pay(int order, int cents) {
+    if (locked_) throw std::logic_error("the payment lock leaked (order " + std::to_string(order) + ")");
+    locked_ = true;
+    if (!Charge(order, cents) && !Charge(order, cents)) {
+      locked_ = false;
+      return false;
+    }
+    const auto start = clock_.Now();
+    record_(order);
+    if (++ledger_writes_ % 5 == 0 && clock_.Now() - start > kLedgerTimeout && !resend_.empty()) {
+      for (const auto& [resent, amount] : resend_) charge_(resent, amount);
+      return true;
+    }
+    locked_ = false;
+    return true;
+  }
+  bool locked() const { return locked_; }
+
+ private:
+  bool Charge(int order, int cents) {
+    const bool commit = ++gateway_calls_ % 3 == 0;
+    batch_.emplace_back(order, cents);
+    try {
+      charge_(order, cents);
+    } catch (const InjectedFault&) {
+      batch_.pop_back();
+      if (commit) resend_ = batch_;
+      return false;
+    }
+    if (commit) batch_.clear();
+    return true;
+  }
+
+  const Clock& clock_;
+  std::function<void(int, int)> charge_;
+  std::function<void(int)> record_;
+  bool locked_ = false;
+  int gateway_calls_ = 0;
+  int ledger_writes_ = 0;
+  std::vector<std::pair<int, int>> batch_;
+  std::vector<std::pair<int, int>> resend_;
+  std::vector<int> recorded_;
+};
+
+// Six payments of 500 cents; throws when an order was charged twice or the lock leaked.
+void PayAndCheck(FaultInjector& injector) {
+  std::map<int, int> charged;
+  Payments payments(injector, charged);
+  for (int order = 1; order <= 6; ++order) payments.Pay(order, 500);
+  for (const auto& [order, cents] : charged) {
+    if (cents != 500) {
+      throw std::runtime_error("order " + std::to_string(order) + " was charged " +
+                               std::to_string(cents) + " cents");
+    }
+  }
+  if (payments.locked()) throw std::logic_error("the payment lock leaked");
+}
+
+class ExploreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { injector_.SetClock(&clock_); }
+
+  void InstallPaymentRules() {
+    injector_.AddRule(Exception("gw-fail").Target("Gateway::Charge").Probability(0.3));
+    injector_.AddRule(Delay("ledger-slow", 2s).Target("Ledger::Record").Probability(0.3));
+  }
+
+  VirtualClock clock_;
+  FaultInjector injector_{2024};
+};
+
+TEST_F(ExploreTest, SweepFindsASingleFaultBugAtItsOrdinal) {
+  SweepOptions options;
+  options.Fault(Exception("put-fails").Target("Storage::Put")).injector = &injector_;
+  const SweepResult result = Sweep(options, [&] { Uploader(injector_, true).Upload(5); });
+  ASSERT_EQ(result.failures.size(), 1u) << result.Report();
+  EXPECT_EQ(result.failures[0].schedule.ToString(), "put-fails=Storage::Put@5");
+  EXPECT_EQ(result.failures[0].message, "chunk 4 was lost");
+  EXPECT_EQ(result.runs, 6u);  // the fault-free run, then calls 1 to 5
+  EXPECT_FALSE(result.complete);
+  EXPECT_EQ(result.Report(),
+            "[faultline] sweep: 6 run(s) over Storage::Put (5 call(s)), stopped early, 1 failing run(s)\n"
+            "[faultline] failing schedule: put-fails=Storage::Put@5\n"
+            "[faultline] failure: chunk 4 was lost\n"
+            "[faultline] replay: --faultline_schedule=put-fails=Storage::Put@5\n");
+}
+
+TEST_F(ExploreTest, ACorrectServicePassesAFullSweep) {
+  SweepOptions options;
+  options.Fault(Exception("put-fails").Target("Storage::*")).injector = &injector_;
+  const SweepResult result = Sweep(options, [&] { Uploader(injector_, false).Upload(5); });
+  EXPECT_TRUE(result.passed()) << result.Report();
+  EXPECT_TRUE(result.complete);
+  // The fault-free run, calls 1 to 5 (each adds a retry), then call 6, which never comes.
+  EXPECT_EQ(result.runs, 7u);
+  EXPECT_EQ(result.targets, (std::vector<std::pair<std::string, std::uint64_t>>{{"Storage::Put", 5}}));
+}
+
+TEST_F(ExploreTest, SweepKeepsGoingAndRespectsMaxRuns) {
+  SweepOptions options;
+  options.Fault(Exception("put-fails").Target("Storage::Put")).KeepGoing().MaxRuns(4).injector =
+      &injector_;
+  const SweepResult result = Sweep(options, [&] { Uploader(injector_, false).Upload(5); });
+  EXPECT_EQ(result.runs, 4u);
+  EXPECT_FALSE(result.complete);
+}
+
+TEST_F(ExploreTest, SweepUsesTheInstalledRulesAndRestoresThem) {
+  injector_.AddRule(Exception("put-fails").Target("Storage::Put").Probability(0.01));
+  injector_.SetSeed(99);
+  SweepOptions options;
+  options.injector = &injector_;
+  const SweepResult result = Sweep(options, [&] { Uploader(injector_, true).Upload(3); });
+  ASSERT_FALSE(result.passed());
+  EXPECT_EQ(result.failures[0].schedule.ToString(), "put-fails=Storage::Put@3");
+  ASSERT_EQ(injector_.Rules().size(), 1u);
+  EXPECT_EQ(injector_.Rules()[0].probability(), 0.01);
+  EXPECT_EQ(injector_.seed(), 99u);
+  EXPECT_FALSE(injector_.replaying());
+  EXPECT_TRUE(injector_.Events().empty());
+}
+
+TEST_F(ExploreTest, APairSweepFindsTheTwoFaultBug) {
+  SweepOptions options;
+  options.Fault(Exception("gw-fail").Target("Gateway::Charge"))
+      .Fault(Delay("ledger-slow", 2s).Target("Ledger::Record"))
+      .injector = &injector_;
+  EXPECT_TRUE(Sweep(options, [&] { PayAndCheck(injector_); }).passed()) << "one fault is harmless";
+  const SweepResult result = Sweep(options.Pairs(), [&] { PayAndCheck(injector_); });
+  ASSERT_EQ(result.failures.size(), 1u);
+  EXPECT_EQ(result.failures[0].schedule.ToString(),
+            "gw-fail=Gateway::Charge@3,ledger-slow=Ledger::Record@5");
+}
+
+TEST_F(ExploreTest, SweepWithoutAnythingToSweepThrows) {
+  SweepOptions options;
+  options.injector = &injector_;
+  EXPECT_THROW(Sweep(options, [] {}), std::invalid_argument);
+  options.Fault(Exception("x")).faults_per_run = 3;
+  EXPECT_THROW(Sweep(options, [] {}), std::invalid_argument);
+}
+
+TEST_F(ExploreTest, ExploreFindsTheTwoFaultBugAndShrinksItToExactlyThoseFaults) {
+  InstallPaymentRules();
+  ExploreOptions options;
+  options.Runs(200).injector = &injector_;
+  const ExploreResult result = Explore(options, [&] { PayAndCheck(injector_); });
+  ASSERT_TRUE(result.failed);
+  EXPECT_FALSE(result.flaky);
+  EXPECT_GT(result.original.schedule.size(), 2u) << result.Report();
+  EXPECT_EQ(result.minimal.ToString(), "gw-fail=Gateway::Charge@3,ledger-slow=Ledger::Record@5")
+      << result.Report();
+  EXPECT_EQ(result.ReplayFlag(),
+            "--faultline_schedule=gw-fail=Gateway::Charge@3,ledger-slow=Ledger::Record@5");
+  EXPECT_THAT(result.Report(), HasSubstr("[faultline] replay: " + result.ReplayFlag()));
+  std::printf("%s", result.Report().c_str());
+}
+
+TEST_F(ExploreTest, TheMinimalScheduleReplaysTheFailureExactly) {
+  InstallPaymentRules();
+  ExploreOptions options;
+  options.Runs(200).injector = &injector_;
+  const ExploreResult result = Explore(options, [&] { PayAndCheck(injector_); });
+  ASSERT_TRUE(result.failed);
+  for (int replay = 0; replay < 3; ++replay) {
+    injector_.Replay(result.minimal);
+    EXPECT_EQ(RunCatchingExceptions([&] { PayAndCheck(injector_); }), result.message);
+    EXPECT_EQ(Schedule::FromEvents(injector_.Events()), result.minimal);
+    injector_.Reset();
+    InstallPaymentRules();
+  }
+  options.replay = result.minimal;
+  const ExploreResult replayed = Explore(options, [&] { PayAndCheck(injector_); });
+  EXPECT_EQ(replayed.runs, 1u);
+  EXPECT_TRUE(replayed.failed);
+  EXPECT_EQ(replayed.message, result.message);
+}
+
+TEST_F(ExploreTest, ExploringACorrectServiceFindsNothingAndRestoresTheInjector) {
+  // One fault per run at most: the uploader retries once, so two can defeat it.
+  injector_.AddRule(Exception("put-fails").Target("Storage::Put").Probability(0.2).MaxTriggers(1));
+  ExploreOptions options;
+  options.Runs(50).injector = &injector_;
+  const ExploreResult result = Explore(options, [&] { Uploader(injector_, false).Upload(2); });
+  EXPECT_FALSE(result.failed) << result.Report();
+  EXPECT_EQ(result.runs, 50u);
+  EXPECT_EQ(result.Report(), "[faultline] explore: 50 run(s), none failed\n");
+  EXPECT_EQ(injector_.seed(), 2024u);
+  EXPECT_EQ(injector_.Rules().size(), 1u);
+}
+
+TEST_F(ExploreTest, AFailureThatDoesNotReplayIsReportedFlaky) {
+  injector_.AddRule(Exception("never").Target("t").Probability(0));
+  int runs = 0;
+  ExploreOptions options;
+  options.injector = &injector_;
+  const ExploreResult result = Explore(options, [&] {
+    if (++runs == 1) throw std::runtime_error("only the first time");
+  });
+  ASSERT_TRUE(result.failed);
+  EXPECT_TRUE(result.flaky);
+  EXPECT_EQ(result.shrink_runs, 1u);
+  EXPECT_EQ(result.message, "only the first time");
+  EXPECT_THAT(result.Report(), HasSubstr("[faultline] flaky: replaying that schedule passed"));
+  EXPECT_THAT(result.Report(), Not(HasSubstr("replay: --faultline_schedule")));
+}
+
+TEST_F(ExploreTest, ShrinkingANondeterministicBodyTerminates) {
+  injector_.AddRule(Exception("boom").Target("t").Probability(0.5));
+  std::mt19937 coin(7);
+  ExploreOptions options;
+  options.MaxShrinkRuns(40).injector = &injector_;
+  const ExploreResult result = Explore(options, [&] {
+    int caught = 0;
+    for (int i = 0; i < 30; ++i) {
+      try {
+        injector_.CheckAndInject("t");
+      } catch (const InjectedFault&) {
+        ++caught;
+      }
+    }
+    if (caught > 0 && coin() % 2 == 0) throw std::runtime_error("coin says no");
+  });
+  ASSERT_TRUE(result.failed);
+  EXPECT_LE(result.shrink_runs, 40u);
+  EXPECT_LE(result.minimal.size(), result.original.schedule.size());
+}
+
+TEST_F(ExploreTest, ARunnerCanReportFailuresWithoutExceptions) {
+  std::vector<std::string> soft_failures;
+  injector_.AddRule(Exception("put-fails").Target("Storage::Put"));
+  SweepOptions options;
+  options.injector = &injector_;
+  options.runner = [&](const std::function<void()>& body) -> std::optional<std::string> {
+    soft_failures.clear();
+    if (auto thrown = RunCatchingExceptions(body)) return thrown;
+    if (soft_failures.empty()) return std::nullopt;
+    return soft_failures.front();
+  };
+  const SweepResult result = Sweep(options, [&] {
+    auto put = injector_.Wrap("Storage::Put", [] {});
+    for (int i = 0; i < 4; ++i) {
+      try {
+        put();
+      } catch (const InjectedFault&) {
+        if (i == 2) soft_failures.push_back("third put failed");
+      }
+    }
+  });
+  ASSERT_EQ(result.failures.size(), 1u);
+  EXPECT_EQ(result.failures[0].message, "third put failed");
+  EXPECT_EQ(result.failures[0].schedule.ToString(), "put-fails=Storage::Put@3");
+}
+
+TEST(RunCatchingExceptions, NamesTheTypeOfANonStandardException) {
+  EXPECT_EQ(RunCatchingExceptions([] {}), std::nullopt);
+  EXPECT_EQ(RunCatchingExceptions([] { throw 42; }), "an exception of type int escaped the body");
+}
+
+}  // namespace
+}  // namespace faultline
