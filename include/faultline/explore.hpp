@@ -14,8 +14,11 @@
 //
 // A run fails when an exception escapes the body, or when the options' Runner reports a
 // failure (the GoogleTest adapter counts assertion failures that way). Each run starts from a
-// reset injector holding the same rules; when the exploration ends the injector holds its
-// rules and seed again, without events. Not for concurrent use of one injector.
+// reset injector (FaultInjector::Reset) holding the rules of the run. When the exploration
+// ends the injector holds its rules and seed again, not replaying; it keeps the last run's
+// counters and events when that run had the same rules (after a failed Explore: the minimal
+// failing run), else they are cleared. Rules are re-added, so the RuleScope of a rule installed
+// before no longer removes it. Not for concurrent use of one injector.
 #pragma once
 
 #include <cstdint>
@@ -113,8 +116,8 @@ SweepResult Sweep(FaultConfig fault, const std::function<void()>& body);
 struct ExploreOptions {
   // Runs under the installed rules, run i with seed mix(injector seed, i) (run 0: the seed).
   std::uint64_t runs = 100;
-  // Replays at most while shrinking a failure, confirming replay included; bounds the work on
-  // a body that fails nondeterministically.
+  // Replays at most while shrinking a failure, the confirming one included (plus one last
+  // replay of the minimal schedule); bounds the work on a body that fails nondeterministically.
   std::uint64_t max_shrink_runs = 500;
   // The injector to drive; null means faultline::Current().
   FaultInjector* injector = nullptr;
@@ -154,6 +157,8 @@ struct ExploreResult {
   std::string message;
   // The shrinking stopped at max_shrink_runs before it was done.
   bool shrink_exhausted = false;
+  // The one run was a replay of ExploreOptions::replay: nothing was explored or shrunk.
+  bool replayed = false;
 
   // "--faultline_schedule=<minimal>": the flag that replays the minimal failure.
   std::string ReplayFlag() const;

@@ -19,8 +19,9 @@ struct Outcome {
   std::map<std::string, std::uint64_t> calls_per_target;
 };
 
-// Drives the body run by run on one injector, and gives the injector back as it was found
-// (its rules and seed; counters and events cleared) when the exploration ends.
+// Drives the body run by run on one injector, and gives the injector back with its rules and
+// seed when the exploration ends. When the last run had those rules, its counters and events
+// stay, so that a test's report and its checks of reached rules see a real run.
 class Harness {
  public:
   Harness(FaultInjector* injector, const Runner& runner)
@@ -29,8 +30,12 @@ class Harness {
         rules_(injector_.Rules()),
         seed_(injector_.seed()) {}
   ~Harness() {
-    injector_.Reset();
-    for (const FaultConfig& rule : rules_) injector_.AddRule(rule);
+    if (injector_.Rules() == rules_) {
+      injector_.StopReplay();
+    } else {
+      injector_.Reset();
+      for (const FaultConfig& rule : rules_) injector_.AddRule(rule);
+    }
     injector_.SetSeed(seed_);
   }
   Harness(const Harness&) = delete;
@@ -164,7 +169,8 @@ class Shrinker {
     }
     ++result_.shrink_runs;
     const Outcome outcome = harness_.Run(harness_.rules(), harness_.seed(), &candidate, body_);
-    if (!outcome.failure) return false;
+    last_failed_ = outcome.failure.has_value();
+    if (!last_failed_) return false;
     current_ = outcome.schedule;
     result_.message = *outcome.failure;
     return true;
@@ -181,6 +187,11 @@ class Shrinker {
     while (!result_.shrink_exhausted && (Remove() || Move())) {
     }
     result_.minimal = current_;
+    // The injector is left with the last run's events: make that the minimal failure.
+    if (!last_failed_) {
+      ++result_.shrink_runs;
+      harness_.Run(harness_.rules(), harness_.seed(), &current_, body_);
+    }
   }
 
  private:
@@ -248,6 +259,7 @@ class Shrinker {
   Harness& harness_;
   ExploreResult& result_;
   Schedule current_;
+  bool last_failed_ = false;
 };
 
 }  // namespace
@@ -314,6 +326,7 @@ ExploreResult Explore(const ExploreOptions& options, const std::function<void()>
   if (options.replay) {
     const Outcome outcome = harness.Run(harness.rules(), harness.seed(), &*options.replay, body);
     result.runs = 1;
+    result.replayed = true;
     result.failed = outcome.failure.has_value();
     result.original = RunFailure{outcome.schedule, harness.seed(), outcome.failure.value_or("")};
     result.minimal = outcome.schedule;
@@ -366,6 +379,12 @@ std::string ExploreResult::ReplayFlag() const {
 
 std::string ExploreResult::Report() const {
   std::ostringstream out;
+  if (replayed) {
+    out << "[faultline] explore: replayed " << minimal.ToString() << " (seed " << original.seed
+        << "): " << (failed ? "failed" : "passed") << "\n";
+    if (failed) out << "[faultline] failure: " << Indented(message) << "\n";
+    return out.str();
+  }
   if (!failed) {
     out << "[faultline] explore: " << runs << " run(s), none failed\n";
     return out.str();
