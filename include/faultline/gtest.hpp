@@ -24,12 +24,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "faultline/explore.hpp"
 #include "faultline/faultline.hpp"
 #include "faultline/internal/session.hpp"
 
@@ -60,7 +63,34 @@ class FaultTest : public ::testing::Test {
   FaultExpectation& ExpectFault(const std::string& name) {
     return internal::Session::Instance().ExpectFault(name);
   }
+  // Runs this test's delays and timeouts on a VirtualClock owned by the fixture, so they cost
+  // no wall-clock time (in every run of Sweep and Explore too); TearDown restores the real
+  // clock. Returns that clock.
+  VirtualClock& UseVirtualClock();
+
+  // faultline::Sweep on this test's injector. Assertion failures and exceptions in `body` are
+  // collected per run, so a failing run does not fail the test by itself; when one fails, the
+  // test fails once with the report (schedule, failure, replay flag). Records the properties
+  // faultline_sweep_runs and faultline_sweep_failures. Under --faultline_schedule, one run
+  // replays that schedule with assertions reported as usual.
+  SweepResult Sweep(SweepOptions options, const std::function<void()>& body);
+  // Sweeps `fault` (an exact or glob target): every call it reaches fails in turn.
+  SweepResult Sweep(FaultConfig fault, const std::function<void()>& body);
+  // Sweeps the test's installed rules (annotated or added).
+  SweepResult Sweep(const std::function<void()>& body);
+
+  // faultline::Explore on this test's injector, with Sweep's handling of failures: the test
+  // fails once, after shrinking, with the seed, the minimal schedule and the replay flag.
+  // Records faultline_explore_runs, and for a failure faultline_explore_seed,
+  // faultline_explore_schedule and faultline_explore_flaky.
+  ExploreResult Explore(ExploreOptions options, const std::function<void()>& body);
+  // Explores the test's installed rules for 100 runs.
+  ExploreResult Explore(const std::function<void()>& body);
+
   void TearDown() override;
+
+ private:
+  std::unique_ptr<VirtualClock> virtual_clock_;
 };
 
 namespace internal {

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "faultline/rules.hpp"
+#include "faultline/schedule.hpp"
 
 namespace faultline {
 
@@ -96,10 +97,17 @@ void Apply(Options& options, const std::string& key, const std::string& value,
   } else if (key == "report") {
     if (value.empty()) throw std::invalid_argument("faultline: " + source + ": expected a file name");
     options.report = value;
+  } else if (key == "schedule") {
+    try {
+      Schedule::Parse(value);  // a bad schedule fails start-up, not the first test
+    } catch (const std::exception& error) {
+      throw std::invalid_argument(std::string(error.what()) + " (in " + source + ")");
+    }
+    options.schedule = value;
   } else {
     throw std::invalid_argument("faultline: unknown flag " + source +
                                 " (known: --faultline_seed, --faultline_rules, "
-                                "--faultline_disable, --faultline_report; see --help)");
+                                "--faultline_disable, --faultline_report, --faultline_schedule; see --help)");
   }
 }
 
@@ -137,7 +145,7 @@ std::string JsonString(const std::string& text) {
 
 Options ParseOptions(int* argc, char** argv) {
   Options options;
-  for (const char* key : {"seed", "rules", "disable", "report"}) {
+  for (const char* key : {"seed", "rules", "disable", "report", "schedule"}) {
     std::string name = "FAULTLINE_";
     for (const char* c = key; *c != '\0'; ++c) name += static_cast<char>(std::toupper(*c));
     if (const char* value = std::getenv(name.c_str())) Apply(options, key, value, name);
@@ -171,8 +179,10 @@ std::string OptionsHelp() {
          "      Inject no fault (the rules stay installed, the injector is disabled).\n"
          "  --faultline_report=FILE.json\n"
          "      Write every test's seed, rules and fault events as JSON.\n"
+         "  --faultline_schedule=RULE=TARGET@CALL,...|none\n"
+         "      Replay exactly these faults (as a failed sweep or explore prints them).\n"
          "  Each flag has an environment twin: FAULTLINE_SEED, FAULTLINE_RULES,\n"
-         "  FAULTLINE_DISABLE, FAULTLINE_REPORT (flags win).\n";
+         "  FAULTLINE_DISABLE, FAULTLINE_REPORT, FAULTLINE_SCHEDULE (flags win).\n";
 }
 
 std::string BaseTestName(const std::string& full_name) {
@@ -338,6 +348,19 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
   }
   for (const FaultConfig& rule : extra) add(rule, "profile");
   for (const FaultConfig& rule : command_line_rules_) add(rule, options_.rules_origin);
+  properties_.clear();
+  failing_schedule_.clear();
+  if (!options_.schedule.empty()) injector.Replay(Schedule::Parse(options_.schedule));
+}
+
+void Session::RecordProperty(const std::string& key, const std::string& value) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  properties_.emplace_back(key, value);
+}
+
+void Session::SetFailingSchedule(const std::string& schedule) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  failing_schedule_ = schedule;
 }
 
 FaultExpectation& Session::ExpectFault(const std::string& rule) {
@@ -383,6 +406,10 @@ TestRecord Session::EndTest(bool failed) {
   for (const RuleStats& rule : stats.rules) {
     if (rule.checks == 0) record.unreached_rules.push_back(rule.name);
   }
+  record.properties = std::move(properties_);
+  record.failing_schedule = std::move(failing_schedule_);
+  properties_.clear();
+  failing_schedule_.clear();
   records_.push_back(record);
   current_test_.clear();
   return record;
@@ -493,7 +520,16 @@ std::string Session::ReportJson() const {
           << JsonString(ToString(event.type)) << ", \"target\": " << JsonString(event.target)
           << ", \"call\": " << event.call << "}";
     }
-    out << "], \"dropped_events\": " << record.dropped_events << "}";
+    out << "], \"dropped_events\": " << record.dropped_events;
+    if (!record.properties.empty()) {
+      out << ",\n     \"exploration\": {";
+      for (std::size_t p = 0; p < record.properties.size(); ++p) {
+        out << (p == 0 ? "" : ", ") << JsonString(record.properties[p].first) << ": "
+            << JsonString(record.properties[p].second);
+      }
+      out << "}";
+    }
+    out << "}";
   }
   out << "\n  ]\n}\n";
   return out.str();

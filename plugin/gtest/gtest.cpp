@@ -1,5 +1,7 @@
 #include "faultline/gtest.hpp"
 
+#include <gtest/gtest-spi.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -69,7 +71,7 @@ class Listener : public ::testing::EmptyTestEventListener {
     }
     ::testing::Test::RecordProperty("faultline_faults", std::to_string(faults));
     std::string out = Session::UnreachedNote(record);
-    if (failed) out += Session::FailureReport(record, ReplayCommand(record.name));
+    if (failed) out += Session::FailureReport(record, ReplayCommand(record));
     if (!out.empty()) {
       std::fputs(out.c_str(), stdout);
       std::fflush(stdout);
@@ -88,15 +90,18 @@ class Listener : public ::testing::EmptyTestEventListener {
   }
 
  private:
-  std::string ReplayCommand(const std::string& test) const {
+  std::string ReplayCommand(const internal::TestRecord& record) const {
     const auto& options = Session::Instance().options();
     std::string command = internal::ShellQuote(program_) + " " +
-                          internal::ShellQuote("--gtest_filter=" + test) +
+                          internal::ShellQuote("--gtest_filter=" + record.name) +
                           " --faultline_seed=" + std::to_string(options.seed);
     if (!options.rules.empty()) {
       command += " " + internal::ShellQuote("--faultline_rules=" + options.rules);
     }
     if (options.disabled) command += " --faultline_disable";
+    const std::string& schedule =
+        record.failing_schedule.empty() ? options.schedule : record.failing_schedule;
+    if (!schedule.empty()) command += " " + internal::ShellQuote("--faultline_schedule=" + schedule);
     return command;
   }
 
@@ -147,9 +152,110 @@ void InitGoogleTest(int* argc, char** argv) {
 }
 
 void FaultTest::TearDown() {
+  if (virtual_clock_ != nullptr) Injector().SetClock(nullptr);
   for (const std::string& failure : internal::Session::Instance().VerifyExpectations()) {
     ADD_FAILURE() << "[faultline] " << failure;
   }
+}
+
+VirtualClock& FaultTest::UseVirtualClock() {
+  if (virtual_clock_ == nullptr) virtual_clock_ = std::make_unique<VirtualClock>();
+  Injector().SetClock(virtual_clock_.get());
+  return *virtual_clock_;
+}
+
+namespace {
+
+// Runs a body with gtest's failures intercepted, so that one failing run of a sweep or an
+// exploration does not fail the test before the result is known. Returns the failures as
+// "file:line: message" lines, then an escaped exception's.
+std::optional<std::string> RunCollectingFailures(const std::function<void()>& body) {
+  ::testing::TestPartResultArray results;
+  std::optional<std::string> thrown;
+  {
+    // Both: the global one catches the body's other threads, the per-thread one wins over a
+    // per-thread reporter installed around the sweep (EXPECT_NONFATAL_FAILURE's).
+    ::testing::ScopedFakeTestPartResultReporter all_threads(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ALL_THREADS, &results);
+    ::testing::ScopedFakeTestPartResultReporter this_thread(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &results);
+    thrown = RunCatchingExceptions(body);
+  }
+  std::string failures;
+  for (int i = 0; i < results.size(); ++i) {
+    const ::testing::TestPartResult& result = results.GetTestPartResult(i);
+    if (!result.failed()) continue;
+    if (result.file_name() != nullptr) {
+      failures += std::string(result.file_name()) + ":" + std::to_string(result.line_number()) + ": ";
+    }
+    failures += std::string(result.message()) + "\n";
+  }
+  if (thrown) failures += "exception escaped the body: " + *thrown + "\n";
+  if (failures.empty()) return std::nullopt;
+  return failures;
+}
+
+// The --faultline_schedule to replay instead of exploring, if any.
+std::optional<Schedule> CommandLineSchedule() {
+  const std::string& text = Session::Instance().options().schedule;
+  if (text.empty()) return std::nullopt;
+  return Schedule::Parse(text);
+}
+
+}  // namespace
+
+SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& body) {
+  if (options.injector == nullptr) options.injector = &Injector();
+  options.replay = CommandLineSchedule();
+  // A replay runs once: its assertion failures go to the test as they happen.
+  if (!options.runner) options.runner = options.replay ? Runner(&RunCatchingExceptions) : &RunCollectingFailures;
+  const SweepResult result = faultline::Sweep(options, body);
+  Session& session = Session::Instance();
+  for (const auto& [key, value] :
+       {std::pair<const char*, std::uint64_t>{"faultline_sweep_runs", result.runs},
+        {"faultline_sweep_failures", result.failures.size()}}) {
+    RecordProperty(key, std::to_string(value));
+    session.RecordProperty(key, std::to_string(value));
+  }
+  if (!result.passed()) {
+    session.SetFailingSchedule(result.failures.front().schedule.ToString());
+    ADD_FAILURE() << result.Report();
+  }
+  return result;
+}
+
+SweepResult FaultTest::Sweep(FaultConfig fault, const std::function<void()>& body) {
+  return Sweep(SweepOptions().Fault(std::move(fault)), body);
+}
+
+SweepResult FaultTest::Sweep(const std::function<void()>& body) { return Sweep(SweepOptions(), body); }
+
+ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<void()>& body) {
+  if (options.injector == nullptr) options.injector = &Injector();
+  options.replay = CommandLineSchedule();
+  if (!options.runner) options.runner = options.replay ? Runner(&RunCatchingExceptions) : &RunCollectingFailures;
+  const ExploreResult result = faultline::Explore(options, body);
+  Session& session = Session::Instance();
+  std::vector<std::pair<std::string, std::string>> properties = {
+      {"faultline_explore_runs", std::to_string(result.runs)}};
+  if (result.failed) {
+    properties.emplace_back("faultline_explore_seed", std::to_string(result.original.seed));
+    properties.emplace_back("faultline_explore_schedule", result.minimal.ToString());
+    properties.emplace_back("faultline_explore_flaky", result.flaky ? "1" : "0");
+  }
+  for (const auto& [key, value] : properties) {
+    RecordProperty(key, value);
+    session.RecordProperty(key, value);
+  }
+  if (result.failed) {
+    if (!result.flaky) session.SetFailingSchedule(result.minimal.ToString());
+    ADD_FAILURE() << result.Report();
+  }
+  return result;
+}
+
+ExploreResult FaultTest::Explore(const std::function<void()>& body) {
+  return Explore(ExploreOptions(), body);
 }
 
 void PrintTo(const FaultEvent& event, std::ostream* os) {

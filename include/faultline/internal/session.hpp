@@ -66,6 +66,7 @@ struct Options {
   std::string rules_origin;           // "--faultline_rules" or "FAULTLINE_RULES"
   bool disabled = false;              // --faultline_disable
   std::string report;                 // --faultline_report=FILE.json
+  std::string schedule;               // --faultline_schedule: replayed by every test ("" when none)
 };
 
 // Reads FAULTLINE_* variables, then --faultline_* flags (flags win), removing the flags from
@@ -83,6 +84,10 @@ struct TestRecord {
   std::vector<FaultEvent> events;
   std::uint64_t dropped_events = 0;
   std::vector<std::string> unreached_rules;  // rules whose target saw no call
+  // Results of sweeps and explorations, as (faultline_* key, value), in the order recorded.
+  std::vector<std::pair<std::string, std::string>> properties;
+  // The schedule that replays the failure a sweep or an exploration found ("" when none).
+  std::string failing_schedule;
 };
 
 // The process-wide state of the adapters. Thread-safe.
@@ -119,6 +124,10 @@ class Session {
   FaultExpectation& ExpectFault(const std::string& rule);
   // Checks the running test's expectations once; later calls return nothing.
   std::vector<std::string> VerifyExpectations();
+  // Keeps a sweep or exploration result of the running test for its record and the JSON report.
+  void RecordProperty(const std::string& key, const std::string& value);
+  // Keeps the schedule that replays the running test's failure, for its replay command.
+  void SetFailingSchedule(const std::string& schedule);
   // Closes the running test and records it for the summary and the report.
   TestRecord EndTest(bool failed);
   // Where each installed rule of the running test came from ("annotation", a flag, ...).
@@ -154,6 +163,8 @@ class Session {
   std::string current_test_;
   std::map<std::string, std::string> origins_;  // rule name -> origin, for the running test
   std::vector<std::unique_ptr<FaultExpectation>> expectations_;
+  std::vector<std::pair<std::string, std::string>> properties_;  // of the running test
+  std::string failing_schedule_;                                  // of the running test
   bool verified_ = false;
   std::vector<TestRecord> records_;
 };
