@@ -84,8 +84,10 @@ bool ParseBool(const std::string& text, const std::string& source) {
                               text + "\"");
 }
 
-void Apply(Options& options, const std::string& key, const std::string& value,
-           const std::string& source) {
+}  // namespace
+
+void ApplyOption(Options& options, const std::string& key, const std::string& value,
+                 const std::string& source) {
   if (key == "seed") {
     options.seed_was_drawn = false;
     options.seed = ParseSeed(value, source, &options.seed_was_drawn);
@@ -110,6 +112,8 @@ void Apply(Options& options, const std::string& key, const std::string& value,
                                 "--faultline_disable, --faultline_report, --faultline_schedule; see --help)");
   }
 }
+
+namespace {
 
 std::string JsonString(const std::string& text) {
   std::ostringstream out;
@@ -143,13 +147,18 @@ std::string JsonString(const std::string& text) {
 
 }  // namespace
 
-Options ParseOptions(int* argc, char** argv) {
+Options OptionsFromEnvironment() {
   Options options;
   for (const char* key : {"seed", "rules", "disable", "report", "schedule"}) {
     std::string name = "FAULTLINE_";
     for (const char* c = key; *c != '\0'; ++c) name += static_cast<char>(std::toupper(*c));
-    if (const char* value = std::getenv(name.c_str())) Apply(options, key, value, name);
+    if (const char* value = std::getenv(name.c_str())) ApplyOption(options, key, value, name);
   }
+  return options;
+}
+
+Options ParseOptions(int* argc, char** argv) {
+  Options options = OptionsFromEnvironment();
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     const std::string arg = argv[i];
@@ -162,7 +171,7 @@ Options ParseOptions(int* argc, char** argv) {
                                                                       ? std::string::npos
                                                                       : equals - std::strlen(kFlagPrefix));
     const std::string value = equals == std::string::npos ? "" : arg.substr(equals + 1);
-    Apply(options, key, value, arg.substr(0, equals));
+    ApplyOption(options, key, value, arg.substr(0, equals));
   }
   *argc = kept;
   argv[kept] = nullptr;
@@ -226,9 +235,15 @@ Session& Session::Instance() {
 
 void Session::Configure(const Options& options) {
   std::vector<FaultConfig> rules;
+  RuleFile file;
   if (!options.rules.empty()) {
     try {
       rules = ParseRulesArgument(options.rules);
+      if (options.rules[0] == '@') {
+        // ParseRulesArgument splits "@path#profile" at the last '#' too.
+        const std::size_t hash = options.rules.rfind('#');
+        file = LoadRuleFile(options.rules.substr(1, hash == std::string::npos ? hash : hash - 1));
+      }
     } catch (const std::exception& error) {
       throw std::invalid_argument(std::string(error.what()) + " (in " + options.rules_origin + ")");
     }
@@ -239,6 +254,7 @@ void Session::Configure(const Options& options) {
   std::lock_guard<std::mutex> lock(mutex_);
   options_ = options;
   command_line_rules_ = std::move(rules);
+  for (auto& [name, profile] : file.profiles) profiles_[name] = std::move(profile);
   if (options.disabled) {
     Current().Disable();
   } else {
@@ -249,7 +265,14 @@ void Session::Configure(const Options& options) {
 bool Session::Annotate(std::string suite, std::string test, const char* file, int line,
                        std::function<std::vector<AnnotatedRule>()> rules) {
   std::lock_guard<std::mutex> lock(mutex_);
-  annotations_.push_back(Annotation{std::move(suite), std::move(test), file, line, std::move(rules), {}});
+  annotations_.push_back(Annotation{suite + "." + test, file, line, std::move(rules), {}});
+  return true;
+}
+
+bool Session::Annotate(std::string name, const char* file, int line,
+                       std::function<std::vector<AnnotatedRule>()> rules) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  annotations_.push_back(Annotation{std::move(name), file, line, std::move(rules), {}});
   return true;
 }
 
@@ -263,7 +286,7 @@ std::vector<std::string> Session::CheckAnnotations(const std::vector<std::string
   std::vector<std::string> problems;
   for (Annotation& annotation : annotations_) {
     const std::string where = annotation.file + ":" + std::to_string(annotation.line) + ": ";
-    const std::string name = annotation.suite + "." + annotation.test;
+    const std::string& name = annotation.name;
     if (known.count(name) == 0) {
       problems.push_back(where + "faultline: rules are annotated on test " + name +
                          ", which does not exist");
@@ -308,7 +331,7 @@ const Session::Annotation* Session::FindAnnotation(const std::string& full_name)
   const std::string base = BaseTestName(full_name);
   const Annotation* by_base = nullptr;
   for (const Annotation& annotation : annotations_) {
-    const std::string name = annotation.suite + "." + annotation.test;
+    const std::string& name = annotation.name;
     if (name == full_name) return &annotation;
     if (name == base) by_base = &annotation;
   }

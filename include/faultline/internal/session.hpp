@@ -72,6 +72,13 @@ struct Options {
 // Reads FAULTLINE_* variables, then --faultline_* flags (flags win), removing the flags from
 // argv. Throws std::invalid_argument for an unknown --faultline_ flag or a bad value.
 Options ParseOptions(int* argc, char** argv);
+// The options of the FAULTLINE_* variables alone, for adapters whose framework parses the
+// command line itself. Throws std::invalid_argument for a bad value.
+Options OptionsFromEnvironment();
+// Sets option `key` ("seed", "rules", "disable", "report" or "schedule") from `value`, given as `source`
+// (the flag or variable, named in errors). Throws std::invalid_argument for a bad value.
+void ApplyOption(Options& options, const std::string& key, const std::string& value,
+                 const std::string& source);
 // The help text of the flags, one per line, like gtest's --help.
 std::string OptionsHelp();
 
@@ -96,7 +103,9 @@ class Session {
   static Session& Instance();
 
   // Applies parsed options: the global seed, the rules for every test (parsed now, so a bad
-  // rule fails start-up), the kill switch and the report file. Throws std::invalid_argument.
+  // rule fails start-up), the kill switch and the report file. The profiles of a rule file
+  // given as "@path" or "@path#profile" become selectable by Profile(). Throws
+  // std::invalid_argument.
   void Configure(const Options& options);
   const Options& options() const { return options_; }
   std::uint64_t global_seed() const { return options_.seed; }
@@ -105,6 +114,10 @@ class Session {
 
   // Registers the rules annotated on test `suite`.`test` (evaluated lazily, at start-up).
   bool Annotate(std::string suite, std::string test, const char* file, int line,
+                std::function<std::vector<AnnotatedRule>()> rules);
+  // Registers the rules annotated on the test whose full name is `name`, for frameworks whose
+  // test names are free text (Catch2).
+  bool Annotate(std::string name, const char* file, int line,
                 std::function<std::vector<AnnotatedRule>()> rules);
   // Evaluates every annotation and checks it against the full names of the tests that exist.
   // Returns one message per problem (unknown test, duplicate rule name, invalid rule).
@@ -148,7 +161,7 @@ class Session {
 
  private:
   struct Annotation {
-    std::string suite, test, file;
+    std::string name, file;  // name: "Suite.Test", or a free-text test name
     int line = 0;
     std::function<std::vector<AnnotatedRule>()> make;
     std::vector<AnnotatedRule> rules;  // filled by CheckAnnotations
