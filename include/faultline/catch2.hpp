@@ -1,0 +1,352 @@
+// faultline for Catch2 (v2.13; v3 where the API allows).
+//
+//   #include <faultline/catch2.hpp>    // link faultline::catch2_main, or faultline::catch2
+//                                      // and your own Catch2 main
+//   FAULTLINE_PROFILE("flaky-network",
+//                     faultline::Exception("net-down").Target("Net::*").Probability(0.2));
+//
+//   FAULTLINE_TEST_CASE("checkout survives a flaky gateway", "[checkout]",
+//                       faultline::Expected(faultline::Exception("gw-down")
+//                                               .Target("Gateway::Charge").Probability(0.3))) {
+//     FaultyGateway gateway(real_gateway);   // calls through faultline::Current().Wrap(...)
+//     CHECK(Checkout(gateway).Pay(42).ok());
+//     CHECK_FAULT_TRIGGERED("gw-down");
+//     CHECK_THAT(faultline::Current().Events(), faultline::catch2::AllFaults(
+//                                                   faultline::catch2::FaultNamed("gw-down")));
+//   }
+//
+//   TEST_CASE("search tolerates the network", "[faultline:flaky-network]") { ... }
+//
+// A listener resets and seeds faultline::Current() at the start of every run of a test case
+// (once per leaf section, as Catch2 re-enters the test case for each) with mix(global seed,
+// test case name), so each run's faults depend only on the seed and the name. The global seed
+// is Catch2's --rng-seed when one was given, else faultline's (--faultline-seed, FAULTLINE_SEED,
+// default 42). A failed run prints its seed, its fault events and a command line that replays it.
+#pragma once
+
+#if !__has_include(<catch2/catch.hpp>) && !__has_include(<catch2/catch_all.hpp>)
+#error "faultline/catch2.hpp needs Catch2 (<catch2/catch.hpp> for v2, <catch2/catch_all.hpp> for v3)"
+#endif
+
+#if __has_include(<catch2/catch_all.hpp>)
+#include <catch2/catch_all.hpp>
+#else
+#include <catch2/catch.hpp>
+#endif
+
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "faultline/faultline.hpp"
+#include "faultline/internal/session.hpp"
+
+namespace faultline {
+namespace catch2 {
+
+#if CATCH_VERSION_MAJOR >= 3
+template <class T>
+using MatcherBase = ::Catch::Matchers::MatcherBase<T>;
+#else
+template <class T>
+using MatcherBase = ::Catch::MatcherBase<T>;
+#endif
+
+// Expects rule `name` to fire in this run of the test case: at least once by default, or as
+// set on the result (.Times(n), .AtLeast(n), .Never()). Verified when the body of a
+// FAULTLINE_TEST_CASE or FAULTLINE_TEST_CASE_METHOD returns; throws std::logic_error in any
+// other test case, where nothing would verify it. The expectation is owned by the session.
+FaultExpectation& ExpectFault(const std::string& name);
+
+
+// Matches a FaultEvent of rule `name`.
+class FaultNamed : public MatcherBase<FaultEvent> {
+ public:
+  explicit FaultNamed(std::string name) : name_(std::move(name)) {}
+  bool match(const FaultEvent& event) const override { return event.rule == name_; }
+  std::string describe() const override;
+
+ private:
+  std::string name_;
+};
+
+// Matches a FaultEvent of FaultType `type`.
+class FaultOfType : public MatcherBase<FaultEvent> {
+ public:
+  explicit FaultOfType(FaultType type) : type_(type) {}
+  bool match(const FaultEvent& event) const override { return event.type == type_; }
+  std::string describe() const override;
+
+ private:
+  FaultType type_;
+};
+
+// Matches a FaultEvent injected into a call of `target` (the exact target name).
+class AtTarget : public MatcherBase<FaultEvent> {
+ public:
+  explicit AtTarget(std::string target) : target_(std::move(target)) {}
+  bool match(const FaultEvent& event) const override { return event.target == target_; }
+  std::string describe() const override;
+
+ private:
+  std::string target_;
+};
+
+namespace internal {
+
+// Matches a vector of events of which any (or every) one matches an event matcher `M`.
+template <class M>
+class EventsMatcher : public MatcherBase<std::vector<FaultEvent>> {
+ public:
+  EventsMatcher(M matcher, bool all) : matcher_(std::move(matcher)), all_(all) {}
+  bool match(const std::vector<FaultEvent>& events) const override {
+    for (const FaultEvent& event : events) {
+      if (matcher_.match(event) != all_) return !all_;
+    }
+    return all_;
+  }
+  std::string describe() const override {
+    return std::string(all_ ? "are all faults which " : "contain a fault which ") +
+           matcher_.describe();
+  }
+
+ private:
+  M matcher_;
+  bool all_;
+};
+
+}  // namespace internal
+
+// Matches a vector of FaultEvent (e.g. faultline::Current().Events()) in which at least one
+// event matches `matcher`, e.g. AnyFault(FaultNamed("gw") && AtTarget("Gateway::Charge")).
+template <class M>
+internal::EventsMatcher<M> AnyFault(M matcher) {
+  return internal::EventsMatcher<M>(std::move(matcher), false);
+}
+
+// Matches a vector of FaultEvent in which every event matches `matcher` (an empty vector
+// matches: combine with AnyFault or CHECK_FAULT_TRIGGERED to require a fault).
+template <class M>
+internal::EventsMatcher<M> AllFaults(M matcher) {
+  return internal::EventsMatcher<M>(std::move(matcher), true);
+}
+
+namespace internal {
+
+// Runs the body of a FAULTLINE_TEST_CASE, then verifies this run's expectations as failed
+// assertions located at the test case.
+void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& body);
+
+// Registers a C++ profile (FAULTLINE_PROFILE); its rules are built at start-up, where a bad
+// rule or a second profile of the same name fails the run.
+bool RegisterProfile(std::string name, const char* file, int line,
+                     std::function<std::vector<FaultConfig>()> rules);
+
+// Checks `value` of faultline option `key` given as `flag` and keeps it for start-up, where it
+// is applied over the FAULTLINE_* variables. Returns why the value is bad, or "".
+std::string GiveOption(const std::string& key, const std::string& value, const std::string& flag);
+// Makes failure reports replay with --faultline-* options rather than FAULTLINE_* variables.
+void UseCommandLineOptions();
+
+// The rules of a FAULTLINE_TEST_CASE's arguments after its name and tags.
+inline std::vector<AnnotatedRule> RulesOf(const char*) { return {}; }
+template <class... Rules>
+std::vector<AnnotatedRule> RulesOf(const char*, const char*, Rules&&... rules) {
+  return {AnnotatedRule(std::forward<Rules>(rules))...};
+}
+
+// The outcome of a fault assertion, as Catch2 prints it under "with expansion:".
+class FaultCheck : public ::Catch::ITransientExpression {
+ public:
+  FaultCheck(bool passed, std::string explanation)
+      : ::Catch::ITransientExpression(false, passed), explanation_(std::move(explanation)) {}
+  void streamReconstructedExpression(std::ostream& os) const override { os << explanation_; }
+
+ private:
+  std::string explanation_;
+};
+
+FaultCheck FaultTriggered(const std::string& rule);
+FaultCheck FaultNotTriggered(const std::string& rule);
+FaultCheck FaultCount(const std::string& rule, std::uint64_t count);
+
+// Registers the adapter's Catch2 listener; the inline variable below does it once per program
+// and makes every program that includes this header link the listener in.
+struct ListenerRegistration {
+  ListenerRegistration();
+};
+inline const ListenerRegistration listener_registration;
+
+}  // namespace internal
+}  // namespace catch2
+}  // namespace faultline
+
+#if CATCH_VERSION_MAJOR >= 3 || defined(CATCH_CONFIG_RUNNER)
+namespace faultline {
+namespace catch2 {
+
+// Adds faultline's options to a Catch2 command line: --faultline-seed, --faultline-rules,
+// --faultline-disable and --faultline-report (the FAULTLINE_* environment twins are read
+// first; the options win). faultline::catch2_main calls it; in your own main (Catch2 v2: the
+// file that defines CATCH_CONFIG_RUNNER) call it before applyCommandLine:
+//   Catch::Session session;
+//   faultline::catch2::AddCommandLineOptions(session);
+//   if (int status = session.applyCommandLine(argc, argv)) return status;
+//   return session.run();
+// A bad value makes applyCommandLine fail with a "faultline: ..." message.
+inline void AddCommandLineOptions(::Catch::Session& session) {
+#if CATCH_VERSION_MAJOR >= 3
+  namespace clara = ::Catch::Clara;
+#else
+  namespace clara = ::Catch::clara;
+#endif
+  internal::UseCommandLineOptions();
+  auto option = [](std::string key, std::string flag, std::string hint, std::string help) {
+    return clara::Opt(
+               [key, flag](const std::string& value) {
+                 const std::string error = internal::GiveOption(key, value, flag);
+                 return error.empty() ? clara::ParserResult::ok(clara::ParseResultType::Matched)
+                                      : clara::ParserResult::runtimeError(error);
+               },
+               hint)[flag](help);
+  };
+  session.cli(session.cli() |
+              option("seed", "--faultline-seed", "N|random",
+                     "faultline's global seed (default 42; --rng-seed, when given, is used "
+                     "instead); each test case's seed is mix(N, its name)") |
+              option("rules", "--faultline-rules", "spec|@file[#profile]",
+                     "fault rules for every test case, e.g. gw=Gateway::*:30%exception(boom); "
+                     "the [name] sections of a rule file are [faultline:name] profiles") |
+              clara::Opt([](bool) { internal::GiveOption("disable", "1", "--faultline-disable"); })
+                  ["--faultline-disable"]("inject no fault (the rules stay installed)") |
+              option("report", "--faultline-report", "file.json",
+                     "write each test case run's seed, rules and fault events as JSON"));
+}
+
+}  // namespace catch2
+}  // namespace faultline
+#endif
+
+namespace Catch {
+// Prints an event in Catch2 messages as "api-error (exception) on call_api call 3".
+template <>
+struct StringMaker<::faultline::FaultEvent> {
+  static std::string convert(const ::faultline::FaultEvent& event);
+};
+}  // namespace Catch
+
+#define FAULTLINE_INTERNAL_CATCH_CONCAT_(a, b) a##b
+#define FAULTLINE_INTERNAL_CATCH_CONCAT(a, b) FAULTLINE_INTERNAL_CATCH_CONCAT_(a, b)
+#define FAULTLINE_INTERNAL_CATCH_NAME(name, ...) name
+#define FAULTLINE_INTERNAL_CATCH_TAGS(name, tags, ...) tags
+
+#define FAULTLINE_INTERNAL_TEST_CASE(Id, ...)                                                  \
+  static void Id();                                                                            \
+  static void FAULTLINE_INTERNAL_CATCH_CONCAT(Id, _run)() {                                    \
+    ::faultline::catch2::internal::RunBody(CATCH_INTERNAL_LINEINFO, &Id);                      \
+  }                                                                                            \
+  namespace {                                                                                  \
+  const ::Catch::AutoReg FAULTLINE_INTERNAL_CATCH_CONCAT(Id, _registrar)(                      \
+      ::Catch::makeTestInvoker(&FAULTLINE_INTERNAL_CATCH_CONCAT(Id, _run)),                    \
+      CATCH_INTERNAL_LINEINFO, ::Catch::StringRef(),                                           \
+      ::Catch::NameAndTags{FAULTLINE_INTERNAL_CATCH_NAME(__VA_ARGS__, ""),                     \
+                           FAULTLINE_INTERNAL_CATCH_TAGS(__VA_ARGS__, "", "")});               \
+  const bool FAULTLINE_INTERNAL_CATCH_CONCAT(Id, _annotation) [[maybe_unused]] =               \
+      ::faultline::internal::Session::Instance().Annotate(                                     \
+          FAULTLINE_INTERNAL_CATCH_NAME(__VA_ARGS__, ""), __FILE__, __LINE__, [] {              \
+            return ::faultline::catch2::internal::RulesOf(__VA_ARGS__);                         \
+          });                                                                                  \
+  }                                                                                            \
+  static void Id()
+
+#define FAULTLINE_INTERNAL_TEST_CASE_METHOD(Id, Fixture, ...)                                  \
+  namespace {                                                                                  \
+  struct Id : Fixture {                                                                        \
+    void test();                                                                               \
+    void FaultlineRun() {                                                                      \
+      ::faultline::catch2::internal::RunBody(CATCH_INTERNAL_LINEINFO, [this] { test(); });     \
+    }                                                                                          \
+  };                                                                                           \
+  const ::Catch::AutoReg FAULTLINE_INTERNAL_CATCH_CONCAT(Id, _registrar)(                      \
+      ::Catch::makeTestInvoker(&Id::FaultlineRun), CATCH_INTERNAL_LINEINFO, #Fixture,          \
+      ::Catch::NameAndTags{FAULTLINE_INTERNAL_CATCH_NAME(__VA_ARGS__, ""),                     \
+                           FAULTLINE_INTERNAL_CATCH_TAGS(__VA_ARGS__, "", "")});               \
+  const bool FAULTLINE_INTERNAL_CATCH_CONCAT(Id, _annotation) [[maybe_unused]] =               \
+      ::faultline::internal::Session::Instance().Annotate(                                     \
+          FAULTLINE_INTERNAL_CATCH_NAME(__VA_ARGS__, ""), __FILE__, __LINE__, [] {              \
+            return ::faultline::catch2::internal::RulesOf(__VA_ARGS__);                         \
+          });                                                                                  \
+  }                                                                                            \
+  void Id::test()
+
+// A test case like TEST_CASE("name", "[tags]") whose runs get `rules` (FaultConfig or
+// faultline::Expected(...)) installed on faultline::Current(); expectations are verified when
+// the body returns. Tags and rules are optional. The body follows the macro.
+#define FAULTLINE_TEST_CASE(...) \
+  FAULTLINE_INTERNAL_TEST_CASE(FAULTLINE_INTERNAL_CATCH_CONCAT(faultline_test_case_, __COUNTER__), __VA_ARGS__)
+
+// A test case like TEST_CASE_METHOD(Fixture, "name", "[tags]") with `rules` installed for its
+// runs; the fixture is constructed after the rules are installed.
+#define FAULTLINE_TEST_CASE_METHOD(Fixture, ...)                                                 \
+  FAULTLINE_INTERNAL_TEST_CASE_METHOD(FAULTLINE_INTERNAL_CATCH_CONCAT(faultline_test_case_,      \
+                                                                      __COUNTER__),              \
+                                      Fixture, __VA_ARGS__)
+
+// Defines the rule profile `name`, installed on every test case tagged [faultline:name]:
+//   FAULTLINE_PROFILE("flaky-network", faultline::Delay("slow", 5ms).Target("Net::*"));
+// Rule files given by --faultline-rules=@file define profiles too (their [name] sections).
+// A tag naming no profile fails start-up.
+#define FAULTLINE_PROFILE(name, ...)                                                            \
+  namespace {                                                                                  \
+  const bool FAULTLINE_INTERNAL_CATCH_CONCAT(faultline_profile_, __COUNTER__) [[maybe_unused]] = \
+      ::faultline::catch2::internal::RegisterProfile(name, __FILE__, __LINE__, [] {             \
+        return std::vector<::faultline::FaultConfig>{__VA_ARGS__};                              \
+      });                                                                                      \
+  }
+
+#define FAULTLINE_INTERNAL_FAULT_ASSERT(macro, disposition, text, check)                       \
+  do {                                                                                         \
+    ::Catch::AssertionHandler faultline_handler(macro, CATCH_INTERNAL_LINEINFO, text,          \
+                                                disposition);                                  \
+    try {                                                                                      \
+      faultline_handler.handleExpr(check);                                                     \
+    } catch (...) {                                                                            \
+      faultline_handler.handleUnexpectedInflightException();                                   \
+    }                                                                                          \
+    faultline_handler.complete();                                                              \
+  } while (false)
+
+#define FAULTLINE_CHECK_FAULT_TRIGGERED(name)                                               \
+  FAULTLINE_INTERNAL_FAULT_ASSERT("CHECK_FAULT_TRIGGERED", ::Catch::ResultDisposition::ContinueOnFailure, \
+                                  #name, ::faultline::catch2::internal::FaultTriggered(name))
+#define FAULTLINE_REQUIRE_FAULT_TRIGGERED(name)                                         \
+  FAULTLINE_INTERNAL_FAULT_ASSERT("REQUIRE_FAULT_TRIGGERED", ::Catch::ResultDisposition::Normal, \
+                                  #name, ::faultline::catch2::internal::FaultTriggered(name))
+#define FAULTLINE_CHECK_FAULT_NOT_TRIGGERED(name)                                             \
+  FAULTLINE_INTERNAL_FAULT_ASSERT("CHECK_FAULT_NOT_TRIGGERED",                                \
+                                  ::Catch::ResultDisposition::ContinueOnFailure, #name,       \
+                                  ::faultline::catch2::internal::FaultNotTriggered(name))
+#define FAULTLINE_REQUIRE_FAULT_NOT_TRIGGERED(name)                                         \
+  FAULTLINE_INTERNAL_FAULT_ASSERT("REQUIRE_FAULT_NOT_TRIGGERED", ::Catch::ResultDisposition::Normal, \
+                                  #name, ::faultline::catch2::internal::FaultNotTriggered(name))
+#define FAULTLINE_CHECK_FAULT_COUNT(name, n)                                                  \
+  FAULTLINE_INTERNAL_FAULT_ASSERT("CHECK_FAULT_COUNT", ::Catch::ResultDisposition::ContinueOnFailure, \
+                                  #name ", " #n, ::faultline::catch2::internal::FaultCount(name, n))
+#define FAULTLINE_REQUIRE_FAULT_COUNT(name, n)                                             \
+  FAULTLINE_INTERNAL_FAULT_ASSERT("REQUIRE_FAULT_COUNT", ::Catch::ResultDisposition::Normal, \
+                                  #name ", " #n, ::faultline::catch2::internal::FaultCount(name, n))
+
+#if !defined(FAULTLINE_NO_SHORT_ASSERTIONS)
+// Passes when rule `name` fired at least once in this run; the failure lists what fired.
+#define CHECK_FAULT_TRIGGERED(name) FAULTLINE_CHECK_FAULT_TRIGGERED(name)
+#define REQUIRE_FAULT_TRIGGERED(name) FAULTLINE_REQUIRE_FAULT_TRIGGERED(name)
+// Passes when rule `name` never fired in this run.
+#define CHECK_FAULT_NOT_TRIGGERED(name) FAULTLINE_CHECK_FAULT_NOT_TRIGGERED(name)
+#define REQUIRE_FAULT_NOT_TRIGGERED(name) FAULTLINE_REQUIRE_FAULT_NOT_TRIGGERED(name)
+// Passes when rule `name` fired exactly `n` times in this run.
+#define CHECK_FAULT_COUNT(name, n) FAULTLINE_CHECK_FAULT_COUNT(name, n)
+#define REQUIRE_FAULT_COUNT(name, n) FAULTLINE_REQUIRE_FAULT_COUNT(name, n)
+#endif

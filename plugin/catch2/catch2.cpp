@@ -1,0 +1,389 @@
+// The listener needs Catch2 v2's reporter interfaces, which its header hides by default.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
+#include "faultline/catch2.hpp"
+
+#include <cerrno>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace faultline {
+namespace catch2 {
+namespace {
+
+using ::faultline::internal::Session;
+
+#if CATCH_VERSION_MAJOR >= 3
+using ListenerBase = ::Catch::EventListenerBase;
+#else
+using ListenerBase = ::Catch::TestEventListenerBase;
+#endif
+
+constexpr const char* kProfileTag = "faultline:";
+
+// A --faultline-* option as given, applied over the FAULTLINE_* variables at start-up.
+struct GivenOption {
+  std::string key, value, source;
+};
+
+struct ProfileDefinition {
+  std::string name, file;
+  int line = 0;
+  std::function<std::vector<FaultConfig>()> make;
+};
+
+// What the adapter keeps between Catch2's callbacks. Catch2 runs test cases on one thread.
+struct AdapterState {
+  bool command_line = false;  // AddCommandLineOptions was called: replay with options
+  std::vector<GivenOption> given;
+  std::vector<ProfileDefinition> profiles;
+  bool in_body = false;  // inside a FAULTLINE_TEST_CASE body, whose end verifies expectations
+};
+
+AdapterState& State() {
+  static AdapterState* state = new AdapterState();  // leaked: used until the run's very end
+  return *state;
+}
+
+// faultline's lines go to stderr so that a reporter writing XML to stdout stays valid; stdout
+// is flushed first to keep the two in order in a terminal or a log.
+void Print(const std::string& text) {
+  if (text.empty()) return;
+  std::cout.flush();
+  std::cerr << text;
+  std::cerr.flush();
+}
+
+// The profile names of a test case's [faultline:<name>] tags.
+std::vector<std::string> ProfileTags(const ::Catch::TestCaseInfo& test) {
+  std::vector<std::string> names;
+  for (const auto& tag : test.tags) {
+#if CATCH_VERSION_MAJOR >= 3
+    const std::string text(tag.original);
+#else
+    const std::string text(tag);
+#endif
+    if (text.rfind(kProfileTag, 0) == 0) names.push_back(text.substr(std::string(kProfileTag).size()));
+  }
+  return names;
+}
+
+std::vector<FaultConfig> ProfileRules(const ::Catch::TestCaseInfo& test) {
+  std::vector<FaultConfig> rules;
+  for (const std::string& name : ProfileTags(test)) {
+    std::vector<FaultConfig> profile;
+    try {
+      profile = Session::Instance().Profile(name);
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument(std::string(error.what()) + " in tag [" + kProfileTag + name +
+                                  "] of test case \"" + test.name + "\"");
+    }
+    rules.insert(rules.end(), profile.begin(), profile.end());
+  }
+  return rules;
+}
+
+// A test case name as a Catch2 test spec that selects exactly it.
+std::string TestSpecOf(const std::string& name) {
+  std::string spec;
+  for (const char c : name) {
+    if (c == '\\' || c == ',' || c == '[' || c == ']' || c == '"' || c == '*' ||
+        (c == '~' && spec.empty())) {
+      spec += '\\';
+    }
+    spec += c;
+  }
+  return spec;
+}
+
+std::string FiredSummary() {
+  const HarnessStats stats = Current().Stats();
+  std::string fired;
+  for (const auto& [rule, count] : stats.faults_per_rule) {
+    if (count == 0) continue;
+    fired += (fired.empty() ? "" : ", ") + rule + " (" + std::to_string(count) + ")";
+  }
+  return fired.empty() ? "no fault fired in this run" : "faults that fired: " + fired;
+}
+
+std::uint64_t FiredCount(const std::string& rule) {
+  const HarnessStats stats = Current().Stats();
+  auto it = stats.faults_per_rule.find(rule);
+  return it == stats.faults_per_rule.end() ? 0 : it->second;
+}
+
+// Seeds and fills Current() at the start of every run of a test case, and reports at its end.
+// A run starts with the test case's own section, which Catch2 enters once per leaf section.
+class Listener : public ListenerBase {
+ public:
+  using ListenerBase::ListenerBase;
+
+  static std::string getDescription() {
+    return "faultline: seeds and installs fault rules per test case run, reports faults";
+  }
+
+  void testRunStarting(const ::Catch::TestRunInfo& info) override {
+    ListenerBase::testRunStarting(info);
+    Session& session = Session::Instance();
+    ::faultline::internal::Options options = ::faultline::internal::OptionsFromEnvironment();
+    for (const GivenOption& option : State().given) {
+      ::faultline::internal::ApplyOption(options, option.key, option.value, option.source);
+    }
+    std::string origin;
+    if (CatchSeedGiven()) {
+      options.seed = m_config->rngSeed();
+      options.seed_was_drawn = false;
+      origin = " (Catch2's --rng-seed)";
+    } else if (options.seed_was_drawn) {
+      origin = " (drawn at random)";
+    }
+    session.Configure(options);  // throws for bad rules: Catch2 prints it and exits non-zero
+    CheckStartUp();
+    Print("[faultline] global seed " + std::to_string(options.seed) + origin +
+                      (options.disabled ? ", injection disabled" : "") + "\n");
+  }
+
+  void testCaseStarting(const ::Catch::TestCaseInfo& test) override {
+    ListenerBase::testCaseStarting(test);
+    test_ = test.name;
+    profile_rules_ = ProfileRules(test);
+    depth_ = 0;
+  }
+
+  void sectionStarting(const ::Catch::SectionInfo& section) override {
+    ListenerBase::sectionStarting(section);
+    if (depth_++ == 0) {
+      // A new run of the test case: the same seed and rules as every other run.
+      sections_.clear();
+      Session::Instance().BeginTest(test_, profile_rules_);
+      return;
+    }
+    sections_.resize(depth_ - 2);
+    sections_.push_back(section.name);
+  }
+
+  void sectionEnded(const ::Catch::SectionStats& stats) override {
+    ListenerBase::sectionEnded(stats);
+    if (--depth_ != 0) return;
+    Session& session = Session::Instance();
+    // Left when the body stopped early (a failed REQUIRE, an exception): shown, not asserted.
+    const std::vector<std::string> unverified = session.VerifyExpectations();
+    const bool failed = stats.assertions.failed > 0;
+    const ::faultline::internal::TestRecord record = session.EndTest(failed);
+    std::string out = Session::UnreachedNote(record);
+    if (failed) {
+      for (const std::string& problem : unverified) out += "[faultline] " + problem + "\n";
+      out += Session::FailureReport(record, ReplayCommand());
+    }
+    Print(out);
+  }
+
+  void testRunEnded(const ::Catch::TestRunStats& stats) override {
+    ListenerBase::testRunEnded(stats);
+    Session& session = Session::Instance();
+    std::string out = session.Summary();
+    try {
+      session.WriteReport();
+    } catch (const std::exception& error) {
+      out += std::string(error.what()) + "\n";
+    }
+    Print(out);
+  }
+
+ private:
+  // Catch2 v2 leaves the seed at 0 unless --rng-seed was given (it treats "--rng-seed 0" as
+  // not given too). Catch2 v3 always draws one, so there only faultline's seed counts.
+  bool CatchSeedGiven() const {
+#if CATCH_VERSION_MAJOR >= 3
+    return false;
+#else
+    return m_config->rngSeed() != 0;
+#endif
+  }
+
+  // Builds every profile and annotation, then assembles the rules of every selected test case
+  // once, so that a bad rule, an unknown profile or clashing rule names fail the run
+  // before any test case starts.
+  void CheckStartUp() {
+    Session& session = Session::Instance();
+    std::vector<std::string> problems;
+    std::set<std::string> defined;
+    for (const ProfileDefinition& profile : State().profiles) {
+      const std::string where = profile.file + ":" + std::to_string(profile.line) + ": ";
+      if (!defined.insert(profile.name).second) {
+        problems.push_back(where + "faultline: profile \"" + profile.name + "\" is defined twice");
+        continue;
+      }
+      try {
+        session.AddProfile(profile.name, profile.make());
+      } catch (const std::exception& error) {
+        problems.push_back(where + "profile \"" + profile.name + "\": " + error.what());
+      }
+    }
+#if CATCH_VERSION_MAJOR >= 3
+    const auto& all = ::Catch::getAllTestCasesSorted(*m_config);
+    std::vector<std::string> names;
+    for (const auto& test : all) names.push_back(test.getTestCaseInfo().name);
+    const std::vector<std::string> annotations = session.CheckAnnotations(names);
+    problems.insert(problems.end(), annotations.begin(), annotations.end());
+    for (const auto& handle : ::Catch::filterTests(all, m_config->testSpec(), *m_config)) {
+      const ::Catch::TestCaseInfo& test = handle.getTestCaseInfo();
+#else
+    const auto& all = ::Catch::getAllTestCasesSorted(*m_config);
+    std::vector<std::string> names;
+    for (const auto& test : all) names.push_back(test.name);
+    const std::vector<std::string> annotations = session.CheckAnnotations(names);
+    problems.insert(problems.end(), annotations.begin(), annotations.end());
+    for (const ::Catch::TestCase& test : ::Catch::filterTests(all, m_config->testSpec(), *m_config)) {
+#endif
+      // After a bad rule or profile, the test cases using it would only repeat the problem.
+      if (problems.empty()) {
+        try {
+          session.BeginTest(test.name, ProfileRules(test));
+        } catch (const std::exception& error) {
+          problems.push_back(error.what());
+        }
+      }
+    }
+    Current().Reset();
+    if (problems.empty()) return;
+    std::string message;
+    for (const std::string& problem : problems) message += problem + "\n";
+    throw std::invalid_argument(message + "[faultline] " + std::to_string(problems.size()) +
+                                " problem(s) in fault rules; no test case was run");
+  }
+
+  // The command that runs this run of the test case alone, with the same seed and rules.
+  std::string ReplayCommand() const {
+    const ::faultline::internal::Options& options = Session::Instance().options();
+    const bool with_options = State().command_line;
+    std::string command;
+    if (!with_options) {
+      command += "FAULTLINE_SEED=" + std::to_string(options.seed) + " ";
+      if (!options.rules.empty()) command += "FAULTLINE_RULES=" + ::faultline::internal::ShellQuote(options.rules) + " ";
+      if (options.disabled) command += "FAULTLINE_DISABLE=1 ";
+    }
+    command += ::faultline::internal::ShellQuote(Program()) + " " + ::faultline::internal::ShellQuote(TestSpecOf(test_));
+    for (const std::string& section : sections_) command += " -c " + ::faultline::internal::ShellQuote(section);
+    // Catch2's own random draws (GENERATE, Catch::rngSeed()) replay too.
+    if (CatchSeedGiven()) command += " --rng-seed " + std::to_string(m_config->rngSeed());
+    if (with_options) {
+      command += " --faultline-seed=" + std::to_string(options.seed);
+      if (!options.rules.empty()) command += " " + ::faultline::internal::ShellQuote("--faultline-rules=" + options.rules);
+      if (options.disabled) command += " --faultline-disable";
+    }
+    return command;
+  }
+
+  // The program as it was invoked (Catch2 keeps only the file name, which a shell may not find).
+  std::string Program() const {
+#if defined(__GLIBC__)
+    return program_invocation_name;
+#elif CATCH_VERSION_MAJOR >= 3
+    return std::string(m_config->name());
+#else
+    if (const auto* config = dynamic_cast<const ::Catch::Config*>(m_config.get())) {
+      return config->getProcessName();
+    }
+    return std::string(m_config->name());
+#endif
+  }
+
+  std::string test_;
+  std::vector<FaultConfig> profile_rules_;
+  std::size_t depth_ = 0;
+  std::vector<std::string> sections_;  // the sections this run entered, outermost first
+};
+
+}  // namespace
+
+FaultExpectation& ExpectFault(const std::string& name) {
+  if (!State().in_body) {
+    throw std::logic_error("faultline: ExpectFault(\"" + name +
+                           "\") is verified only in the body of a FAULTLINE_TEST_CASE or "
+                           "FAULTLINE_TEST_CASE_METHOD, not in " +
+                           ::Catch::getResultCapture().getCurrentTestName());
+  }
+  return Session::Instance().ExpectFault(name);
+}
+
+std::string FaultNamed::describe() const { return "is a fault of rule \"" + name_ + "\""; }
+std::string FaultOfType::describe() const { return std::string("is a fault of type ") + ToString(type_); }
+std::string AtTarget::describe() const { return "is a fault at target \"" + target_ + "\""; }
+
+namespace internal {
+
+ListenerRegistration::ListenerRegistration() {
+#if CATCH_VERSION_MAJOR >= 3
+  static const ::Catch::ListenerRegistrar<Listener> registrar("faultline");
+#else
+  static const ::Catch::ListenerRegistrar<Listener> registrar;
+#endif
+}
+
+void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& body) {
+  struct InBody {
+    InBody() { State().in_body = true; }
+    ~InBody() { State().in_body = false; }
+  };
+  {
+    const InBody in_body;
+    body();
+  }
+  for (const std::string& failure : Session::Instance().VerifyExpectations()) {
+    ::Catch::AssertionHandler handler("FAULTLINE_TEST_CASE", where, ::Catch::StringRef(),
+                                      ::Catch::ResultDisposition::ContinueOnFailure);
+    handler.handleMessage(::Catch::ResultWas::ExplicitFailure, "[faultline] " + failure);
+    handler.complete();
+  }
+}
+
+std::string GiveOption(const std::string& key, const std::string& value, const std::string& flag) {
+  ::faultline::internal::Options scratch;
+  try {
+    ::faultline::internal::ApplyOption(scratch, key, value, flag);
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  State().given.push_back(GivenOption{key, value, flag});
+  return "";
+}
+
+void UseCommandLineOptions() { State().command_line = true; }
+
+bool RegisterProfile(std::string name, const char* file, int line,
+                     std::function<std::vector<FaultConfig>()> rules) {
+  State().profiles.push_back(ProfileDefinition{std::move(name), file, line, std::move(rules)});
+  return true;
+}
+
+FaultCheck FaultTriggered(const std::string& rule) {
+  const std::uint64_t fired = FiredCount(rule);
+  if (fired > 0) return FaultCheck(true, "\"" + rule + "\" fired " + std::to_string(fired) + " time(s)");
+  return FaultCheck(false, "\"" + rule + "\" never fired; " + FiredSummary());
+}
+
+FaultCheck FaultNotTriggered(const std::string& rule) {
+  const std::uint64_t fired = FiredCount(rule);
+  if (fired == 0) return FaultCheck(true, "\"" + rule + "\" never fired");
+  return FaultCheck(false, "\"" + rule + "\" fired " + std::to_string(fired) + " time(s); " + FiredSummary());
+}
+
+FaultCheck FaultCount(const std::string& rule, std::uint64_t count) {
+  const std::uint64_t fired = FiredCount(rule);
+  std::string text = "\"" + rule + "\" fired " + std::to_string(fired) + " time(s)";
+  if (fired == count) return FaultCheck(true, text);
+  return FaultCheck(false, text + ", expected " + std::to_string(count) + "; " + FiredSummary());
+}
+
+}  // namespace internal
+}  // namespace catch2
+}  // namespace faultline
+
+namespace Catch {
+std::string StringMaker<::faultline::FaultEvent>::convert(const ::faultline::FaultEvent& event) {
+  return event.rule + " (" + ::faultline::ToString(event.type) + ") on " + event.target + " call " +
+         std::to_string(event.call);
+}
+}  // namespace Catch

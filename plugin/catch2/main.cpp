@@ -1,0 +1,11 @@
+// faultline::catch2_main: Catch2's command line with faultline's options, then every test case.
+// With Catch2 v2 this file also holds Catch2's implementation (CATCH_CONFIG_RUNNER).
+#define CATCH_CONFIG_RUNNER
+#include "faultline/catch2.hpp"
+
+int main(int argc, char** argv) {
+  ::Catch::Session session;
+  faultline::catch2::AddCommandLineOptions(session);
+  if (const int status = session.applyCommandLine(argc, argv)) return status;
+  return session.run();
+}
