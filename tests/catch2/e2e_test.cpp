@@ -1,0 +1,250 @@
+// End to end: Catch2 programs using the adapter as a user would, run as child processes with
+// filters, --rng-seed, --order rand, reporters, options and environment; their output, exit
+// codes and reports are checked, and printed replay lines are run again.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Catch::Matchers::Contains;
+
+struct Run {
+  int status;
+  std::string output;
+};
+
+// Runs `command` through the shell; stderr is folded into stdout unless `stdout_only`.
+Run Shell(const std::string& command, bool stdout_only = false) {
+  FILE* pipe = popen((command + (stdout_only ? " 2>/dev/null" : " 2>&1")).c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+Run Sample(const std::string& args) { return Shell(std::string(SAMPLE_TEST) + " " + args); }
+
+std::string Temp(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("faultline_catch2_e2e_" + name)).string();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The "#n rule (type) on target call k" lines of the failure reports.
+std::vector<std::string> EventLines(const std::string& output) {
+  std::vector<std::string> lines;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("[faultline]   #", 0) == 0) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::vector<std::string> ReplayLines(const std::string& output) {
+  std::vector<std::string> lines;
+  std::istringstream in(output);
+  const std::string marker = "[faultline] replay: ";
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(marker, 0) == 0) lines.push_back(line.substr(marker.size()));
+  }
+  return lines;
+}
+
+// Test case name -> its seed and events, from a --faultline-report file.
+std::map<std::string, std::string> ReportEvents(const std::string& report) {
+  std::string flat = report;
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  std::map<std::string, std::string> events;
+  const std::regex test(R"re(\{"name": "([^"]+)", "seed": (\d+).*?"events": \[(.*?)\])re");
+  for (std::sregex_iterator it(flat.begin(), flat.end(), test), end; it != end; ++it) {
+    events[(*it)[1]] += std::string((*it)[2]) + " " + std::string((*it)[3]) + ";";
+  }
+  return events;
+}
+
+TEST_CASE("passing test cases exit zero and print the seed and the summary") {
+  const Run run = Sample("'[pass]'");
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Contains("[faultline] global seed 42\n"));
+  CHECK_THAT(run.output, Contains("[faultline] summary: global seed 42, 2 test(s)"));
+  CHECK_THAT(run.output, Contains("boom"));
+  CHECK_THAT(run.output, !Contains("replay:"));
+  CHECK_THAT(run.output, Contains("All tests passed"));
+}
+
+TEST_CASE("a failing test case prints seed, events and a replay line that reproduces it") {
+  const Run run = Sample("'sample: breaks under db faults,sample: tolerates flaky work' --faultline-seed=9");
+  REQUIRE(run.status != 0);
+  CHECK_THAT(run.output, Contains("[faultline] seed: "));
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK_THAT(replays[0], Contains(" 'sample: breaks under db faults' --faultline-seed=9"));
+  const std::vector<std::string> events = EventLines(run.output);
+  REQUIRE_FALSE(events.empty());
+
+  const Run again = Shell(replays[0]);
+  CHECK(again.status != 0);
+  CHECK(EventLines(again.output) == events);
+  CHECK_THAT(again.output, Contains("1 test(s)"));
+}
+
+TEST_CASE("the replay line of a section's run selects that section") {
+  // The comma in the name is escaped, as Catch2's test specs need.
+  const Run run = Sample("'sample: sections\\, one breaks'");
+  REQUIRE(run.status != 0);
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK_THAT(replays[0], Contains("'sample: sections\\, one breaks' -c beta --faultline-seed=42"));
+  // Both runs of the test case (one per section) got the same seed and the same faults.
+  CHECK_THAT(run.output, Contains("[faultline] summary: global seed 42, 2 test(s)"));
+  const Run again = Shell(replays[0]);
+  CHECK(EventLines(again.output) == EventLines(run.output));
+  CHECK_THAT(again.output, Contains("1 test(s)"));
+}
+
+TEST_CASE("an expected fault that never fires fails the test case") {
+  const Run run = Sample("'sample: expected fault never reached'");
+  CHECK(run.status != 0);
+  // Catch2's console reporter wraps long messages: check their start only.
+  CHECK_THAT(run.output, Contains("FAILED:\nexplicitly with message:\n  [faultline] fault \"unreached\" was "
+                                  "expected to fire at least 1 time(s)"));
+  CHECK_THAT(run.output, Contains("rule \"unreached\" matched no call"));
+  CHECK_THAT(run.output, Contains("test cases: 1 | 1 failed"));
+}
+
+TEST_CASE("failed fault assertions read like Catch2's and list what fired") {
+  const Run run = Sample("'sample: failing fault assertions'");
+  CHECK(run.status == 4);
+  CHECK_THAT(run.output, Contains("  CHECK_FAULT_NOT_TRIGGERED( \"boom\" )\nwith expansion:\n"
+                                  "  \"boom\" fired 2 time(s); faults that fired: boom (2)\n"));
+  CHECK_THAT(run.output, Contains("  CHECK_FAULT_COUNT( \"boom\", 3 )\nwith expansion:\n"
+                                  "  \"boom\" fired 2 time(s), expected 3; faults that fired: boom (2)\n"));
+  CHECK_THAT(run.output, Contains("  CHECK_FAULT_TRIGGERED( \"other\" )\nwith expansion:\n"
+                                  "  \"other\" never fired; faults that fired: boom (2)\n"));
+  // The compact reporter does not wrap lines.
+  const Run compact = Sample("'sample: failing fault assertions' -r compact");
+  CHECK_THAT(compact.output, Contains("for: { boom (exception) on work call 1, boom (exception) on work call 2 } "
+                                      "contain a fault which is a fault at target \"db.query\""));
+}
+
+TEST_CASE("Catch2's --rng-seed is the global seed and appears in the replay line") {
+  const std::string report = Temp("rng.json");
+  const Run run = Sample("'sample: breaks under db faults' --rng-seed 7 --faultline-report=" + report);
+  REQUIRE(run.status != 0);
+  CHECK_THAT(run.output, Contains("[faultline] global seed 7 (Catch2's --rng-seed)"));
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK_THAT(replays[0], Contains(" --rng-seed 7 --faultline-seed=7"));
+  CHECK_THAT(ReadFile(report), Contains("\"global_seed\": 7"));
+  const Run again = Shell(replays[0]);
+  CHECK(EventLines(again.output) == EventLines(run.output));
+
+  const Run other = Sample("'sample: breaks under db faults' --rng-seed 8");
+  CHECK(EventLines(other.output) != EventLines(run.output));
+}
+
+TEST_CASE("each test case's faults are the same in any order") {
+  const std::string declared = Temp("declared.json");
+  const std::string shuffled = Temp("shuffled.json");
+  Sample("--order decl --rng-seed 3 --faultline-report=" + declared);
+  Sample("--order rand --rng-seed 3 --faultline-report=" + shuffled);
+  const auto in_order = ReportEvents(ReadFile(declared));
+  CHECK(in_order.size() == 6);
+  CHECK(ReportEvents(ReadFile(shuffled)) == in_order);
+}
+
+TEST_CASE("a JUnit report on stdout stays valid and carries the failures") {
+  const Run run = Shell(std::string(SAMPLE_TEST) + " '[fail]' -r junit", /*stdout_only=*/true);
+  CHECK(run.status != 0);
+  CHECK(run.output.rfind("<?xml", 0) == 0);
+  CHECK_THAT(run.output, !Contains("[faultline] replay"));
+  CHECK_THAT(run.output, !Contains("[faultline] summary"));
+  CHECK_THAT(run.output, Contains("name=\"sample: breaks under db faults\""));
+  CHECK_THAT(run.output, Contains("never reached this error path"));
+  CHECK_THAT(run.output, Contains("</testsuites>"));
+}
+
+TEST_CASE("profiles come from the sections of a rule file") {
+  const std::string rules = Temp("profiles.rules");
+  std::ofstream(rules) << "# shared chaos profiles\n[from-file]\nfile-db=db.query:exception(down)\n";
+  const Run run = Sample("'[profile]' --faultline-rules=@" + rules);
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Contains("All tests passed"));
+
+  const Run missing = Sample("'[profile]'");
+  CHECK(missing.status != 0);
+  CHECK_THAT(missing.output, Contains("faultline: unknown profile \"from-file\" (known: none) in tag "
+                                      "[faultline:from-file] of test case \"sample: a profile from the rule file\""));
+  CHECK_THAT(missing.output, Contains("no test case was run"));
+}
+
+TEST_CASE("an unknown profile fails start-up, naming it and the known ones") {
+  const Run run = Shell(BAD_PROFILE_TEST);
+  CHECK(run.status != 0);
+  CHECK_THAT(run.output, Contains("faultline: unknown profile \"flaky-netwrok\" (known: flaky-network) in tag "
+                                  "[faultline:flaky-netwrok] of test case \"bad: uses a typo'd profile\""));
+  CHECK_THAT(run.output, !Contains("test cases:"));
+  // A run that does not select the test case is not affected.
+  CHECK(Shell(std::string(BAD_PROFILE_TEST) + " 'bad: fine on its own'").status == 0);
+}
+
+TEST_CASE("bad option values fail with a clear error") {
+  const Run seed = Sample("--faultline-seed=abc");
+  CHECK(seed.status != 0);
+  CHECK_THAT(seed.output, Contains("Error(s) in input:\n  faultline: --faultline-seed: expected an "
+                                   "unsigned 64-bit integer or \"random\",\n  got \"abc\""));
+  const Run rules = Sample("--faultline-rules='gw=x:150%exception'");
+  CHECK(rules.status != 0);
+  CHECK_THAT(rules.output, Contains("(in --faultline-rules)"));
+  const Run env = Shell("FAULTLINE_DISABLE=maybe " + std::string(SAMPLE_TEST));
+  CHECK(env.status != 0);
+  CHECK_THAT(env.output, Contains("faultline: FAULTLINE_DISABLE: expected 1/0, true/false or yes/no, got \"maybe\""));
+}
+
+TEST_CASE("the options appear in --help") {
+  const Run run = Sample("--help");
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Contains("--faultline-seed <N|random>"));
+  CHECK_THAT(run.output, Contains("--faultline-rules"));
+  CHECK_THAT(run.output, Contains("--faultline-disable"));
+  CHECK_THAT(run.output, Contains("--faultline-report"));
+}
+
+TEST_CASE("the --faultline-disable option injects nothing") {
+  const Run run = Sample("'sample: breaks under db faults' --faultline-disable");
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Contains("injection disabled"));
+}
+
+TEST_CASE("with the user's own main, FAULTLINE_* variables control it and the replay uses them") {
+  const Run run = Shell("FAULTLINE_SEED=5 " + std::string(OWN_MAIN_TEST));
+  REQUIRE(run.status != 0);
+  CHECK_THAT(run.output, Contains("[faultline] global seed 5\n"));
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK(replays[0].rfind("FAULTLINE_SEED=5 ", 0) == 0);
+  CHECK_THAT(replays[0], Contains(" 'own main: breaks under faults'"));
+  const Run again = Shell(replays[0]);
+  CHECK(EventLines(again.output) == EventLines(run.output));
+  CHECK(Shell("FAULTLINE_DISABLE=1 " + std::string(OWN_MAIN_TEST)).status == 0);
+}
+
+}  // namespace

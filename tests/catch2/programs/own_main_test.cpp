@@ -1,0 +1,16 @@
+// A user's own Catch2 main without faultline's options: FAULTLINE_* variables control it.
+#define CATCH_CONFIG_MAIN
+#include <faultline/catch2.hpp>
+
+FAULTLINE_TEST_CASE("own main: breaks under faults", "[fail]",
+                    faultline::Exception("op-error").Target("op").Probability(0.5)) {
+  int failures = 0;
+  for (int i = 0; i < 20; ++i) {
+    try {
+      faultline::Current().CheckAndInject("op");
+    } catch (const faultline::InjectedFault&) {
+      ++failures;
+    }
+  }
+  CHECK(failures == 0);
+}
