@@ -98,6 +98,9 @@ struct SweepResult {
   std::vector<std::pair<std::string, std::uint64_t>> targets;
   // The failing runs, in the order found (at most one with stop_at_first_failure).
   std::vector<RunFailure> failures;
+  // Set when the one run was a replay of SweepOptions::replay (nothing was swept): the faults
+  // that run injected.
+  std::optional<Schedule> replayed;
 
   bool passed() const { return failures.empty(); }
   // The labelled report: runs, targets, the first failure's schedule, message and replay flag.

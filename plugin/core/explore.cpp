@@ -295,6 +295,7 @@ SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body
   Outcome outcome;
   if (options.replay) {
     sweeper.Try(*options.replay, &outcome);
+    result.replayed = outcome.schedule;
     return result;
   }
   // The fault-free run: the body must pass without faults, and it tells which targets the
@@ -352,6 +353,11 @@ ExploreResult Explore(const ExploreOptions& options, const std::function<void()>
 
 std::string SweepResult::Report() const {
   std::ostringstream out;
+  if (replayed) {
+    out << "[faultline] sweep: replayed " << replayed->ToString() << "\n";
+    if (!failures.empty()) out << "[faultline] failure: " << Indented(failures.front().message) << "\n";
+    return out.str();
+  }
   out << "[faultline] sweep: " << runs << " run(s) over ";
   if (targets.empty()) out << "no target (no fault reached a call)";
   for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -381,7 +387,7 @@ std::string ExploreResult::Report() const {
   std::ostringstream out;
   if (replayed) {
     out << "[faultline] explore: replayed " << minimal.ToString() << " (seed " << original.seed
-        << "): " << (failed ? "failed" : "passed") << "\n";
+        << ")\n";
     if (failed) out << "[faultline] failure: " << Indented(message) << "\n";
     return out.str();
   }

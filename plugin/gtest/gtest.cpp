@@ -220,6 +220,8 @@ SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& 
   if (!result.passed()) {
     session.SetFailingSchedule(result.failures.front().schedule.ToString());
     ADD_FAILURE() << result.Report();
+  } else if (result.replayed) {
+    std::fputs(result.Report().c_str(), stdout);  // the assertions, if any, reported themselves
   }
   return result;
 }
@@ -250,6 +252,8 @@ ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<voi
   if (result.failed) {
     if (!result.flaky) session.SetFailingSchedule(result.minimal.ToString());
     ADD_FAILURE() << result.Report();
+  } else if (result.replayed) {
+    std::fputs(result.Report().c_str(), stdout);  // the assertions, if any, reported themselves
   }
   return result;
 }

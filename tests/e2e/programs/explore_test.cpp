@@ -1,0 +1,42 @@
+// A user's test program that sweeps and explores, run as a child process by the end-to-end
+// tests of sweep, explore and --faultline_schedule.
+#include <faultline/gtest.hpp>
+
+#include <map>
+
+#include "planted_bugs.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Fails: a lock leak and double charges that need two faults at once; Explore finds them and
+// shrinks the failing run to those two faults.
+FAULTLINE_TEST(Payments, SurviveAFlakyGatewayAndASlowLedger,
+               faultline::Exception("gw-fail").Target("Gateway::Charge").Probability(0.3),
+               faultline::Delay("ledger-slow", 2s).Target("Ledger::Record").Probability(0.3)) {
+  UseVirtualClock();
+  Explore([&] {
+    std::map<int, int> charged;
+    planted::Payments payments(Injector(), charged);
+    for (int order = 1; order <= 6 && !payments.locked(); ++order) payments.Pay(order, 500);
+    EXPECT_FALSE(payments.locked()) << "the payment lock leaked";
+    for (const auto& [order, cents] : charged) {
+      EXPECT_EQ(cents, 500) << "order " << order << " was charged twice";
+    }
+  });
+}
+
+// Fails: the last chunk's failed put is not retried; the sweep finds call 5.
+FAULTLINE_TEST(Upload, SurvivesAnyFailedPut,
+               faultline::Exception("put-fails").Target("Storage::Put")) {
+  Sweep([&] { planted::Uploader(Injector(), true).Upload(5); });
+}
+
+// Passes: the fixed uploader survives a fault on every call.
+FAULTLINE_TEST(Upload, FixedUploaderSurvivesAnyFailedPut,
+               faultline::Exception("put-fails").Target("Storage::Put")) {
+  EXPECT_TRUE(Sweep([&] { planted::Uploader(Injector(), false).Upload(5); }).complete);
+}
+
+}  // namespace
