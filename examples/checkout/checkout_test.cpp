@@ -177,5 +177,72 @@ FAULTLINE_TEST_F(CheckoutTest, KeepsItsGuaranteesUnderEveryFaultAtOnce,
   }
 }
 
+
+// Systematic exploration: every run of a sweep or an exploration gets a fresh shop, so its
+// books show what that one run did.
+class CheckoutExplorationTest : public faultline::FaultTest {
+ protected:
+  struct Shop {
+    explicit Shop(const faultline::Clock& clock) : time(clock) {
+      ON_CALL(gateway, Charge(_, _))
+          .WillByDefault(faultline::Inject("Gateway::Charge", Invoke(&fake_gateway, &testing::FakeGateway::Charge)));
+      ON_CALL(gateway, Refund(_))
+          .WillByDefault(faultline::Inject("Gateway::Refund", Invoke(&fake_gateway, &testing::FakeGateway::Refund)));
+      ON_CALL(inventory, Reserve(_, _))
+          .WillByDefault(faultline::Inject("Inventory::Reserve", Invoke(&fake_inventory, &testing::FakeInventory::Reserve)));
+      ON_CALL(inventory, Release(_, _))
+          .WillByDefault(Invoke(&fake_inventory, &testing::FakeInventory::Release));
+      ON_CALL(ledger, Record(_, _))
+          .WillByDefault(faultline::Inject("Ledger::Record", Invoke(&fake_ledger, &testing::FakeLedger::Record)));
+    }
+    static constexpr int kStock = 100;
+    testing::FakeGateway fake_gateway;
+    testing::FakeInventory fake_inventory{kStock};
+    testing::FakeLedger fake_ledger;
+    ::testing::NiceMock<MockGateway> gateway;
+    ::testing::NiceMock<MockInventory> inventory;
+    ::testing::NiceMock<MockLedger> ledger;
+    testing::ClockTime time;
+    CheckoutService service{gateway, inventory, ledger, time};
+  };
+
+  // Places `n` orders in a fresh shop and checks the service's guarantees on its books.
+  void PlaceOrdersAndCheckBooks(int n) {
+    Shop shop(Injector().clock());
+    int completed = 0;
+    for (int i = 0; i < n; ++i) {
+      const Result result = shop.service.Place(Order{"order-" + std::to_string(i), "sku-1", 1, 500});
+      if (result.status == Status::kOk) ++completed;
+    }
+    EXPECT_EQ(shop.fake_inventory.stock, Shop::kStock - completed) << "reserved stock was not released";
+    EXPECT_EQ(shop.fake_gateway.Kept(), 500 * completed) << "a customer paid for a failed order";
+    EXPECT_EQ(static_cast<int>(shop.fake_ledger.entries.size()), completed);
+  }
+};
+
+TEST_F(CheckoutExplorationTest, EveryFailedChargeReservationOrLedgerWriteKeepsTheBooks) {
+  UseVirtualClock();
+  const faultline::SweepResult result = Sweep(
+      faultline::SweepOptions()
+          .Fault(faultline::Exception<GatewayError>("gateway-503", "503 busy").Target("Gateway::Charge"))
+          .Fault(faultline::Timeout("gateway-timeout", 3s).Target("Gateway::Charge"))
+          .Fault(faultline::Exception("inventory-down").Target("Inventory::Reserve"))
+          .Fault(faultline::Exception("ledger-down").Target("Ledger::Record")),
+      [&] { PlaceOrdersAndCheckBooks(3); });
+  EXPECT_TRUE(result.complete) << result.Report();
+}
+
+FAULTLINE_TEST_F(CheckoutExplorationTest, KeepsItsGuaranteesInTwoHundredRandomRuns,
+                 faultline::Exception<GatewayError>("gateway-503", "503").Target("Gateway::Charge").Probability(0.2),
+                 faultline::Delay("gateway-slow", 3s).Target("Gateway::Charge").Probability(0.1),
+                 faultline::Corruption("garbled").Target("Gateway::Charge").Probability(0.05),
+                 faultline::Exception("ledger-flaky").Target("Ledger::Record").Probability(0.2),
+                 faultline::Exception("inventory-flaky").Target("Inventory::Reserve").Probability(0.05)) {
+  UseVirtualClock();
+  const faultline::ExploreResult result =
+      Explore(faultline::ExploreOptions().Runs(200), [&] { PlaceOrdersAndCheckBooks(5); });
+  EXPECT_EQ(result.runs, 200u);
+}
+
 }  // namespace
 }  // namespace checkout
