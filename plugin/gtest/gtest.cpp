@@ -195,6 +195,16 @@ std::optional<std::string> RunCollectingFailures(const std::function<void()>& bo
   return failures;
 }
 
+// Fails the running test at its definition: the failure is the test's, not this file's.
+void FailAtTest(const std::string& report) {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (test != nullptr && test->file() != nullptr) {
+    ADD_FAILURE_AT(test->file(), test->line()) << report;
+  } else {
+    ADD_FAILURE() << report;
+  }
+}
+
 // The --faultline_schedule to replay instead of exploring, if any.
 std::optional<Schedule> CommandLineSchedule() {
   const std::string& text = Session::Instance().options().schedule;
@@ -219,7 +229,7 @@ SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& 
   }
   if (!result.passed()) {
     session.SetFailingSchedule(result.failures.front().schedule.ToString());
-    ADD_FAILURE() << result.Report();
+    FailAtTest(result.Report());
   } else if (result.replayed) {
     std::fputs(result.Report().c_str(), stdout);  // the assertions, if any, reported themselves
   }
@@ -251,7 +261,7 @@ ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<voi
   }
   if (result.failed) {
     if (!result.flaky) session.SetFailingSchedule(result.minimal.ToString());
-    ADD_FAILURE() << result.Report();
+    FailAtTest(result.Report());
   } else if (result.replayed) {
     std::fputs(result.Report().c_str(), stdout);  // the assertions, if any, reported themselves
   }
