@@ -215,6 +215,11 @@ class Listener : public ListenerBase {
         problems.push_back(where + "faultline: profile \"" + profile.name + "\" is defined twice");
         continue;
       }
+      if (FromRuleFile(profile.name)) {
+        problems.push_back(where + "faultline: profile \"" + profile.name + "\" is defined here and in " +
+                           session.options().rules_origin + "=" + session.options().rules);
+        continue;
+      }
       try {
         session.AddProfile(profile.name, profile.make());
       } catch (const std::exception& error) {
@@ -252,6 +257,16 @@ class Listener : public ListenerBase {
     for (const std::string& problem : problems) message += problem + "\n";
     throw std::invalid_argument(message + "[faultline] " + std::to_string(problems.size()) +
                                 " problem(s) in fault rules; no test case was run");
+  }
+
+  // True when the rule file of the options defined profile `name` (Configure loaded it).
+  static bool FromRuleFile(const std::string& name) {
+    try {
+      Session::Instance().Profile(name);
+      return true;
+    } catch (const std::invalid_argument&) {
+      return false;
+    }
   }
 
   // The command that runs this run of the test case alone, with the same seed and rules.

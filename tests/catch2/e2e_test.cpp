@@ -206,6 +206,14 @@ TEST_CASE("an unknown profile fails start-up, naming it and the known ones") {
   CHECK(Shell(std::string(BAD_PROFILE_TEST) + " 'bad: fine on its own'").status == 0);
 }
 
+TEST_CASE("a profile defined in C++ and in the rule file fails start-up") {
+  const std::string rules = Temp("clash.rules");
+  std::ofstream(rules) << "[flaky-network]\nnet=net.*:delay(1ms)\n";
+  const Run run = Shell(std::string(BAD_PROFILE_TEST) + " 'bad: fine on its own' --faultline-rules=@" + rules);
+  CHECK(run.status != 0);
+  CHECK_THAT(run.output, Contains("faultline: profile \"flaky-network\" is defined here and in --faultline-rules=@"));
+}
+
 TEST_CASE("bad option values fail with a clear error") {
   const Run seed = Sample("--faultline-seed=abc");
   CHECK(seed.status != 0);
