@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 namespace faultline {
