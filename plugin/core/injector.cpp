@@ -84,7 +84,7 @@ void ThrowNotCorruptible(const FaultConfig& rule, const Site& site,
 
 // One installed (or once installed) rule. Never freed before its injector: hot-path readers
 // may still hold a RuleList that points to it.
-struct Rule {
+struct alignas(64) Rule {
   Rule(FaultConfig c, RuleId rule_id)
       : config(std::move(c)),
         name_hash(HashName(config.name().data(), config.name().size())),
@@ -92,9 +92,12 @@ struct Rule {
   const FaultConfig config;
   const std::uint64_t name_hash;
   const RuleId id;
-  std::atomic<std::uint64_t> checks{0};
-  std::atomic<std::uint64_t> triggers{0};
   bool installed = true;  // guarded by InjectorState::mutex
+  // Every check of a matching site writes these: they own a cache line, so that a neighbouring
+  // allocation another thread reads on its hot path (a site's rule list, another rule) never
+  // shares it.
+  alignas(64) std::atomic<std::uint64_t> checks{0};
+  std::atomic<std::uint64_t> triggers{0};
 };
 
 struct EventRecord {
