@@ -309,7 +309,7 @@ SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body
   }
   for (const auto& [target, calls] : outcome.calls_per_target) {
     const bool swept = std::any_of(slots.begin(), slots.end(),
-                                   [&](const Slot& slot) { return slot.target == target; });
+                                   [&, &name = target](const Slot& slot) { return slot.target == name; });
     if (swept) result.targets.emplace_back(target, calls);
   }
   result.complete =
