@@ -409,7 +409,7 @@ std::vector<std::string> Session::VerifyExpectations() {
                          "(installed: " + (installed.empty() ? "none" : installed) + ")");
       continue;
     }
-    if (auto problem = expectation->Check(fired == stats.faults_per_rule.end() ? 0 : fired->second)) {
+    if (auto problem = expectation->Check(fired->second)) {
       failures.push_back(*problem);
     }
   }
@@ -428,6 +428,8 @@ TestRecord Session::EndTest(bool failed) {
   record.dropped_events = stats.dropped_events;
   for (const RuleStats& rule : stats.rules) {
     if (rule.checks == 0) record.unreached_rules.push_back(rule.name);
+    auto origin = origins_.find(rule.name);
+    record.origins.push_back(origin == origins_.end() ? "the test body" : origin->second);
   }
   record.properties = std::move(properties_);
   record.failing_schedule = std::move(failing_schedule_);
@@ -475,18 +477,22 @@ std::string Session::UnreachedNote(const TestRecord& record) {
 std::string Session::Summary() const {
   std::lock_guard<std::mutex> lock(mutex_);
   struct Row {
-    std::string name, target;
+    std::string name, target, origin;
     double probability = 0;
     std::uint64_t calls = 0, triggers = 0, tests = 0;
   };
   std::vector<Row> rows;
   for (const TestRecord& record : records_) {
-    for (const RuleStats& rule : record.rules) {
+    for (std::size_t r = 0; r < record.rules.size(); ++r) {
+      const RuleStats& rule = record.rules[r];
+      // "annotation at file:line" is one origin per annotation; the table names the kind.
+      const std::string origin = record.origins[r].substr(0, record.origins[r].find(" at "));
       auto it = std::find_if(rows.begin(), rows.end(), [&](const Row& row) {
-        return row.name == rule.name && row.target == rule.target;
+        return row.name == rule.name && row.target == rule.target &&
+               row.probability == rule.probability && row.origin == origin;
       });
       if (it == rows.end()) {
-        rows.push_back(Row{rule.name, rule.target, rule.probability, 0, 0, 0});
+        rows.push_back(Row{rule.name, rule.target, origin, rule.probability, 0, 0, 0});
         it = rows.end() - 1;
       }
       it->calls += rule.checks;
@@ -498,18 +504,21 @@ std::string Session::Summary() const {
   out << "[faultline] summary: global seed " << options_.seed << ", " << records_.size()
       << " test(s)\n";
   if (rows.empty()) return out.str();
-  std::size_t name_width = 4, target_width = 6;
+  std::size_t name_width = 4, target_width = 6, origin_width = 4;
   for (const Row& row : rows) {
     name_width = std::max(name_width, row.name.size());
     target_width = std::max(target_width, row.target.size());
+    origin_width = std::max(origin_width, row.origin.size());
   }
   out << "[faultline]   " << std::left << std::setw(int(name_width) + 2) << "rule"
-      << std::setw(int(target_width) + 2) << "target" << std::right << std::setw(8) << "calls"
+      << std::setw(int(target_width) + 2) << "target" << std::setw(int(origin_width) + 2)
+      << "from" << std::right << std::setw(8) << "calls"
       << std::setw(10) << "triggers" << std::setw(12) << "configured" << std::setw(10)
       << "observed" << std::setw(7) << "tests" << "\n";
   for (const Row& row : rows) {
     out << "[faultline]   " << std::left << std::setw(int(name_width) + 2) << row.name
-        << std::setw(int(target_width) + 2) << row.target << std::right << std::setw(8)
+        << std::setw(int(target_width) + 2) << row.target << std::setw(int(origin_width) + 2)
+        << row.origin << std::right << std::setw(8)
         << row.calls << std::setw(10) << row.triggers << std::fixed << std::setprecision(3)
         << std::setw(12) << row.probability << std::setw(10)
         << (row.calls == 0 ? 0.0 : double(row.triggers) / double(row.calls)) << std::setw(7)
@@ -530,7 +539,8 @@ std::string Session::ReportJson() const {
     for (std::size_t r = 0; r < record.rules.size(); ++r) {
       const RuleStats& rule = record.rules[r];
       out << (r == 0 ? "" : ", ") << "{\"name\": " << JsonString(rule.name)
-          << ", \"target\": " << JsonString(rule.target) << ", \"type\": "
+          << ", \"target\": " << JsonString(rule.target)
+          << ", \"origin\": " << JsonString(record.origins[r]) << ", \"type\": "
           << JsonString(ToString(rule.type)) << ", \"probability\": " << std::setprecision(17)
           << rule.probability << ", \"calls\": " << rule.checks
           << ", \"triggers\": " << rule.triggers << "}";

@@ -88,6 +88,9 @@ struct TestRecord {
   std::uint64_t seed = 0;
   bool failed = false;
   std::vector<RuleStats> rules;
+  // Where each of `rules` came from: "annotation at file:line", "--faultline_rules",
+  // "FAULTLINE_RULES", "profile" or "the test body".
+  std::vector<std::string> origins;
   std::vector<FaultEvent> events;
   std::uint64_t dropped_events = 0;
   std::vector<std::string> unreached_rules;  // rules whose target saw no call
@@ -151,7 +154,8 @@ class Session {
                                    std::size_t max_events = 20);
   // A note for a test whose rules never reached their target (typos must not pass silently).
   static std::string UnreachedNote(const TestRecord& record);
-  // The end-of-run table: rule, target, calls, triggers, configured and observed rate, tests.
+  // The end-of-run table: rule, target, origin, calls, triggers, configured and observed rate,
+  // tests; one row per distinct (rule, target, probability, origin).
   std::string Summary() const;
   // Writes the JSON report when --faultline_report was given. Throws std::runtime_error when
   // the file cannot be written.
