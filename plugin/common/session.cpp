@@ -247,6 +247,13 @@ void Session::Configure(const Options& options) {
     } catch (const std::exception& error) {
       throw std::invalid_argument(std::string(error.what()) + " (in " + options.rules_origin + ")");
     }
+    std::set<std::string> names;
+    for (const FaultConfig& rule : rules) {
+      if (!names.insert(rule.name()).second) {
+        throw std::invalid_argument("faultline: rule \"" + rule.name() + "\" is given twice (in " +
+                                    options.rules_origin + ")");
+      }
+    }
   }
   // Child processes a test starts see the same rules and seed as the test itself.
   if (!options.rules.empty()) setenv("FAULTLINE_RULES", options.rules.c_str(), 1);

@@ -198,6 +198,9 @@ TEST(EndToEnd, BadFlagsAreErrorsAndHelpListsTheFlags) {
   const ChildRun rules = Sample("'--faultline_rules=x=t:150%exception'");
   EXPECT_EQ(rules.status, 1);
   EXPECT_THAT(rules.output, HasSubstr("--faultline_rules"));
+  const ChildRun twice = Sample("'--faultline_rules=x=t:exception;x=u:delay(1ms)'");
+  EXPECT_EQ(twice.status, 1);
+  EXPECT_THAT(twice.output, HasSubstr("faultline: rule \"x\" is given twice (in --faultline_rules)"));
   const ChildRun help = Sample("--help");
   EXPECT_THAT(help.output, HasSubstr("--faultline_seed=N|random"));
   EXPECT_THAT(help.output, HasSubstr("--gtest_filter"));
