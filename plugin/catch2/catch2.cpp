@@ -96,22 +96,6 @@ std::string TestSpecOf(const std::string& name) {
   return spec;
 }
 
-std::string FiredSummary() {
-  const HarnessStats stats = Current().Stats();
-  std::string fired;
-  for (const auto& [rule, count] : stats.faults_per_rule) {
-    if (count == 0) continue;
-    fired += (fired.empty() ? "" : ", ") + rule + " (" + std::to_string(count) + ")";
-  }
-  return fired.empty() ? "no fault fired in this run" : "faults that fired: " + fired;
-}
-
-std::uint64_t FiredCount(const std::string& rule) {
-  const HarnessStats stats = Current().Stats();
-  auto it = stats.faults_per_rule.find(rule);
-  return it == stats.faults_per_rule.end() ? 0 : it->second;
-}
-
 // Seeds and fills Current() at the start of every run of a test case, and reports at its end.
 // A run starts with the test case's own section, which Catch2 enters once per leaf section.
 class Listener : public ListenerBase {
@@ -373,22 +357,22 @@ bool RegisterProfile(std::string name, const char* file, int line,
 }
 
 FaultCheck FaultTriggered(const std::string& rule) {
-  const std::uint64_t fired = FiredCount(rule);
+  const std::uint64_t fired = Session::FiredCount(rule);
   if (fired > 0) return FaultCheck(true, "\"" + rule + "\" fired " + std::to_string(fired) + " time(s)");
-  return FaultCheck(false, "\"" + rule + "\" never fired; " + FiredSummary());
+  return FaultCheck(false, "\"" + rule + "\" never fired; " + Session::FiredSummary());
 }
 
 FaultCheck FaultNotTriggered(const std::string& rule) {
-  const std::uint64_t fired = FiredCount(rule);
+  const std::uint64_t fired = Session::FiredCount(rule);
   if (fired == 0) return FaultCheck(true, "\"" + rule + "\" never fired");
-  return FaultCheck(false, "\"" + rule + "\" fired " + std::to_string(fired) + " time(s); " + FiredSummary());
+  return FaultCheck(false, "\"" + rule + "\" fired " + std::to_string(fired) + " time(s); " + Session::FiredSummary());
 }
 
 FaultCheck FaultCount(const std::string& rule, std::uint64_t count) {
-  const std::uint64_t fired = FiredCount(rule);
+  const std::uint64_t fired = Session::FiredCount(rule);
   std::string text = "\"" + rule + "\" fired " + std::to_string(fired) + " time(s)";
   if (fired == count) return FaultCheck(true, text);
-  return FaultCheck(false, text + ", expected " + std::to_string(count) + "; " + FiredSummary());
+  return FaultCheck(false, text + ", expected " + std::to_string(count) + "; " + Session::FiredSummary());
 }
 
 }  // namespace internal

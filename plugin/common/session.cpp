@@ -472,6 +472,22 @@ std::string Session::FailureReport(const TestRecord& record, const std::string& 
   return out.str();
 }
 
+std::uint64_t Session::FiredCount(const std::string& rule) {
+  const HarnessStats stats = Current().Stats();
+  auto it = stats.faults_per_rule.find(rule);
+  return it == stats.faults_per_rule.end() ? 0 : it->second;
+}
+
+std::string Session::FiredSummary() {
+  const HarnessStats stats = Current().Stats();
+  std::string fired;
+  for (const auto& [rule, count] : stats.faults_per_rule) {
+    if (count == 0) continue;
+    fired += (fired.empty() ? "" : ", ") + rule + " (" + std::to_string(count) + ")";
+  }
+  return fired.empty() ? "no fault fired in this test" : "faults that fired: " + fired;
+}
+
 std::string Session::UnreachedNote(const TestRecord& record) {
   std::string note;
   for (const std::string& rule : record.unreached_rules) {

@@ -16,22 +16,6 @@ std::string FullName(const ::testing::TestInfo& test) {
   return std::string(test.test_suite_name()) + "." + test.name();
 }
 
-std::string FiredSummary() {
-  const HarnessStats stats = Current().Stats();
-  std::string fired;
-  for (const auto& [rule, count] : stats.faults_per_rule) {
-    if (count == 0) continue;
-    fired += (fired.empty() ? "" : ", ") + rule + " (" + std::to_string(count) + ")";
-  }
-  return fired.empty() ? "no fault fired in this test" : "faults that fired: " + fired;
-}
-
-std::uint64_t FiredCount(const std::string& rule) {
-  const HarnessStats stats = Current().Stats();
-  auto it = stats.faults_per_rule.find(rule);
-  return it == stats.faults_per_rule.end() ? 0 : it->second;
-}
-
 // Seeds and fills Current() at each test start, verifies and reports at each test end.
 class Listener : public ::testing::EmptyTestEventListener {
  public:
@@ -280,28 +264,28 @@ void PrintTo(const FaultEvent& event, std::ostream* os) {
 namespace internal {
 
 ::testing::AssertionResult FaultTriggered(const char* expression, const std::string& rule) {
-  if (FiredCount(rule) > 0) return ::testing::AssertionSuccess();
+  if (Session::FiredCount(rule) > 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "Expected fault " << expression << " (\"" << rule
                                        << "\") to be triggered, but it never fired; "
-                                       << FiredSummary();
+                                       << Session::FiredSummary();
 }
 
 ::testing::AssertionResult FaultNotTriggered(const char* expression, const std::string& rule) {
-  const std::uint64_t fired = FiredCount(rule);
+  const std::uint64_t fired = Session::FiredCount(rule);
   if (fired == 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "Expected fault " << expression << " (\"" << rule
                                        << "\") not to be triggered, but it fired " << fired
-                                       << " time(s); " << FiredSummary();
+                                       << " time(s); " << Session::FiredSummary();
 }
 
 ::testing::AssertionResult FaultCount(const char* rule_expression, const char* count_expression,
                                       const std::string& rule, std::uint64_t count) {
-  const std::uint64_t fired = FiredCount(rule);
+  const std::uint64_t fired = Session::FiredCount(rule);
   if (fired == count) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "Expected fault " << rule_expression << " (\"" << rule
                                        << "\") to fire " << count_expression << " = " << count
                                        << " time(s), but it fired " << fired << " time(s); "
-                                       << FiredSummary();
+                                       << Session::FiredSummary();
 }
 
 }  // namespace internal

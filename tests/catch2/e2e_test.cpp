@@ -3,7 +3,8 @@
 // codes and reports are checked, and printed replay lines are run again.
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
-#include <sys/wait.h>
+
+#include "child_process.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -18,44 +19,15 @@
 namespace {
 
 using Catch::Matchers::Contains;
-
-struct Run {
-  int status;
-  std::string output;
-};
-
-// Runs `command` through the shell; stderr is folded into stdout unless `stdout_only`.
-Run Shell(const std::string& command, bool stdout_only = false) {
-  FILE* pipe = popen((command + (stdout_only ? " 2>/dev/null" : " 2>&1")).c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using faultline::testing::EventLines;
+using faultline::testing::ReadFile;
+using faultline::testing::Shell;
+using Run = faultline::testing::ChildRun;
 
 Run Sample(const std::string& args) { return Shell(std::string(SAMPLE_TEST) + " " + args); }
 
 std::string Temp(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("faultline_catch2_e2e_" + name)).string();
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// The "#n rule (type) on target call k" lines of the failure reports.
-std::vector<std::string> EventLines(const std::string& output) {
-  std::vector<std::string> lines;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("[faultline]   #", 0) == 0) lines.push_back(line);
-  }
-  return lines;
 }
 
 std::vector<std::string> ReplayLines(const std::string& output) {

@@ -2,7 +2,8 @@
 // shuffling, repetition and sharding; their output, exit codes and reports are checked.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+
+#include "child_process.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -14,43 +15,14 @@
 
 namespace {
 
+using faultline::testing::ChildRun;
+using faultline::testing::EventLines;
+using faultline::testing::ReadFile;
+using faultline::testing::Shell;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct ChildRun {
-  int status;
-  std::string output;
-};
-
-// Runs `command` through the shell, with stderr folded into stdout.
-ChildRun Shell(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 ChildRun Sample(const std::string& args) { return Shell(std::string(SAMPLE_TEST) + " " + args); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// The "#n rule (type) on target call k" lines of a failure report.
-std::vector<std::string> EventLines(const std::string& output) {
-  std::vector<std::string> lines;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("[faultline]   #", 0) == 0) lines.push_back(line);
-  }
-  return lines;
-}
 
 std::string ReplayLine(const std::string& output) {
   const std::string marker = "[faultline] replay: ";

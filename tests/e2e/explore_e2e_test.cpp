@@ -3,7 +3,8 @@
 // reproduces the failure.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+
+#include "child_process.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,34 +14,14 @@
 
 namespace {
 
+using faultline::testing::ChildRun;
+using faultline::testing::ReadFile;
+using faultline::testing::Shell;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-struct ChildRun {
-  int status;
-  std::string output;
-};
-
-// Runs `command` through the shell, with stderr folded into stdout.
-ChildRun Shell(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 ChildRun Program(const std::string& args) { return Shell(std::string(EXPLORE_TEST) + " " + args); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 // The listener's replay command (the report's own "replay:" line is just the flag).
 std::string ReplayCommand(const std::string& output) {

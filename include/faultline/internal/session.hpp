@@ -152,6 +152,11 @@ class Session {
   // The labelled failure sections: seed, fault events (at most `max_events`), replay command.
   static std::string FailureReport(const TestRecord& record, const std::string& replay,
                                    std::size_t max_events = 20);
+  // How often rule `name` fired in the running test, on Current().
+  static std::uint64_t FiredCount(const std::string& rule);
+  // "faults that fired: a (2), b (1)", or "no fault fired in this test": the tail of every
+  // failed fault assertion.
+  static std::string FiredSummary();
   // A note for a test whose rules never reached their target (typos must not pass silently).
   static std::string UnreachedNote(const TestRecord& record);
   // The end-of-run table: rule, target, origin, calls, triggers, configured and observed rate,

@@ -1,0 +1,49 @@
+// Running test programs as child processes, for the end-to-end suites of every adapter.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace faultline::testing {
+
+// What a child process printed and its exit status (-1 when it did not exit normally).
+struct ChildRun {
+  int status;
+  std::string output;
+};
+
+// Runs `command` through the shell; stderr is folded into stdout unless `stdout_only`.
+inline ChildRun Shell(const std::string& command, bool stdout_only = false) {
+  FILE* pipe = popen((command + (stdout_only ? " 2>/dev/null" : " 2>&1")).c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+// The whole text of a file ("" when it cannot be read).
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The "[faultline]   #n rule (type) on target call k" lines of failure reports.
+inline std::vector<std::string> EventLines(const std::string& output) {
+  std::vector<std::string> lines;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("[faultline]   #", 0) == 0) lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace faultline::testing
