@@ -81,6 +81,13 @@ struct IsRange : std::false_type {};
 template <class T>
 struct IsRange<T, std::void_t<decltype(std::begin(std::declval<T&>())),
                               decltype(std::end(std::declval<T&>()))>> : std::true_type {};
+// Views and sets (std::string_view, std::set, spans of const) cannot be changed in place.
+template <class C, class = void>
+struct HasMutableElements : std::false_type {};
+template <class C>
+struct HasMutableElements<C, std::void_t<decltype(*std::begin(std::declval<C&>()))>>
+    : std::bool_constant<!std::is_const_v<
+          std::remove_reference_t<decltype(*std::begin(std::declval<C&>()))>>> {};
 template <class T, class = void>
 struct IsMap : std::false_type {};
 template <class T>
@@ -166,6 +173,7 @@ struct Corruptor<std::optional<T>> {
 template <class C>
 struct Corruptor<C, std::enable_if_t<internal::IsRange<C>::value && !internal::IsMap<C>::value &&
                                      !std::is_same_v<C, std::string> &&
+                                     internal::HasMutableElements<C>::value &&
                                      kIsCorruptible<std::decay_t<decltype(*std::begin(
                                          std::declval<C&>()))>>>> {
   static void Corrupt(C& values, Rng& rng) {

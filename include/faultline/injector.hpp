@@ -160,7 +160,7 @@ class FaultInjector {
  private:
   friend class RuleScope;
   static constexpr std::size_t kChunkSize = 1024;
-  static constexpr std::size_t kChunks = 4096;
+  static constexpr std::size_t kChunks = internal::kMaxTargets / kChunkSize;
 
   Decision Decide(internal::Site& site, const internal::RuleList& rules);
   internal::Site& InternId(std::uint32_t id);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <iomanip>
 #include <sstream>
 
 #include "faultline/injector.hpp"
@@ -65,9 +67,15 @@ FaultConfig& FaultConfig::Target(std::string glob) {
 
 FaultConfig& FaultConfig::Probability(double p) {
   if (!(p >= 0.0 && p <= 1.0)) {
-    std::ostringstream value;
-    value << p;
-    Invalid("probability must be in [0, 1], got " + value.str());
+    // The shortest text that reads back as `p`, so 1.0000001 is not reported as 1.
+    std::string text;
+    for (int digits = 6; digits <= 17; ++digits) {
+      std::ostringstream value;
+      value << std::setprecision(digits) << p;
+      text = value.str();
+      if (std::isnan(p) || std::strtod(text.c_str(), nullptr) == p) break;
+    }
+    Invalid("probability must be in [0, 1], got " + text);
   }
   probability_ = p;
   return *this;

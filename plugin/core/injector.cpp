@@ -36,6 +36,10 @@ PointRegistry& Points() {
 std::uint32_t PointId(const std::string& name) {
   PointRegistry& registry = Points();
   std::lock_guard<std::mutex> lock(registry.mutex);
+  if (registry.ids.size() >= kMaxTargets && registry.ids.count(name) == 0) {
+    throw std::length_error("faultline: target \"" + name + "\": a process may use at most " +
+                            std::to_string(kMaxTargets) + " distinct target names");
+  }
   auto [it, inserted] =
       registry.ids.emplace(name, static_cast<std::uint32_t>(registry.ids.size()));
   if (inserted) registry.names.push_back(&it->first);
@@ -92,7 +96,6 @@ struct alignas(64) Rule {
   const FaultConfig config;
   const std::uint64_t name_hash;
   const RuleId id;
-  bool installed = true;  // guarded by InjectorState::mutex
   // Every check of a matching site writes these: they own a cache line, so that a neighbouring
   // allocation another thread reads on its hot path (a site's rule list, another rule) never
   // shares it.
@@ -191,8 +194,9 @@ void Resolve(internal::InjectorState& state, Site& site) {
   // Lists are never freed before the injector, so publish only those that changed.
   const RuleList* current = site.rules.load(std::memory_order_relaxed);
   if (current != nullptr && current->rules == list->rules) return;
-  site.rules.store(list.get(), std::memory_order_release);
+  // Owned before it is visible: a failed push_back must not free what readers can see.
   state.lists.push_back(std::move(list));
+  site.rules.store(state.lists.back().get(), std::memory_order_release);
 }
 }  // namespace
 
@@ -227,7 +231,6 @@ bool FaultInjector::RemoveRule(std::string_view name) {
   auto it = std::find_if(state_->installed.begin(), state_->installed.end(),
                          [&](const Rule* rule) { return rule->config.name() == name; });
   if (it == state_->installed.end()) return false;
-  (*it)->installed = false;
   state_->installed.erase(it);
   Republish();
   return true;
@@ -238,7 +241,6 @@ bool FaultInjector::RemoveRule(RuleId id) {
   auto it = std::find_if(state_->installed.begin(), state_->installed.end(),
                          [&](const Rule* rule) { return rule->id == id; });
   if (it == state_->installed.end()) return false;
-  (*it)->installed = false;
   state_->installed.erase(it);
   Republish();
   return true;
@@ -249,10 +251,8 @@ void FaultInjector::RemoveRules(const std::vector<RuleId>& ids) {
   auto& installed = state_->installed;
   installed.erase(std::remove_if(installed.begin(), installed.end(),
                                  [&](Rule* rule) {
-                                   const bool remove = std::find(ids.begin(), ids.end(),
-                                                                 rule->id) != ids.end();
-                                   if (remove) rule->installed = false;
-                                   return remove;
+                                   return std::find(ids.begin(), ids.end(), rule->id) !=
+                                          ids.end();
                                  }),
                   installed.end());
   Republish();
@@ -284,7 +284,6 @@ bool FaultInjector::enabled() const {
 
 void FaultInjector::Reset() {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  for (Rule* rule : state_->installed) rule->installed = false;
   state_->installed.clear();
   state_->stats_begin = state_->rules.size();
   for (auto& site : state_->sites) site->calls.store(0, std::memory_order_relaxed);
@@ -312,8 +311,8 @@ void FaultInjector::Replay(Schedule schedule) {
   }
   // A Schedule is sorted by target then call, so each site's entries are already ascending.
   std::lock_guard<std::mutex> lock(state_->mutex);
-  state_->replay.store(plan.get(), std::memory_order_release);
   state_->plans.push_back(std::move(plan));
+  state_->replay.store(state_->plans.back().get(), std::memory_order_release);
 }
 
 void FaultInjector::StopReplay() { state_->replay.store(nullptr, std::memory_order_release); }
@@ -413,8 +412,8 @@ Site& FaultInjector::InternId(std::uint32_t id) {
   site->name_hash = internal::HashName(site->name.data(), site->name.size());
   site->id = id;
   Resolve(*state_, *site);
-  chunk[id % kChunkSize].store(site.get(), std::memory_order_release);
   state_->sites.push_back(std::move(site));
+  chunk[id % kChunkSize].store(state_->sites.back().get(), std::memory_order_release);
   return *state_->sites.back();
 }
 

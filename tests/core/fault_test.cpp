@@ -52,6 +52,8 @@ TEST(FaultConfigTest, ProbabilityOutsideUnitIntervalThrowsAtTheSetter) {
               ThrowsMessage<std::invalid_argument>(HasSubstr("got -0.1")));
   EXPECT_THAT([] { faultline::Exception("x").Probability(std::nan("")); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("got nan")));
+  EXPECT_THAT([] { faultline::Exception("x").Probability(1.0000001); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr("got 1.0000001")));
   EXPECT_NO_THROW(faultline::Exception("x").Probability(0.0).Probability(1.0));
 }
 

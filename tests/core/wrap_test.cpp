@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <optional>
+#include <set>
+#include <string_view>
 
 #include "faultline/injector.hpp"
 
@@ -143,6 +145,19 @@ TEST(WrapTest, CorruptingAnUncorruptibleResultIsAClearError) {
                   "type")));
   auto nothing = injector.Wrap("void", [] {});
   EXPECT_THAT([&] { nothing(); }, ThrowsMessage<std::logic_error>(HasSubstr("type void")));
+}
+
+TEST(WrapTest, ViewsAndSetsCanBeWrappedButNotCorrupted) {
+  static_assert(!faultline::kIsCorruptible<std::string_view>);
+  static_assert(!faultline::kIsCorruptible<std::set<int>>);
+  faultline::FaultInjector injector;
+  auto view = injector.Wrap("view", [] { return std::string_view("abc"); });
+  auto set = injector.Wrap("set", [] { return std::set<int>{1, 2}; });
+  EXPECT_EQ(view(), "abc");
+  EXPECT_EQ(set().size(), 2u);
+  injector.AddRule(faultline::Corruption("garble").Target("*"));
+  EXPECT_THAT([&] { view(); }, ThrowsMessage<std::logic_error>(HasSubstr("cannot corrupt a result of type std::basic_string_view")));
+  EXPECT_THROW(set(), std::logic_error);
 }
 
 TEST(WrapTest, WrappedCallablesCountCallsOnTheirTarget) {

@@ -30,7 +30,11 @@ struct alignas(64) Site {
   std::uint32_t id = 0;  // process-wide id of the name (see PointId)
 };
 
+// How many distinct target names a process may use: the size of every injector's site table.
+inline constexpr std::uint32_t kMaxTargets = 1u << 22;
+
 // Interns `name` process-wide and returns its id (stable for the life of the process).
+// Throws std::length_error beyond kMaxTargets names.
 std::uint32_t PointId(const std::string& name);
 
 // 64-bit FNV-1a, the stable hash of rule and target names in decisions.
