@@ -185,6 +185,9 @@ struct RuleStats {
   FaultType type = FaultType::kException;
   double probability = 0;      // configured
   std::uint64_t checks = 0;    // calls on which the rule was tried
+  // Calls on the targets the rule matches (tried or not: an earlier rule may have fired);
+  // 0 means the rule never reached its target.
+  std::uint64_t target_calls = 0;
   std::uint64_t triggers = 0;  // calls on which it fired
   // triggers / checks, or 0 before the first check.
   double observed_rate() const { return checks == 0 ? 0.0 : double(triggers) / double(checks); }

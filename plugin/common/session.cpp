@@ -261,6 +261,8 @@ void Session::Configure(const Options& options) {
   std::lock_guard<std::mutex> lock(mutex_);
   options_ = options;
   command_line_rules_ = std::move(rules);
+  schedule_.reset();
+  if (!options.schedule.empty()) schedule_ = Schedule::Parse(options.schedule);
   for (auto& [name, profile] : file.profiles) profiles_[name] = std::move(profile);
   if (options.disabled) {
     Current().Disable();
@@ -349,38 +351,66 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
   std::lock_guard<std::mutex> lock(mutex_);
   FaultInjector& injector = Current();
   injector.Reset();
+  injector.SetClock(nullptr);  // a fixture's virtual clock may not outlive its test
   injector.SetSeed(TestSeed(full_name));
   current_test_ = full_name;
   origins_.clear();
   expectations_.clear();
   verified_ = false;
-  auto add = [&](const FaultConfig& rule, const std::string& origin) {
-    if (origins_.count(rule.name()) != 0) {
+  properties_.clear();
+  failing_schedule_.clear();
+
+  // Every rule with its origin, checked for clashing names before any is installed.
+  std::vector<const FaultConfig*> rules;
+  std::map<std::string, std::string> origins;
+  auto collect = [&](const FaultConfig& rule, const std::string& origin) {
+    auto [it, fresh] = origins.emplace(rule.name(), origin);
+    if (!fresh) {
       throw std::invalid_argument("faultline: test " + full_name + ": rule \"" + rule.name() +
-                                  "\" from " + origin + " clashes with the rule of that name from " +
-                                  origins_[rule.name()]);
+                                  "\" from " + origin +
+                                  " clashes with the rule of that name from " + it->second);
     }
-    injector.AddRule(rule);
-    origins_[rule.name()] = origin;
+    rules.push_back(&rule);
   };
+  std::vector<std::unique_ptr<FaultExpectation>> expectations;
   if (const Annotation* annotation = FindAnnotation(full_name)) {
-    const std::string origin = "annotation at " + annotation->file + ":" + std::to_string(annotation->line);
+    const std::string origin =
+        "annotation at " + annotation->file + ":" + std::to_string(annotation->line);
     for (const AnnotatedRule& annotated : annotation->rules) {
-      add(annotated.rule, origin);
+      collect(annotated.rule, origin);
+      if (!annotated.expected_exact && !annotated.expected_min) continue;
+      expectations.push_back(std::make_unique<FaultExpectation>(annotated.rule.name()));
       if (annotated.expected_exact) {
-        expectations_.push_back(std::make_unique<FaultExpectation>(annotated.rule.name()));
-        expectations_.back()->Times(*annotated.expected_exact);
-      } else if (annotated.expected_min) {
-        expectations_.push_back(std::make_unique<FaultExpectation>(annotated.rule.name()));
-        expectations_.back()->AtLeast(*annotated.expected_min);
+        expectations.back()->Times(*annotated.expected_exact);
+      } else {
+        expectations.back()->AtLeast(*annotated.expected_min);
       }
     }
   }
-  for (const FaultConfig& rule : extra) add(rule, "profile");
-  for (const FaultConfig& rule : command_line_rules_) add(rule, options_.rules_origin);
-  properties_.clear();
-  failing_schedule_.clear();
-  if (!options_.schedule.empty()) injector.Replay(Schedule::Parse(options_.schedule));
+  for (const FaultConfig& rule : extra) collect(rule, "profile");
+  for (const FaultConfig& rule : command_line_rules_) collect(rule, options_.rules_origin);
+
+  for (const FaultConfig* rule : rules) injector.AddRule(*rule);
+  origins_ = std::move(origins);
+  expectations_ = std::move(expectations);
+  if (schedule_) injector.Replay(*schedule_);
+}
+
+std::vector<std::string> Session::CheckTests(const std::vector<std::string>& test_names) {
+  std::vector<std::string> problems;
+  for (const std::string& name : test_names) {
+    try {
+      BeginTest(name);
+    } catch (const std::exception& error) {
+      problems.push_back(error.what());
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Current().Reset();
+  current_test_.clear();
+  origins_.clear();
+  expectations_.clear();
+  return problems;
 }
 
 void Session::RecordProperty(const std::string& key, const std::string& value) {
@@ -404,6 +434,7 @@ std::vector<std::string> Session::VerifyExpectations() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (verified_) return {};
   verified_ = true;
+  if (!Current().enabled()) return {};  // --faultline_disable: no fault can fire
   const HarnessStats stats = Current().Stats();
   std::vector<std::string> failures;
   for (const auto& expectation : expectations_) {
@@ -434,7 +465,7 @@ TestRecord Session::EndTest(bool failed) {
   record.events = stats.events;
   record.dropped_events = stats.dropped_events;
   for (const RuleStats& rule : stats.rules) {
-    if (rule.checks == 0) record.unreached_rules.push_back(rule.name);
+    if (rule.target_calls == 0 && Current().enabled()) record.unreached_rules.push_back(rule.name);
     auto origin = origins_.find(rule.name);
     record.origins.push_back(origin == origins_.end() ? "the test body" : origin->second);
   }
@@ -458,6 +489,10 @@ std::string Session::FailureReport(const TestRecord& record, const std::string& 
   std::ostringstream out;
   out << "[faultline] seed: " << record.seed << "\n";
   out << "[faultline] fault events (" << record.events.size() + record.dropped_events << "):\n";
+  if (record.dropped_events != 0 && record.events.size() <= max_events) {
+    out << "[faultline]   (" << record.dropped_events << " later event(s) were not kept: the event "
+        << "limit was reached)\n";
+  }
   std::size_t shown = 0;
   for (const FaultEvent& event : record.events) {
     if (shown++ == max_events) {

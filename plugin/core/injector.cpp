@@ -368,6 +368,11 @@ HarnessStats FaultInjector::Stats() const {
       rule_stats.type = rule.config.type();
       rule_stats.probability = rule.config.probability();
       rule_stats.checks = rule.checks.load(std::memory_order_relaxed);
+      for (const auto& site : state_->sites) {
+        if (internal::GlobMatch(rule.config.target(), site->name)) {
+          rule_stats.target_calls += site->calls.load(std::memory_order_relaxed);
+        }
+      }
       rule_stats.triggers = rule.triggers.load(std::memory_order_relaxed);
       stats.faults_per_rule[rule_stats.name] += rule_stats.triggers;
       stats.total_faults += rule_stats.triggers;

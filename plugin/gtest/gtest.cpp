@@ -125,7 +125,8 @@ void InitGoogleTest(int* argc, char** argv) {
     const ::testing::TestSuite& suite = *unit.GetTestSuite(s);
     for (int t = 0; t < suite.total_test_count(); ++t) tests.push_back(FullName(*suite.GetTestInfo(t)));
   }
-  const std::vector<std::string> problems = session.CheckAnnotations(tests);
+  std::vector<std::string> problems = session.CheckAnnotations(tests);
+  if (problems.empty()) problems = session.CheckTests(tests);  // clashing rule names
   if (!problems.empty()) {
     std::string message;
     for (const std::string& problem : problems) message += problem + "\n";

@@ -123,6 +123,7 @@ TEST(InjectorTest, FirstTriggeredRuleWinsAndLaterRulesAreTriedOnlyWhenItDoesNot)
   const auto& second = stats.rules[1];
   EXPECT_EQ(first.checks, 1000u);
   EXPECT_EQ(second.checks, 1000u - first.triggers);
+  EXPECT_EQ(second.target_calls, 1000u);  // reached its target even when not tried
   EXPECT_EQ(second.triggers, second.checks);
   EXPECT_EQ(first.triggers + second.triggers, 1000u);
   EXPECT_NEAR(double(first.triggers), 500.0, faultline::testing::BinomialTolerance(1000, 0.5));

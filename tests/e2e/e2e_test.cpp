@@ -116,10 +116,12 @@ TEST(EndToEnd, ChildProcessesOfATestInheritItsRulesAndSeed) {
   EXPECT_THAT(run.output, HasSubstr("child saw rules=p=flag.point:25%return(1) seed=5"));
 }
 
-TEST(EndToEnd, DisableFlagInjectsNothing) {
-  const ChildRun run = Sample("--gtest_filter=Sample.BreaksUnderDbFaults --faultline_disable");
+TEST(EndToEnd, DisableFlagInjectsNothingAndSkipsExpectations) {
+  const ChildRun run = Sample("--gtest_filter=Sample.BreaksUnderDbFaults:Sample.ExpectedFaultNeverReached "
+                              "--faultline_disable");
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("injection disabled"));
+  EXPECT_THAT(run.output, Not(HasSubstr("matched no call")));
 }
 
 TEST(EndToEnd, ShardsTogetherSeeExactlyTheFaultsOfTheUnshardedRun) {
@@ -173,6 +175,12 @@ TEST(EndToEnd, BadFlagsAreErrorsAndHelpListsTheFlags) {
   const ChildRun twice = Sample("'--faultline_rules=x=t:exception;x=u:delay(1ms)'");
   EXPECT_EQ(twice.status, 1);
   EXPECT_THAT(twice.output, HasSubstr("faultline: rule \"x\" is given twice (in --faultline_rules)"));
+  const ChildRun clash = Sample("'--faultline_rules=boom=nothing:exception'");
+  EXPECT_EQ(clash.status, 1);
+  EXPECT_THAT(clash.output, HasSubstr("faultline: test Sample.ToleratesFlakyWork: rule \"boom\" "
+                                      "from --faultline_rules clashes with the rule of that name "
+                                      "from annotation at "));
+  EXPECT_THAT(clash.output, Not(HasSubstr("[ RUN      ]")));
   const ChildRun help = Sample("--help");
   EXPECT_THAT(help.output, HasSubstr("--faultline_seed=N|random"));
   EXPECT_THAT(help.output, HasSubstr("--gtest_filter"));

@@ -16,6 +16,7 @@
 
 #include "faultline/fault.hpp"
 #include "faultline/injector.hpp"
+#include "faultline/schedule.hpp"
 
 namespace faultline {
 
@@ -136,9 +137,13 @@ class Session {
   // plus `extra` rules (e.g. from profiles). Throws std::invalid_argument for a clash of rule
   // names.
   void BeginTest(const std::string& full_name, const std::vector<FaultConfig>& extra = {});
+  // Prepares each of `test_names` as BeginTest would, without running it, and returns what
+  // would fail (clashing rule names), so that start-up reports it; then resets Current().
+  std::vector<std::string> CheckTests(const std::vector<std::string>& test_names);
   // Adds an expectation on the running test.
   FaultExpectation& ExpectFault(const std::string& rule);
-  // Checks the running test's expectations once; later calls return nothing.
+  // Checks the running test's expectations once; later calls return nothing, and so does a
+  // disabled injector (--faultline_disable), where no fault can fire.
   std::vector<std::string> VerifyExpectations();
   // Keeps a sweep or exploration result of the running test for its record and the JSON report.
   void RecordProperty(const std::string& key, const std::string& value);
@@ -187,6 +192,7 @@ class Session {
   std::vector<std::unique_ptr<FaultExpectation>> expectations_;
   std::vector<std::pair<std::string, std::string>> properties_;  // of the running test
   std::string failing_schedule_;                                  // of the running test
+  std::optional<Schedule> schedule_;  // options_.schedule, parsed once
   bool verified_ = false;
   std::vector<TestRecord> records_;
 };
