@@ -223,7 +223,9 @@ inline void AddCommandLineOptions(::Catch::Session& session) {
               clara::Opt([](bool) { internal::GiveOption("disable", "1", "--faultline-disable"); })
                   ["--faultline-disable"]("inject no fault (the rules stay installed)") |
               option("report", "--faultline-report", "file.json",
-                     "write each test case run's seed, rules and fault events as JSON"));
+                     "write each test case run's seed, rules and fault events as JSON") |
+              option("schedule", "--faultline-schedule", "rule=target@call,...",
+                     "replay exactly these faults in every test case run"));
 }
 
 }  // namespace catch2

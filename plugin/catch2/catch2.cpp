@@ -2,6 +2,7 @@
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include "faultline/catch2.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <iostream>
 #include <set>
@@ -157,7 +158,7 @@ class Listener : public ListenerBase {
     std::string out = Session::UnreachedNote(record);
     if (failed) {
       for (const std::string& problem : unverified) out += "[faultline] " + problem + "\n";
-      out += Session::FailureReport(record, ReplayCommand());
+      out += Session::FailureReport(record, ReplayCommand(record));
     }
     Print(out);
   }
@@ -253,25 +254,25 @@ class Listener : public ListenerBase {
   }
 
   // The command that runs this run of the test case alone, with the same seed and rules.
-  std::string ReplayCommand() const {
-    const ::faultline::internal::Options& options = Session::Instance().options();
+  std::string ReplayCommand(const ::faultline::internal::TestRecord& record) const {
+    using ::faultline::internal::ShellQuote;
     const bool with_options = State().command_line;
-    std::string command;
-    if (!with_options) {
-      command += "FAULTLINE_SEED=" + std::to_string(options.seed) + " ";
-      if (!options.rules.empty()) command += "FAULTLINE_RULES=" + ::faultline::internal::ShellQuote(options.rules) + " ";
-      if (options.disabled) command += "FAULTLINE_DISABLE=1 ";
+    std::string environment, options;
+    for (const auto& [key, value] : Session::Instance().ReplaySettings(record)) {
+      if (with_options) {
+        options += " " + ShellQuote(key == "disable" ? "--faultline-disable"
+                                                     : "--faultline-" + key + "=" + value);
+      } else {
+        std::string variable = "FAULTLINE_";
+        for (const char c : key) variable += static_cast<char>(std::toupper(c));
+        environment += variable + "=" + ShellQuote(value) + " ";
+      }
     }
-    command += ::faultline::internal::ShellQuote(Program()) + " " + ::faultline::internal::ShellQuote(TestSpecOf(test_));
-    for (const std::string& section : sections_) command += " -c " + ::faultline::internal::ShellQuote(section);
+    std::string command = environment + ShellQuote(Program()) + " " + ShellQuote(TestSpecOf(test_));
+    for (const std::string& section : sections_) command += " -c " + ShellQuote(section);
     // Catch2's own random draws (GENERATE, Catch::rngSeed()) replay too.
     if (CatchSeedGiven()) command += " --rng-seed " + std::to_string(m_config->rngSeed());
-    if (with_options) {
-      command += " --faultline-seed=" + std::to_string(options.seed);
-      if (!options.rules.empty()) command += " " + ::faultline::internal::ShellQuote("--faultline-rules=" + options.rules);
-      if (options.disabled) command += " --faultline-disable";
-    }
-    return command;
+    return command + options;
   }
 
   // The program as it was invoked (Catch2 keeps only the file name, which a shell may not find).

@@ -484,6 +484,18 @@ std::string Session::OriginOf(const std::string& rule) const {
   return it == origins_.end() ? "the test body" : it->second;
 }
 
+std::vector<std::pair<std::string, std::string>> Session::ReplaySettings(
+    const TestRecord& record) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::pair<std::string, std::string>> settings{{"seed", std::to_string(options_.seed)}};
+  if (!options_.rules.empty()) settings.emplace_back("rules", options_.rules);
+  if (options_.disabled) settings.emplace_back("disable", "1");
+  const std::string& schedule =
+      record.failing_schedule.empty() ? options_.schedule : record.failing_schedule;
+  if (!schedule.empty()) settings.emplace_back("schedule", schedule);
+  return settings;
+}
+
 std::string Session::FailureReport(const TestRecord& record, const std::string& replay,
                                    std::size_t max_events) {
   std::ostringstream out;

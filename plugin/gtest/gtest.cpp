@@ -75,17 +75,12 @@ class Listener : public ::testing::EmptyTestEventListener {
 
  private:
   std::string ReplayCommand(const internal::TestRecord& record) const {
-    const auto& options = Session::Instance().options();
     std::string command = internal::ShellQuote(program_) + " " +
-                          internal::ShellQuote("--gtest_filter=" + record.name) +
-                          " --faultline_seed=" + std::to_string(options.seed);
-    if (!options.rules.empty()) {
-      command += " " + internal::ShellQuote("--faultline_rules=" + options.rules);
+                          internal::ShellQuote("--gtest_filter=" + record.name);
+    for (const auto& [key, value] : Session::Instance().ReplaySettings(record)) {
+      command += " " + internal::ShellQuote(key == "disable" ? "--faultline_disable"
+                                                             : "--faultline_" + key + "=" + value);
     }
-    if (options.disabled) command += " --faultline_disable";
-    const std::string& schedule =
-        record.failing_schedule.empty() ? options.schedule : record.failing_schedule;
-    if (!schedule.empty()) command += " " + internal::ShellQuote("--faultline_schedule=" + schedule);
     return command;
   }
 

@@ -78,6 +78,27 @@ TEST_CASE("a failing test case prints seed, events and a replay line that reprod
   CHECK_THAT(again.output, Contains("1 test(s)"));
 }
 
+TEST_CASE("a run under a schedule prints a replay line that keeps the schedule") {
+  const Run first = Sample("'sample: breaks under db faults'");
+  const std::vector<std::string> events = EventLines(first.output);
+  REQUIRE_FALSE(events.empty());
+  // "[faultline]   #1 db-down (exception) on db call 2" -> "db-down=db@2"
+  const std::smatch event = [&] {
+    std::smatch match;
+    std::regex_search(events[0], match, std::regex(R"(#\d+ (\S+) \(\w+\) on (\S+) call (\d+))"));
+    return match;
+  }();
+  REQUIRE(event.size() == 4);
+  const std::string schedule = event[1].str() + "=" + event[2].str() + "@" + event[3].str();
+  const Run run = Sample("'sample: breaks under db faults' --faultline-schedule=" + schedule);
+  REQUIRE(run.status != 0);
+  REQUIRE(EventLines(run.output).size() == 1);
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK_THAT(replays[0], Contains("--faultline-schedule=" + schedule));
+  CHECK(EventLines(Shell(replays[0]).output) == EventLines(run.output));
+}
+
 TEST_CASE("the replay line of a section's run selects that section") {
   // The comma in the name is escaped, as Catch2's test specs need.
   const Run run = Sample("'sample: sections\\, one breaks'");

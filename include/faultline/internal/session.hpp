@@ -154,6 +154,10 @@ class Session {
   // Where each installed rule of the running test came from ("annotation", a flag, ...).
   std::string OriginOf(const std::string& rule) const;
 
+  // The settings that replay `record`, as (option key, value): "seed" always, then "rules",
+  // "disable" and "schedule" (the failure a sweep or exploration found, else the one given)
+  // when set. Each adapter spells them as its flags or as FAULTLINE_* variables.
+  std::vector<std::pair<std::string, std::string>> ReplaySettings(const TestRecord& record) const;
   // The labelled failure sections: seed, fault events (at most `max_events`), replay command.
   static std::string FailureReport(const TestRecord& record, const std::string& replay,
                                    std::size_t max_events = 20);
