@@ -1,11 +1,11 @@
 // The checkout service's resilience in Catch2. Its dependencies are the in-memory fakes behind
-// small decorators whose calls go through faultline::Current(), so every call can fail, stall,
+// small decorators whose calls are wrapped by faultline::Current(), so every call can fail, stall,
 // time out or return garbage, and the fakes' books show whether the service kept its
 // guarantees.
 #include <faultline/catch2.hpp>
 
-#include <string_view>
-#include <utility>
+#include <functional>
+#include <string>
 
 #include "checkout.hpp"
 #include "fakes.hpp"
@@ -17,48 +17,54 @@ using namespace std::chrono_literals;
 using faultline::catch2::AllFaults;
 using faultline::catch2::FaultNamed;
 
-// Makes `call()` as a call of `target` on the current injector: the rules on `target` may throw,
-// delay it, corrupt its result or return their own value instead.
-template <class F>
-decltype(auto) Through(std::string_view target, F&& call) {
-  return faultline::Current().Wrap(target, std::forward<F>(call))();
-}
-
+// Decorators whose calls are wrapped once, at construction, on the current injector: the
+// rules on a target may throw, delay the call, corrupt its result or return their own value.
 class FaultyGateway : public PaymentGateway {
  public:
-  explicit FaultyGateway(PaymentGateway& inner) : inner_(inner) {}
-  Receipt Charge(const std::string& key, int cents) override {
-    return Through("Gateway::Charge", [&] { return inner_.Charge(key, cents); });
-  }
-  void Refund(const std::string& receipt_id) override {
-    Through("Gateway::Refund", [&] { inner_.Refund(receipt_id); });
-  }
+  explicit FaultyGateway(PaymentGateway& inner)
+      : charge_(faultline::Current().Wrap("Gateway::Charge",
+                                          [&inner](const std::string& key, int cents) {
+                                            return inner.Charge(key, cents);
+                                          })),
+        refund_(faultline::Current().Wrap(
+            "Gateway::Refund", [&inner](const std::string& receipt_id) { inner.Refund(receipt_id); })) {}
+  Receipt Charge(const std::string& key, int cents) override { return charge_(key, cents); }
+  void Refund(const std::string& receipt_id) override { refund_(receipt_id); }
 
  private:
-  PaymentGateway& inner_;
+  std::function<Receipt(const std::string&, int)> charge_;
+  std::function<void(const std::string&)> refund_;
 };
 
 class FaultyInventory : public Inventory {
  public:
-  explicit FaultyInventory(Inventory& inner) : inner_(inner) {}
-  bool Reserve(const std::string& sku, int quantity) override {
-    return Through("Inventory::Reserve", [&] { return inner_.Reserve(sku, quantity); });
-  }
+  explicit FaultyInventory(Inventory& inner)
+      : inner_(inner),
+        reserve_(faultline::Current().Wrap("Inventory::Reserve",
+                                           [&inner](const std::string& sku, int quantity) {
+                                             return inner.Reserve(sku, quantity);
+                                           })) {}
+  bool Reserve(const std::string& sku, int quantity) override { return reserve_(sku, quantity); }
   void Release(const std::string& sku, int quantity) override { inner_.Release(sku, quantity); }
 
  private:
   Inventory& inner_;
+  std::function<bool(const std::string&, int)> reserve_;
 };
 
 class FaultyLedger : public Ledger {
  public:
-  explicit FaultyLedger(Ledger& inner) : inner_(inner) {}
+  explicit FaultyLedger(Ledger& inner)
+      : record_(faultline::Current().Wrap("Ledger::Record",
+                                          [&inner](const std::string& order_id, const Receipt& receipt) {
+                                            inner.Record(order_id, receipt);
+                                          })) {}
   void Record(const std::string& order_id, const Receipt& receipt) override {
-    Through("Ledger::Record", [&] { inner_.Record(order_id, receipt); });
+    record_(order_id, receipt);
   }
 
  private:
-  Ledger& inner_;
+  std::function<void(const std::string&, const Receipt&)> record_;
 };
 
 // A service over faulty fakes, on simulated time: injected delays and timeouts cost nothing
