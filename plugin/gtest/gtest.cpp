@@ -192,27 +192,43 @@ std::optional<Schedule> CommandLineSchedule() {
   return Schedule::Parse(text);
 }
 
-}  // namespace
-
-SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& body) {
-  if (options.injector == nullptr) options.injector = &Injector();
+// The defaults of a sweep or exploration in a test: the test's injector, failures collected per
+// run, and a single replay when --faultline_schedule is given.
+template <class Options>
+void UseTestDefaults(Options& options, FaultInjector& injector) {
+  if (options.injector == nullptr) options.injector = &injector;
   options.replay = CommandLineSchedule();
   // A replay runs once: its assertion failures go to the test as they happen.
   if (!options.runner) options.runner = options.replay ? Runner(&RunCatchingExceptions) : &RunCollectingFailures;
-  const SweepResult result = faultline::Sweep(options, body);
+}
+
+// Records a sweep's or exploration's results as test properties (XML/JSON output) and in the
+// report, then fails the test once with `report`, or prints the report of a replay.
+template <class Result>
+void Conclude(const Result& result, bool failed, const std::string& failing_schedule,
+              const std::vector<std::pair<std::string, std::string>>& properties) {
   Session& session = Session::Instance();
-  for (const auto& [key, value] :
-       {std::pair<const char*, std::uint64_t>{"faultline_sweep_runs", result.runs},
-        {"faultline_sweep_failures", result.failures.size()}}) {
-    RecordProperty(key, std::to_string(value));
-    session.RecordProperty(key, std::to_string(value));
+  for (const auto& [key, value] : properties) {
+    ::testing::Test::RecordProperty(key, value);
+    session.RecordProperty(key, value);
   }
-  if (!result.passed()) {
-    session.SetFailingSchedule(result.failures.front().schedule.ToString());
+  if (failed) {
+    if (!failing_schedule.empty()) session.SetFailingSchedule(failing_schedule);
     FailAtTest(result.Report());
   } else if (result.replayed) {
     std::fputs(result.Report().c_str(), stdout);  // the assertions, if any, reported themselves
   }
+}
+
+}  // namespace
+
+SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& body) {
+  UseTestDefaults(options, Injector());
+  const SweepResult result = faultline::Sweep(options, body);
+  Conclude(result, !result.passed(),
+           result.passed() ? "" : result.failures.front().schedule.ToString(),
+           {{"faultline_sweep_runs", std::to_string(result.runs)},
+            {"faultline_sweep_failures", std::to_string(result.failures.size())}});
   return result;
 }
 
@@ -223,11 +239,8 @@ SweepResult FaultTest::Sweep(FaultConfig fault, const std::function<void()>& bod
 SweepResult FaultTest::Sweep(const std::function<void()>& body) { return Sweep(SweepOptions(), body); }
 
 ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<void()>& body) {
-  if (options.injector == nullptr) options.injector = &Injector();
-  options.replay = CommandLineSchedule();
-  if (!options.runner) options.runner = options.replay ? Runner(&RunCatchingExceptions) : &RunCollectingFailures;
+  UseTestDefaults(options, Injector());
   const ExploreResult result = faultline::Explore(options, body);
-  Session& session = Session::Instance();
   std::vector<std::pair<std::string, std::string>> properties = {
       {"faultline_explore_runs", std::to_string(result.runs)}};
   if (result.failed) {
@@ -235,16 +248,8 @@ ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<voi
     properties.emplace_back("faultline_explore_schedule", result.minimal.ToString());
     properties.emplace_back("faultline_explore_flaky", result.flaky ? "1" : "0");
   }
-  for (const auto& [key, value] : properties) {
-    RecordProperty(key, value);
-    session.RecordProperty(key, value);
-  }
-  if (result.failed) {
-    if (!result.flaky) session.SetFailingSchedule(result.minimal.ToString());
-    FailAtTest(result.Report());
-  } else if (result.replayed) {
-    std::fputs(result.Report().c_str(), stdout);  // the assertions, if any, reported themselves
-  }
+  Conclude(result, result.failed, result.failed && !result.flaky ? result.minimal.ToString() : "",
+           properties);
   return result;
 }
 
