@@ -136,14 +136,12 @@ class FaultInjector {
   // The hot path: Check on an interned site, with CheckAndInject's effects.
   Decision Check(internal::Site& site) {
     if (!armed_.load(std::memory_order_relaxed)) return {};
-    const internal::RuleList* rules = site.rules.load(std::memory_order_acquire);
-    if (rules == nullptr) return {};
-    return Decide(site, *rules);
+    return CheckArmed(site);
   }
   // Check on the site of a process-wide point id (see FAULTLINE_POINT).
   Decision CheckPoint(std::uint32_t point_id) {
     if (!armed_.load(std::memory_order_relaxed)) return {};
-    return Check(SiteFor(point_id));
+    return CheckArmed(SiteFor(point_id));
   }
   // The site of a process-wide point id (internal::PointId), without locking once it exists.
   internal::Site& SiteFor(std::uint32_t point_id) {
@@ -162,6 +160,12 @@ class FaultInjector {
   static constexpr std::size_t kChunkSize = 1024;
   static constexpr std::size_t kChunks = internal::kMaxTargets / kChunkSize;
 
+  // Check once the armed flag has been read: one load of the site's rule list.
+  Decision CheckArmed(internal::Site& site) {
+    const internal::RuleList* rules = site.rules.load(std::memory_order_acquire);
+    if (rules == nullptr) return {};
+    return Decide(site, *rules);
+  }
   Decision Decide(internal::Site& site, const internal::RuleList& rules);
   internal::Site& InternId(std::uint32_t id);
   void RemoveRules(const std::vector<RuleId>& ids);
