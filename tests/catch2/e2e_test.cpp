@@ -21,6 +21,7 @@ namespace {
 using Catch::Matchers::Contains;
 using faultline::testing::EventLines;
 using faultline::testing::ReadFile;
+using faultline::testing::ReportEvents;
 using faultline::testing::Shell;
 using Run = faultline::testing::ChildRun;
 
@@ -38,18 +39,6 @@ std::vector<std::string> ReplayLines(const std::string& output) {
     if (line.rfind(marker, 0) == 0) lines.push_back(line.substr(marker.size()));
   }
   return lines;
-}
-
-// Test case name -> its seed and events, from a --faultline-report file.
-std::map<std::string, std::string> ReportEvents(const std::string& report) {
-  std::string flat = report;
-  std::replace(flat.begin(), flat.end(), '\n', ' ');
-  std::map<std::string, std::string> events;
-  const std::regex test(R"re(\{"name": "([^"]+)", "seed": (\d+).*?"events": \[(.*?)\])re");
-  for (std::sregex_iterator it(flat.begin(), flat.end(), test), end; it != end; ++it) {
-    events[(*it)[1]] += std::string((*it)[2]) + " " + std::string((*it)[3]) + ";";
-  }
-  return events;
 }
 
 TEST_CASE("passing test cases exit zero and print the seed and the summary") {

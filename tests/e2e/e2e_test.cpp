@@ -18,6 +18,7 @@ namespace {
 using faultline::testing::ChildRun;
 using faultline::testing::EventLines;
 using faultline::testing::ReadFile;
+using faultline::testing::ReportEvents;
 using faultline::testing::Shell;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -30,18 +31,6 @@ std::string ReplayLine(const std::string& output) {
   if (at == std::string::npos) return "";
   const std::size_t end = output.find('\n', at);
   return output.substr(at + marker.size(), end - at - marker.size());
-}
-
-// Test name -> its events, from a --faultline_report file.
-std::map<std::string, std::string> ReportEvents(const std::string& report) {
-  std::string flat = report;
-  std::replace(flat.begin(), flat.end(), '\n', ' ');
-  std::map<std::string, std::string> events;
-  const std::regex test(R"re(\{"name": "([^"]+)", "seed": (\d+).*?"events": \[(.*?)\])re");
-  for (std::sregex_iterator it(flat.begin(), flat.end(), test), end; it != end; ++it) {
-    events[(*it)[1]] = std::string((*it)[2]) + " " + std::string((*it)[3]);
-  }
-  return events;
 }
 
 std::string Temp(const std::string& name) { return ::testing::TempDir() + "faultline_e2e_" + name; }
@@ -143,7 +132,7 @@ TEST(EndToEnd, ShardsTogetherSeeExactlyTheFaultsOfTheUnshardedRun) {
 
 TEST(EndToEnd, ShuffleAndRepeatLeaveEachTestsFaultsUnchanged) {
   const std::string plain = Temp("plain.json"), shuffled = Temp("shuffled.json");
-  ASSERT_EQ(Sample("--gtest_filter=P/Shards.* --faultline_report=" + plain).status, 0);
+  ASSERT_EQ(Sample("--gtest_filter=P/Shards.* --gtest_repeat=3 --faultline_report=" + plain).status, 0);
   const ChildRun run = Sample("--gtest_filter=P/Shards.* --gtest_shuffle --gtest_random_seed=5 "
                          "--gtest_repeat=3 --faultline_report=" + shuffled);
   ASSERT_EQ(run.status, 0) << run.output;

@@ -3,8 +3,11 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -44,6 +47,19 @@ inline std::vector<std::string> EventLines(const std::string& output) {
     if (line.rfind("[faultline]   #", 0) == 0) lines.push_back(line);
   }
   return lines;
+}
+
+// Test name -> the seed and events of each of its runs ("seed events;" per run), from a
+// --faultline_report / --faultline-report JSON file.
+inline std::map<std::string, std::string> ReportEvents(const std::string& report) {
+  std::string flat = report;
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  std::map<std::string, std::string> events;
+  const std::regex test(R"re(\{"name": "([^"]+)", "seed": (\d+).*?"events": \[(.*?)\])re");
+  for (std::sregex_iterator it(flat.begin(), flat.end(), test), end; it != end; ++it) {
+    events[(*it)[1]] += std::string((*it)[2]) + " " + std::string((*it)[3]) + ";";
+  }
+  return events;
 }
 
 }  // namespace faultline::testing
