@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -212,11 +213,13 @@ struct HarnessStats {
 // Exceptions, timeouts and delays are applied by the check itself; a Decision that
 // converts to true carries a kReturn or kCorruption fault the caller applies.
 struct Decision {
-  const FaultConfig* rule = nullptr;  // owned by the injector; null when nothing fired
-  std::uint64_t call = 0;             // 1-based ordinal on the target
-  std::uint64_t stream = 0;           // seeds the corruption RNG for this decision
+  // The rule that fired, shared with the injector so that it outlives the rule's removal;
+  // null when nothing fired.
+  std::shared_ptr<const FaultConfig> rule;
+  std::uint64_t call = 0;    // 1-based ordinal on the target
+  std::uint64_t stream = 0;  // seeds the corruption RNG for this decision
 
-  constexpr explicit operator bool() const { return rule != nullptr; }
+  explicit operator bool() const { return rule != nullptr; }
   FaultType type() const { return rule->type(); }
 };
 

@@ -11,9 +11,14 @@
 //   }
 //
 // Determinism: whether rule R fires on the k-th call of target T is a pure function of
-// (seed, R's name, T, k), whatever other targets and threads do.
-// Hot path: a disarmed injector (disabled, or no rules) costs one relaxed load per check;
-// an armed one adds one load of the call site's own rule list.
+// (seed, R's name, T, k), whatever other targets, rules and threads do. The ordinal k of a call
+// is its position among all calls of T since the last Reset() (or since the test started),
+// whatever rules are installed.
+// Hot path: a disarmed injector (disabled, or neither counting nor holding rules) costs one
+// relaxed load per check; an armed one adds one load of the call site's own rule list and an
+// increment of the site's call counter.
+// Memory: bounded by what is installed. Rule lists and rules a change replaces are freed once
+// no check can still read them (epoch-based reclamation; checks never wait).
 #pragma once
 
 #include <any>
@@ -53,6 +58,8 @@ using RuleId = std::uint64_t;
 
 // The seed an injector and the test adapters use when none is given.
 inline constexpr std::uint64_t kDefaultSeed = 42;
+// How many events an injector keeps unless SetEventLimit says otherwise.
+inline constexpr std::size_t kDefaultEventLimit = 10000;
 
 // Holds the rules, the per-target call counters and the fault events. Thread-safe: any number
 // of threads may call wrapped functions and fault points while others change the rules.
@@ -78,9 +85,17 @@ class FaultInjector {
   void Enable();
   void Disable();
   bool enabled() const;
+  // While on (the default for a constructed injector), every call of every target is counted,
+  // so that call ordinals do not depend on which rules exist. Off (the process-wide default
+  // injector outside a test), calls are counted only while some rule is installed, and a check
+  // with no rule anywhere costs one relaxed load. The test adapters turn it on for each test.
+  void CountCalls(bool on);
+  bool counting_calls() const;
 
   // Removes every rule, stops a replay and clears call counters, events and stats. Keeps seed,
-  // clock, enabled state and the sites of wrapped callables.
+  // clock, enabled and counting state and the sites of wrapped callables. Costs the rules
+  // installed and the sites called since the last Reset(), not every site. A fault that a
+  // check in flight on another thread fires after the Reset is not recorded.
   void Reset();
   // Sets the seed of future decisions (call ordinals are not reset; see Reset()).
   void SetSeed(std::uint64_t seed);
@@ -100,11 +115,13 @@ class FaultInjector {
   void StopReplay();
   // True between Replay() and StopReplay() or Reset().
   bool replaying() const;
-  // At most `limit` events are kept (default 10000); later ones are counted as dropped.
+  // At most `limit` events are kept (default kDefaultEventLimit); later ones are counted as
+  // dropped.
   // The log is reserved up front so recording an event never allocates.
   void SetEventLimit(std::size_t limit);
 
-  // Counters and events since construction or the last Reset().
+  // Counters and events since construction or the last Reset(). A rule added and removed
+  // several times with the same name, target, type and probability is one entry.
   HarnessStats Stats() const;
   // The kept events, in sequence order.
   std::vector<FaultEvent> Events() const;
@@ -152,7 +169,7 @@ class FaultInjector {
     return site != nullptr ? *site : InternId(point_id);
   }
 
-  // True when enabled and holding at least one rule.
+  // True when enabled and counting calls or holding at least one rule.
   bool armed() const { return armed_.load(std::memory_order_relaxed); }
 
  private:
@@ -160,16 +177,20 @@ class FaultInjector {
   static constexpr std::size_t kChunkSize = 1024;
   static constexpr std::size_t kChunks = internal::kMaxTargets / kChunkSize;
 
-  // Check once the armed flag has been read: one load of the site's rule list.
+  // Check once the armed flag has been read: one load of the site's rule list and the count.
   Decision CheckArmed(internal::Site& site) {
-    const internal::RuleList* rules = site.rules.load(std::memory_order_acquire);
-    if (rules == nullptr) return {};
-    return Decide(site, *rules);
+    if (site.rules.load(std::memory_order_relaxed) != nullptr) return Decide(site);
+    if (site.calls.fetch_add(1, std::memory_order_relaxed) == 0) Touch(site);
+    return {};
   }
-  Decision Decide(internal::Site& site, const internal::RuleList& rules);
+  Decision Decide(internal::Site& site);
+  // Links a site counted for the first time since Reset() into the list Reset and Stats walk.
+  void Touch(internal::Site& site);
   internal::Site& InternId(std::uint32_t id);
   void RemoveRules(const std::vector<RuleId>& ids);
-  void Republish();
+  // Removes the installed rule `id`; false when there is none. Caller holds the mutex.
+  bool RemoveInstalled(RuleId id);
+  void UpdateArmed();
 
   std::atomic<bool> armed_{false};
   std::atomic<std::uint64_t> seed_;

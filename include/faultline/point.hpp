@@ -9,14 +9,31 @@
 // timeout rules throw from the point, delay rules sleep, and kReturn / kCorruption rules make
 // the expression a true faultline::Decision the code acts on. The name must be a string
 // literal (it is interned once, in a static). With FAULTLINE_DISABLED defined the expression is
-// a constant false Decision and the point costs nothing.
+// a constant false (a Decision-like value that is never true) and the point costs nothing.
 #pragma once
+
+#include <cstddef>
+#include <cstdint>
 
 #include "faultline/fault.hpp"
 
 #if defined(FAULTLINE_DISABLED)
 
-#define FAULTLINE_POINT(name) (static_cast<void>(sizeof(name)), ::faultline::Decision{})
+namespace faultline::internal {
+// What a compiled-out fault point evaluates to: a Decision that is a constant false. It has
+// Decision's members, so code acting on a point compiles in both builds.
+struct CompiledOutDecision {
+  std::nullptr_t rule = nullptr;
+  std::uint64_t call = 0;
+  std::uint64_t stream = 0;
+  constexpr explicit operator bool() const { return false; }
+  constexpr FaultType type() const { return FaultType::kReturn; }
+  operator Decision() const { return Decision{}; }  // NOLINT(google-explicit-constructor)
+};
+}  // namespace faultline::internal
+
+#define FAULTLINE_POINT(name) \
+  (static_cast<void>(sizeof(name)), ::faultline::internal::CompiledOutDecision{})
 
 #else
 

@@ -258,8 +258,19 @@ void Session::Configure(const Options& options) {
   // Child processes a test starts see the same rules and seed as the test itself.
   if (!options.rules.empty()) setenv("FAULTLINE_RULES", options.rules.c_str(), 1);
   setenv("FAULTLINE_SEED", std::to_string(options.seed).c_str(), 1);
+  std::unique_ptr<std::ofstream> report;
+  if (!options.report.empty()) {
+    report = std::make_unique<std::ofstream>(options.report);
+    if (!*report) {
+      throw std::invalid_argument("faultline: --faultline_report: cannot open \"" + options.report +
+                                  "\" for writing");
+    }
+    *report << "{\n  \"global_seed\": " << options.seed << ",\n  \"tests\": [";
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   options_ = options;
+  report_ = std::move(report);
+  report_has_tests_ = false;
   command_line_rules_ = std::move(rules);
   schedule_.reset();
   if (!options.schedule.empty()) schedule_ = Schedule::Parse(options.schedule);
@@ -350,9 +361,17 @@ const Session::Annotation* Session::FindAnnotation(const std::string& full_name)
 void Session::BeginTest(const std::string& full_name, const std::vector<FaultConfig>& extra) {
   std::lock_guard<std::mutex> lock(mutex_);
   FaultInjector& injector = Current();
+  // Nothing a previous test did to the injector carries over.
   injector.Reset();
   injector.SetClock(nullptr);  // a fixture's virtual clock may not outlive its test
+  injector.SetEventLimit(kDefaultEventLimit);
+  if (options_.disabled) {
+    injector.Disable();
+  } else {
+    injector.Enable();
+  }
   injector.SetSeed(TestSeed(full_name));
+  injector.CountCalls(true);
   current_test_ = full_name;
   origins_.clear();
   expectations_.clear();
@@ -406,7 +425,7 @@ std::vector<std::string> Session::CheckTests(const std::vector<std::string>& tes
     }
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  Current().Reset();
+  Disarm();
   current_test_.clear();
   origins_.clear();
   expectations_.clear();
@@ -473,9 +492,39 @@ TestRecord Session::EndTest(bool failed) {
   record.failing_schedule = std::move(failing_schedule_);
   properties_.clear();
   failing_schedule_.clear();
-  records_.push_back(record);
+  AddToSummary(record);
+  if (report_) WriteTestJson(record);
   current_test_.clear();
+  Disarm();
   return record;
+}
+
+void Session::Disarm() {
+  FaultInjector& injector = Current();
+  injector.Reset();
+  injector.CountCalls(false);
+}
+
+void Session::AddToSummary(const TestRecord& record) {
+  ++tests_run_;
+  for (std::size_t r = 0; r < record.rules.size(); ++r) {
+    const RuleStats& rule = record.rules[r];
+    // "annotation at file:line" is one origin per annotation; the table names the kind.
+    const std::string origin = record.origins[r].substr(0, record.origins[r].find(" at "));
+    std::vector<std::size_t>& same_name = rows_by_name_[rule.name];
+    auto it = std::find_if(same_name.begin(), same_name.end(), [&](std::size_t row) {
+      return rows_[row].target == rule.target && rows_[row].probability == rule.probability &&
+             rows_[row].origin == origin;
+    });
+    if (it == same_name.end()) {
+      rows_.push_back(SummaryRow{rule.name, rule.target, origin, rule.probability, 0, 0, 0});
+      it = same_name.insert(same_name.end(), rows_.size() - 1);
+    }
+    SummaryRow& row = rows_[*it];
+    row.calls += rule.checks;
+    row.triggers += rule.triggers;
+    ++row.tests;
+  }
 }
 
 std::string Session::OriginOf(const std::string& rule) const {
@@ -546,36 +595,13 @@ std::string Session::UnreachedNote(const TestRecord& record) {
 
 std::string Session::Summary() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  struct Row {
-    std::string name, target, origin;
-    double probability = 0;
-    std::uint64_t calls = 0, triggers = 0, tests = 0;
-  };
-  std::vector<Row> rows;
-  for (const TestRecord& record : records_) {
-    for (std::size_t r = 0; r < record.rules.size(); ++r) {
-      const RuleStats& rule = record.rules[r];
-      // "annotation at file:line" is one origin per annotation; the table names the kind.
-      const std::string origin = record.origins[r].substr(0, record.origins[r].find(" at "));
-      auto it = std::find_if(rows.begin(), rows.end(), [&](const Row& row) {
-        return row.name == rule.name && row.target == rule.target &&
-               row.probability == rule.probability && row.origin == origin;
-      });
-      if (it == rows.end()) {
-        rows.push_back(Row{rule.name, rule.target, origin, rule.probability, 0, 0, 0});
-        it = rows.end() - 1;
-      }
-      it->calls += rule.checks;
-      it->triggers += rule.triggers;
-      ++it->tests;
-    }
-  }
+  const std::vector<SummaryRow>& rows = rows_;
   std::ostringstream out;
-  out << "[faultline] summary: global seed " << options_.seed << ", " << records_.size()
+  out << "[faultline] summary: global seed " << options_.seed << ", " << tests_run_
       << " test(s)\n";
   if (rows.empty()) return out.str();
   std::size_t name_width = 4, target_width = 6, origin_width = 4;
-  for (const Row& row : rows) {
+  for (const SummaryRow& row : rows) {
     name_width = std::max(name_width, row.name.size());
     target_width = std::max(target_width, row.target.size());
     origin_width = std::max(origin_width, row.origin.size());
@@ -585,7 +611,7 @@ std::string Session::Summary() const {
       << "from" << std::right << std::setw(8) << "calls"
       << std::setw(10) << "triggers" << std::setw(12) << "configured" << std::setw(10)
       << "observed" << std::setw(7) << "tests" << "\n";
-  for (const Row& row : rows) {
+  for (const SummaryRow& row : rows) {
     out << "[faultline]   " << std::left << std::setw(int(name_width) + 2) << row.name
         << std::setw(int(target_width) + 2) << row.target << std::setw(int(origin_width) + 2)
         << row.origin << std::right << std::setw(8)
@@ -597,52 +623,50 @@ std::string Session::Summary() const {
   return out.str();
 }
 
-std::string Session::ReportJson() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::ostringstream out;
-  out << "{\n  \"global_seed\": " << options_.seed << ",\n  \"tests\": [";
-  for (std::size_t t = 0; t < records_.size(); ++t) {
-    const TestRecord& record = records_[t];
-    out << (t == 0 ? "" : ",") << "\n    {\"name\": " << JsonString(record.name)
-        << ", \"seed\": " << record.seed << ", \"failed\": " << (record.failed ? "true" : "false")
-        << ",\n     \"rules\": [";
-    for (std::size_t r = 0; r < record.rules.size(); ++r) {
-      const RuleStats& rule = record.rules[r];
-      out << (r == 0 ? "" : ", ") << "{\"name\": " << JsonString(rule.name)
-          << ", \"target\": " << JsonString(rule.target)
-          << ", \"origin\": " << JsonString(record.origins[r]) << ", \"type\": "
-          << JsonString(ToString(rule.type)) << ", \"probability\": " << std::setprecision(17)
-          << rule.probability << ", \"calls\": " << rule.checks
-          << ", \"triggers\": " << rule.triggers << "}";
-    }
-    out << "],\n     \"events\": [";
-    for (std::size_t e = 0; e < record.events.size(); ++e) {
-      const FaultEvent& event = record.events[e];
-      out << (e == 0 ? "" : ", ") << "{\"sequence\": " << event.sequence
-          << ", \"rule\": " << JsonString(event.rule) << ", \"type\": "
-          << JsonString(ToString(event.type)) << ", \"target\": " << JsonString(event.target)
-          << ", \"call\": " << event.call << "}";
-    }
-    out << "], \"dropped_events\": " << record.dropped_events;
-    if (!record.properties.empty()) {
-      out << ",\n     \"exploration\": {";
-      for (std::size_t p = 0; p < record.properties.size(); ++p) {
-        out << (p == 0 ? "" : ", ") << JsonString(record.properties[p].first) << ": "
-            << JsonString(record.properties[p].second);
-      }
-      out << "}";
+void Session::WriteTestJson(const TestRecord& record) {
+  std::ostream& out = *report_;
+  out << (report_has_tests_ ? "," : "") << "\n    {\"name\": " << JsonString(record.name)
+      << ", \"seed\": " << record.seed << ", \"failed\": " << (record.failed ? "true" : "false")
+      << ",\n     \"rules\": [";
+  report_has_tests_ = true;
+  for (std::size_t r = 0; r < record.rules.size(); ++r) {
+    const RuleStats& rule = record.rules[r];
+    out << (r == 0 ? "" : ", ") << "{\"name\": " << JsonString(rule.name)
+        << ", \"target\": " << JsonString(rule.target)
+        << ", \"origin\": " << JsonString(record.origins[r]) << ", \"type\": "
+        << JsonString(ToString(rule.type)) << ", \"probability\": " << std::setprecision(17)
+        << rule.probability << ", \"calls\": " << rule.checks
+        << ", \"triggers\": " << rule.triggers << "}";
+  }
+  out << "],\n     \"events\": [";
+  for (std::size_t e = 0; e < record.events.size(); ++e) {
+    const FaultEvent& event = record.events[e];
+    out << (e == 0 ? "" : ", ") << "{\"sequence\": " << event.sequence
+        << ", \"rule\": " << JsonString(event.rule) << ", \"type\": "
+        << JsonString(ToString(event.type)) << ", \"target\": " << JsonString(event.target)
+        << ", \"call\": " << event.call << "}";
+  }
+  out << "], \"dropped_events\": " << record.dropped_events;
+  if (!record.properties.empty()) {
+    out << ",\n     \"exploration\": {";
+    for (std::size_t p = 0; p < record.properties.size(); ++p) {
+      out << (p == 0 ? "" : ", ") << JsonString(record.properties[p].first) << ": "
+          << JsonString(record.properties[p].second);
     }
     out << "}";
   }
-  out << "\n  ]\n}\n";
-  return out.str();
+  out << "}";
 }
 
-void Session::WriteReport() const {
-  if (options_.report.empty()) return;
-  std::ofstream file(options_.report);
-  file << ReportJson();
-  if (!file) {
+void Session::WriteReport() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!report_) return;
+  std::ofstream& file = *report_;
+  file << "\n  ]\n}\n";
+  file.flush();
+  const bool written = static_cast<bool>(file);
+  report_.reset();
+  if (!written) {
     throw std::runtime_error("faultline: cannot write the report file \"" + options_.report + "\"");
   }
 }

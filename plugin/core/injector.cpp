@@ -7,6 +7,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "epoch.hpp"
 #include "glob.hpp"
 
 namespace faultline {
@@ -49,6 +50,8 @@ std::uint32_t PointId(const std::string& name) {
 FaultInjector& DefaultInjector() {
   static FaultInjector* injector = [] {
     auto* created = new FaultInjector(kDefaultSeed);  // leaked: fault points outlive main
+    // Outside a test a fault point in production code costs one load.
+    created->CountCalls(false);
     FaultInjector* expected = nullptr;
     g_current.compare_exchange_strong(expected, created);
     return created;
@@ -86,16 +89,41 @@ void ThrowNotCorruptible(const FaultConfig& rule, const Site& site,
                          " (specialize faultline::Corruptor<T> for it)");
 }
 
-// One installed (or once installed) rule. Never freed before its injector: hot-path readers
-// may still hold a RuleList that points to it.
+struct Rule;
+
+// What Stats() reports of the rules added since Reset(): one entry per (name, target, type,
+// probability), so that a rule added and removed in a loop costs one entry, not one per loop.
+// Lives until Reset(); events point to it.
+struct RuleRecord {
+  std::string name;
+  std::string target;
+  FaultType type;
+  double probability;
+  std::uint64_t removed_checks = 0;  // of its installs already removed
+  std::uint64_t removed_triggers = 0;
+  Rule* live = nullptr;  // its installed rule, if any (a name is installed once at most)
+};
+
+// One installed rule. Freed by epoch-based reclamation after its removal, because checks in
+// flight may still read it.
 struct alignas(64) Rule {
-  Rule(FaultConfig c, RuleId rule_id)
+  Rule(std::shared_ptr<const FaultConfig> c, RuleId rule_id, RuleRecord* rule_record)
       : config(std::move(c)),
-        name_hash(HashName(config.name().data(), config.name().size())),
-        id(rule_id) {}
-  const FaultConfig config;
+        name_hash(HashName(config->name().data(), config->name().size())),
+        id(rule_id),
+        record(rule_record),
+        probability(config->probability()),
+        literal(IsLiteralGlob(config->target())),
+        conditional(config->skip_first() != 0 || config->every_nth() != 0 ||
+                    !config->on_calls().empty()) {}
+  const std::shared_ptr<const FaultConfig> config;
   const std::uint64_t name_hash;
   const RuleId id;
+  RuleRecord* const record;
+  const double probability;
+  const bool literal;      // the target names one site: indexed by name, never matched as a glob
+  const bool conditional;  // has skip / every-nth / ordinal conditions
+  std::vector<Site*> sites;  // the sites whose list holds this rule (writers only)
   // Every check of a matching site writes these: they own a cache line, so that a neighbouring
   // allocation another thread reads on its hot path (a site's rule list, another rule) never
   // shares it.
@@ -104,7 +132,7 @@ struct alignas(64) Rule {
 };
 
 struct EventRecord {
-  const Rule* rule;
+  const RuleRecord* rule;
   const Site* site;
   std::uint64_t call;
   std::uint64_t sequence;
@@ -128,35 +156,127 @@ struct ReplayPlan {
 };
 
 struct InjectorState {
-  // Guards everything below except the event log.
+  // Guards everything below except the event log and the atomics.
   mutable std::mutex mutex;
   bool enabled = true;
+  bool counting = true;
   RuleId next_id = 1;
-  std::vector<Rule*> installed;  // in insertion order
-  // Ownership of every rule, list and site ever made; freed with the injector, because
-  // lock-free readers may still see them after they are replaced.
-  std::deque<std::unique_ptr<Rule>> rules;
-  std::size_t stats_begin = 0;  // index in `rules` of the first rule added since Reset()
-  std::deque<std::unique_ptr<RuleList>> lists;
-  std::deque<std::unique_ptr<Site>> sites;
+  std::vector<Rule*> installed;  // in insertion order; owned, retired when removed
+  std::unordered_map<std::string_view, Rule*> by_name;  // keys are the rules' own names
+  // Enabled rules by the one site they name, and enabled glob rules, in insertion order: a new
+  // site is matched against these alone.
+  std::unordered_map<std::string, std::vector<Rule*>> literal_rules;
+  std::vector<Rule*> glob_rules;
+  std::deque<std::unique_ptr<RuleRecord>> records;  // since Reset(), in the order added
+  std::unordered_map<std::string, std::vector<RuleRecord*>> records_by_name;
+
+  std::deque<std::unique_ptr<Site>> sites;  // never freed before the injector
+  std::unordered_map<std::string_view, Site*> sites_by_name;
   std::deque<std::unique_ptr<std::atomic<Site*>[]>> chunks;
+  // Sites counted since Reset(), linked through Site::next_touched.
+  std::atomic<Site*> touched{nullptr};
 
-  // The schedule being replayed, or null; Decide's one extra load. Plans are owned by `plans`
-  // until the injector dies, because a Decide in flight may still read a replaced one.
+  // The schedule being replayed, or null; Decide's one extra load. Retired when replaced.
   std::atomic<const ReplayPlan*> replay{nullptr};
-  std::deque<std::unique_ptr<ReplayPlan>> plans;
 
+  // Bumped by Reset(): a check that started before it records no event after it.
+  std::atomic<std::uint64_t> generation{0};
   mutable std::mutex events_mutex;
   std::vector<EventRecord> events;  // reserved to event_limit
-  std::size_t event_limit = 10000;
+  std::size_t event_limit = kDefaultEventLimit;
   std::uint64_t dropped_events = 0;
   std::uint64_t next_sequence = 1;
 };
 
 namespace {
+
 bool Matches(const Rule& rule, const Site& site) {
-  return rule.config.enabled() && GlobMatch(rule.config.target(), site.name);
+  return rule.literal ? rule.config->target() == site.name
+                      : GlobMatch(rule.config->target(), site.name);
 }
+
+// Publishes `rules` as the list of `site` and retires the list it replaces. Caller holds the
+// mutex.
+void Publish(Site& site, const std::vector<Rule*>& rules) {
+  const RuleList* list = rules.empty() ? nullptr : new RuleList{rules};
+  Retire(site.rules.exchange(list, std::memory_order_seq_cst));
+}
+
+// The rules matching a new site, in insertion order (ids ascend with it). Caller holds the
+// mutex.
+std::vector<Rule*> MatchingRules(const InjectorState& state, const Site& site) {
+  std::vector<Rule*> rules;
+  auto literal = state.literal_rules.find(site.name);
+  if (literal != state.literal_rules.end()) rules = literal->second;
+  for (Rule* rule : state.glob_rules) {
+    if (Matches(*rule, site)) rules.push_back(rule);
+  }
+  std::sort(rules.begin(), rules.end(), [](const Rule* a, const Rule* b) { return a->id < b->id; });
+  return rules;
+}
+
+// Links `rule` into the lists of the sites it matches. Caller holds the mutex.
+void Link(InjectorState& state, Rule& rule) {
+  if (!rule.config->enabled()) return;
+  if (rule.literal) {
+    state.literal_rules[rule.config->target()].push_back(&rule);
+    auto site = state.sites_by_name.find(rule.config->target());
+    if (site != state.sites_by_name.end()) rule.sites.push_back(site->second);
+  } else {
+    state.glob_rules.push_back(&rule);
+    for (const auto& site : state.sites) {
+      if (Matches(rule, *site)) rule.sites.push_back(site.get());
+    }
+  }
+  // The newest rule goes last: lists stay in insertion order.
+  for (Site* site : rule.sites) {
+    const RuleList* current = site->rules.load(std::memory_order_relaxed);
+    std::vector<Rule*> rules;
+    if (current != nullptr) {
+      rules.reserve(current->rules.size() + 1);
+      rules = current->rules;
+    }
+    rules.push_back(&rule);
+    Publish(*site, rules);
+  }
+}
+
+// Removes `rule` from the lists of its sites and the indexes, folds its counters into its
+// record and retires it. Caller holds the mutex.
+void Unlink(InjectorState& state, Rule& rule) {
+  for (Site* site : rule.sites) {
+    std::vector<Rule*> rules = site->rules.load(std::memory_order_relaxed)->rules;
+    rules.erase(std::find(rules.begin(), rules.end(), &rule));
+    Publish(*site, rules);
+  }
+  if (rule.config->enabled()) {
+    std::vector<Rule*>& index = rule.literal ? state.literal_rules[rule.config->target()]
+                                             : state.glob_rules;
+    index.erase(std::find(index.begin(), index.end(), &rule));
+    if (rule.literal && index.empty()) state.literal_rules.erase(rule.config->target());
+  }
+  state.by_name.erase(rule.config->name());
+  rule.record->removed_checks += rule.checks.load(std::memory_order_relaxed);
+  rule.record->removed_triggers += rule.triggers.load(std::memory_order_relaxed);
+  rule.record->live = nullptr;
+  Retire(&rule);
+}
+
+// The record of `config` since Reset(), made on first use. Caller holds the mutex.
+RuleRecord& RecordOf(InjectorState& state, const FaultConfig& config) {
+  std::vector<RuleRecord*>& same_name = state.records_by_name[config.name()];
+  for (RuleRecord* record : same_name) {
+    if (record->target == config.target() && record->type == config.type() &&
+        record->probability == config.probability()) {
+      return *record;
+    }
+  }
+  state.records.push_back(std::make_unique<RuleRecord>(
+      RuleRecord{config.name(), config.target(), config.type(), config.probability()}));
+  same_name.push_back(state.records.back().get());
+  return *state.records.back();
+}
+
 }  // namespace
 
 }  // namespace internal
@@ -164,46 +284,34 @@ bool Matches(const Rule& rule, const Site& site) {
 using internal::EventRecord;
 using internal::Rule;
 using internal::RuleList;
+using internal::RuleRecord;
 using internal::Site;
 
 FaultInjector::FaultInjector(std::uint64_t seed)
     : seed_(seed), clock_(&RealClock::Instance()), state_(new internal::InjectorState()) {
   state_->events.reserve(state_->event_limit);
+  UpdateArmed();
 }
 
 FaultInjector::~FaultInjector() {
-  FaultInjector& fallback = internal::DefaultInjector();
-  std::lock_guard<std::mutex> lock(internal::CurrentMutex());
-  FaultInjector* self = this;
-  if (internal::g_current.compare_exchange_strong(self, &fallback)) {
-    internal::g_current_armed.store(fallback.armed(), std::memory_order_relaxed);
+  {
+    FaultInjector& fallback = internal::DefaultInjector();
+    std::lock_guard<std::mutex> lock(internal::CurrentMutex());
+    FaultInjector* self = this;
+    if (internal::g_current.compare_exchange_strong(self, &fallback)) {
+      internal::g_current_armed.store(fallback.armed(), std::memory_order_relaxed);
+    }
   }
+  // No check may run any more: everything can go at once.
+  for (Rule* rule : state_->installed) delete rule;
+  for (const auto& site : state_->sites) delete site->rules.load(std::memory_order_relaxed);
+  delete state_->replay.load(std::memory_order_relaxed);
 }
 
-namespace {
-// Publishes the rule list of one site from the installed rules. Caller holds the mutex.
-void Resolve(internal::InjectorState& state, Site& site) {
-  auto list = std::make_unique<RuleList>();
-  for (Rule* rule : state.installed) {
-    if (internal::Matches(*rule, site)) list->rules.push_back(rule);
-  }
-  if (list->rules.empty()) {
-    site.rules.store(nullptr, std::memory_order_release);
-    return;
-  }
-  // Lists are never freed before the injector, so publish only those that changed.
-  const RuleList* current = site.rules.load(std::memory_order_relaxed);
-  if (current != nullptr && current->rules == list->rules) return;
-  // Owned before it is visible: a failed push_back must not free what readers can see.
-  state.lists.push_back(std::move(list));
-  site.rules.store(state.lists.back().get(), std::memory_order_release);
-}
-}  // namespace
-
-// Re-resolves every site and the armed flags after a rule change. Caller holds the mutex.
-void FaultInjector::Republish() {
-  for (auto& site : state_->sites) Resolve(*state_, *site);
-  const bool armed = state_->enabled && !state_->installed.empty();
+// Publishes the armed flags after a change of rules, enabled or counting state. Caller holds
+// the mutex.
+void FaultInjector::UpdateArmed() {
+  const bool armed = state_->enabled && (state_->counting || !state_->installed.empty());
   armed_.store(armed, std::memory_order_relaxed);
   std::lock_guard<std::mutex> current_lock(internal::CurrentMutex());
   if (internal::g_current.load(std::memory_order_relaxed) == this) {
@@ -211,70 +319,74 @@ void FaultInjector::Republish() {
   }
 }
 
-RuleId FaultInjector::AddRule(FaultConfig rule) {
+RuleId FaultInjector::AddRule(FaultConfig config) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  for (const Rule* installed : state_->installed) {
-    if (installed->config.name() == rule.name()) {
-      throw std::invalid_argument("faultline: rule \"" + rule.name() +
-                                  "\": a rule with this name is already installed");
-    }
+  if (state_->by_name.count(config.name()) != 0) {
+    throw std::invalid_argument("faultline: rule \"" + config.name() +
+                                "\": a rule with this name is already installed");
   }
+  RuleRecord& record = internal::RecordOf(*state_, config);
   const RuleId id = state_->next_id++;
-  state_->rules.push_back(std::make_unique<Rule>(std::move(rule), id));
-  state_->installed.push_back(state_->rules.back().get());
-  Republish();
+  auto rule = std::make_unique<Rule>(std::make_shared<const FaultConfig>(std::move(config)), id,
+                                     &record);
+  state_->installed.reserve(state_->installed.size() + 1);
+  state_->by_name.emplace(rule->config->name(), rule.get());
+  record.live = rule.get();
+  state_->installed.push_back(rule.release());
+  internal::Link(*state_, *state_->installed.back());
+  UpdateArmed();
   return id;
 }
 
 bool FaultInjector::RemoveRule(std::string_view name) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  auto it = std::find_if(state_->installed.begin(), state_->installed.end(),
-                         [&](const Rule* rule) { return rule->config.name() == name; });
-  if (it == state_->installed.end()) return false;
-  state_->installed.erase(it);
-  Republish();
+  auto rule = state_->by_name.find(name);
+  if (rule == state_->by_name.end()) return false;
+  RemoveInstalled(rule->second->id);
   return true;
 }
 
 bool FaultInjector::RemoveRule(RuleId id) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  auto it = std::find_if(state_->installed.begin(), state_->installed.end(),
-                         [&](const Rule* rule) { return rule->id == id; });
-  if (it == state_->installed.end()) return false;
-  state_->installed.erase(it);
-  Republish();
-  return true;
+  return RemoveInstalled(id);
 }
 
 void FaultInjector::RemoveRules(const std::vector<RuleId>& ids) {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  for (const RuleId id : ids) RemoveInstalled(id);
+}
+
+bool FaultInjector::RemoveInstalled(RuleId id) {
   auto& installed = state_->installed;
-  installed.erase(std::remove_if(installed.begin(), installed.end(),
-                                 [&](Rule* rule) {
-                                   return std::find(ids.begin(), ids.end(), rule->id) !=
-                                          ids.end();
-                                 }),
-                  installed.end());
-  Republish();
+  // Ids ascend in insertion order: a binary search finds the rule.
+  auto it = std::lower_bound(installed.begin(), installed.end(), id,
+                             [](const Rule* rule, RuleId wanted) { return rule->id < wanted; });
+  if (it == installed.end() || (*it)->id != id) return false;
+  Rule* rule = *it;
+  installed.erase(it);
+  internal::Unlink(*state_, *rule);
+  UpdateArmed();
+  return true;
 }
 
 std::vector<FaultConfig> FaultInjector::Rules() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   std::vector<FaultConfig> rules;
-  for (const Rule* rule : state_->installed) rules.push_back(rule->config);
+  rules.reserve(state_->installed.size());
+  for (const Rule* rule : state_->installed) rules.push_back(*rule->config);
   return rules;
 }
 
 void FaultInjector::Enable() {
   std::lock_guard<std::mutex> lock(state_->mutex);
   state_->enabled = true;
-  Republish();
+  UpdateArmed();
 }
 
 void FaultInjector::Disable() {
   std::lock_guard<std::mutex> lock(state_->mutex);
   state_->enabled = false;
-  Republish();
+  UpdateArmed();
 }
 
 bool FaultInjector::enabled() const {
@@ -282,19 +394,48 @@ bool FaultInjector::enabled() const {
   return state_->enabled;
 }
 
+void FaultInjector::CountCalls(bool on) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->counting = on;
+  UpdateArmed();
+}
+
+bool FaultInjector::counting_calls() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->counting;
+}
+
 void FaultInjector::Reset() {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  for (Rule* rule : state_->installed) {
+    for (Site* site : rule->sites) {
+      internal::Retire(site->rules.exchange(nullptr, std::memory_order_seq_cst));
+    }
+    internal::Retire(rule);
+  }
   state_->installed.clear();
-  state_->stats_begin = state_->rules.size();
-  for (auto& site : state_->sites) site->calls.store(0, std::memory_order_relaxed);
-  state_->replay.store(nullptr, std::memory_order_release);
+  state_->by_name.clear();
+  state_->literal_rules.clear();
+  state_->glob_rules.clear();
+  internal::Retire(state_->replay.exchange(nullptr, std::memory_order_seq_cst));
+  for (Site* site = state_->touched.exchange(nullptr, std::memory_order_acq_rel); site != nullptr;) {
+    // Read the link before zeroing: once zero, a check may link the site anew.
+    Site* next = site->next_touched.load(std::memory_order_relaxed);
+    site->calls.store(0, std::memory_order_relaxed);
+    site = next;
+  }
   {
     std::lock_guard<std::mutex> events_lock(state_->events_mutex);
+    state_->generation.fetch_add(1, std::memory_order_release);
     state_->events.clear();
     state_->dropped_events = 0;
     state_->next_sequence = 1;
   }
-  Republish();
+  // Checks in flight may still hold a record (through their rule): retire, do not delete.
+  for (auto& record : state_->records) internal::Retire(record.release());
+  state_->records.clear();
+  state_->records_by_name.clear();
+  UpdateArmed();
 }
 
 void FaultInjector::SetSeed(std::uint64_t seed) { seed_.store(seed, std::memory_order_relaxed); }
@@ -311,11 +452,13 @@ void FaultInjector::Replay(Schedule schedule) {
   }
   // A Schedule is sorted by target then call, so each site's entries are already ascending.
   std::lock_guard<std::mutex> lock(state_->mutex);
-  state_->plans.push_back(std::move(plan));
-  state_->replay.store(state_->plans.back().get(), std::memory_order_release);
+  internal::Retire(state_->replay.exchange(plan.release(), std::memory_order_seq_cst));
 }
 
-void FaultInjector::StopReplay() { state_->replay.store(nullptr, std::memory_order_release); }
+void FaultInjector::StopReplay() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::Retire(state_->replay.exchange(nullptr, std::memory_order_seq_cst));
+}
 
 bool FaultInjector::replaying() const {
   return state_->replay.load(std::memory_order_acquire) != nullptr;
@@ -324,15 +467,23 @@ bool FaultInjector::replaying() const {
 void FaultInjector::SetEventLimit(std::size_t limit) {
   std::lock_guard<std::mutex> lock(state_->events_mutex);
   state_->event_limit = limit;
-  if (state_->events.size() > limit) state_->events.resize(limit);
-  state_->events.reserve(limit);
+  std::vector<EventRecord>& events = state_->events;
+  if (events.size() > limit) events.resize(limit);
+  if (events.capacity() > limit) {
+    // A large limit set for one test must not stay allocated for every later one.
+    std::vector<EventRecord> kept;
+    kept.reserve(limit);
+    kept.assign(events.begin(), events.end());
+    events.swap(kept);
+  }
+  events.reserve(limit);
 }
 
 namespace {
 FaultEvent ToEvent(const EventRecord& record) {
   FaultEvent event;
-  event.rule = record.rule->config.name();
-  event.type = record.rule->config.type();
+  event.rule = record.rule->name;
+  event.type = record.rule->type;
   event.target = record.site->name;
   event.call = record.call;
   event.sequence = record.sequence;
@@ -354,26 +505,33 @@ HarnessStats FaultInjector::Stats() const {
   HarnessStats stats;
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    for (const auto& site : state_->sites) {
+    std::vector<const Site*> called;
+    for (const Site* site = state_->touched.load(std::memory_order_acquire); site != nullptr;
+         site = site->next_touched.load(std::memory_order_acquire)) {
       const std::uint64_t calls = site->calls.load(std::memory_order_relaxed);
       if (calls == 0) continue;
+      called.push_back(site);
       stats.calls_per_target[site->name] = calls;
       stats.total_calls += calls;
     }
-    for (std::size_t i = state_->stats_begin; i < state_->rules.size(); ++i) {
-      const Rule& rule = *state_->rules[i];
+    for (const auto& record : state_->records) {
       RuleStats rule_stats;
-      rule_stats.name = rule.config.name();
-      rule_stats.target = rule.config.target();
-      rule_stats.type = rule.config.type();
-      rule_stats.probability = rule.config.probability();
-      rule_stats.checks = rule.checks.load(std::memory_order_relaxed);
-      for (const auto& site : state_->sites) {
-        if (internal::GlobMatch(rule.config.target(), site->name)) {
+      rule_stats.name = record->name;
+      rule_stats.target = record->target;
+      rule_stats.type = record->type;
+      rule_stats.probability = record->probability;
+      rule_stats.checks = record->removed_checks;
+      rule_stats.triggers = record->removed_triggers;
+      if (const Rule* live = record->live) {
+        rule_stats.checks += live->checks.load(std::memory_order_relaxed);
+        rule_stats.triggers += live->triggers.load(std::memory_order_relaxed);
+      }
+      const bool literal = internal::IsLiteralGlob(record->target);
+      for (const Site* site : called) {
+        if (literal ? record->target == site->name : internal::GlobMatch(record->target, site->name)) {
           rule_stats.target_calls += site->calls.load(std::memory_order_relaxed);
         }
       }
-      rule_stats.triggers = rule.triggers.load(std::memory_order_relaxed);
       stats.faults_per_rule[rule_stats.name] += rule_stats.triggers;
       stats.total_faults += rule_stats.triggers;
       stats.rules.push_back(std::move(rule_stats));
@@ -415,31 +573,53 @@ Site& FaultInjector::InternId(std::uint32_t id) {
     site->name = *registry.names.at(id);
   }
   site->name_hash = internal::HashName(site->name.data(), site->name.size());
+  site->name_mix = internal::Mix64(site->name_hash);
   site->id = id;
-  Resolve(*state_, *site);
+  // Owned and indexed before it is visible: a failed allocation must not leave readers a site
+  // that nothing owns.
   state_->sites.push_back(std::move(site));
-  chunk[id % kChunkSize].store(state_->sites.back().get(), std::memory_order_release);
-  return *state_->sites.back();
+  Site& added = *state_->sites.back();
+  state_->sites_by_name.emplace(added.name, &added);
+  const std::vector<Rule*> rules = internal::MatchingRules(*state_, added);
+  for (Rule* rule : rules) rule->sites.push_back(&added);
+  internal::Publish(added, rules);
+  chunk[id % kChunkSize].store(&added, std::memory_order_release);
+  return added;
 }
 
-Decision FaultInjector::Decide(Site& site, const RuleList& rules) {
+void FaultInjector::Touch(Site& site) {
+  Site* head = state_->touched.load(std::memory_order_relaxed);
+  do {
+    site.next_touched.store(head, std::memory_order_relaxed);
+  } while (!state_->touched.compare_exchange_weak(head, &site, std::memory_order_release,
+                                                  std::memory_order_relaxed));
+}
+
+Decision FaultInjector::Decide(Site& site) {
+  internal::EpochGuard guard;
+  const std::uint64_t generation = state_->generation.load(std::memory_order_acquire);
+  const RuleList* rules = site.rules.load(std::memory_order_seq_cst);
   const std::uint64_t call = site.calls.fetch_add(1, std::memory_order_relaxed) + 1;
-  const std::uint64_t seed = seed_.load(std::memory_order_relaxed);
+  if (call == 1) Touch(site);
+  if (rules == nullptr) return {};
+  const std::uint64_t seed_mix = internal::SeedMix(seed_.load(std::memory_order_relaxed));
   const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_acquire);
-  for (Rule* rule : rules.rules) {
+  for (Rule* rule : rules->rules) {
     rule->checks.fetch_add(1, std::memory_order_relaxed);
-    const FaultConfig& config = rule->config;
-    std::uint64_t bits = 0;
+    const FaultConfig& config = *rule->config;
     if (plan != nullptr) {
       if (!plan->Fires(site, call, config.name())) continue;
-      // Drawn under replay too: the bits seed the decision's corruption, so a replayed
-      // corruption is the recorded one.
-      bits = internal::DecisionBits(seed, rule->name_hash, site.name_hash, call);
       rule->triggers.fetch_add(1, std::memory_order_relaxed);
     } else {
-      if (!config.Qualifies(call)) continue;
-      bits = internal::DecisionBits(seed, rule->name_hash, site.name_hash, call);
-      if (!(internal::UnitInterval(bits) < config.probability())) continue;
+      if (rule->conditional && !config.Qualifies(call)) continue;
+      // Probabilities 0 and 1 decide without drawing.
+      if (!(rule->probability > 0)) continue;
+      if (rule->probability < 1 &&
+          !(internal::UnitInterval(internal::DecisionBitsMixed(seed_mix, rule->name_hash,
+                                                               site.name_mix, call)) <
+            rule->probability)) {
+        continue;
+      }
       if (config.max_triggers() != 0) {
         std::uint64_t fired = rule->triggers.load(std::memory_order_relaxed);
         do {
@@ -455,13 +635,16 @@ Decision FaultInjector::Decide(Site& site, const RuleList& rules) {
     Clock& time = clock();
     {
       std::lock_guard<std::mutex> lock(state_->events_mutex);
-      if (state_->events.size() < state_->event_limit) {
-        state_->events.push_back(EventRecord{rule, &site, call, state_->next_sequence,
-                                             std::this_thread::get_id(), time.Now()});
-      } else {
-        ++state_->dropped_events;
+      // A check that began before a Reset() belongs to the run that Reset ended.
+      if (generation == state_->generation.load(std::memory_order_relaxed)) {
+        if (state_->events.size() < state_->event_limit) {
+          state_->events.push_back(EventRecord{rule->record, &site, call, state_->next_sequence,
+                                               std::this_thread::get_id(), time.Now()});
+        } else {
+          ++state_->dropped_events;
+        }
+        ++state_->next_sequence;
       }
-      ++state_->next_sequence;
     }
 
     switch (config.type()) {
@@ -474,8 +657,13 @@ Decision FaultInjector::Decide(Site& site, const RuleList& rules) {
         time.SleepFor(config.delay());
         return {};
       case FaultType::kCorruption:
-      case FaultType::kReturn:
-        return Decision{&config, call, internal::Mix64(bits ^ 0x6a09e667f3bcc909ULL)};
+      case FaultType::kReturn: {
+        // Drawn under replay too: the bits seed the decision's corruption, so a replayed
+        // corruption is the recorded one.
+        const std::uint64_t bits =
+            internal::DecisionBitsMixed(seed_mix, rule->name_hash, site.name_mix, call);
+        return Decision{rule->config, call, internal::Mix64(bits ^ 0x6a09e667f3bcc909ULL)};
+      }
     }
   }
   return {};

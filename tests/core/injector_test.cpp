@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "binomial.hpp"
+#include "epoch.hpp"
 
 namespace {
 
@@ -110,6 +111,96 @@ TEST(InjectorTest, DecisionsDoNotDependOnOtherRulesOrInsertionOfUnrelatedRules) 
   }
   crowded.AddRule(faultline::Exception("r").Target("A").Probability(0.5));
   EXPECT_EQ(FiredCalls(plain, "A", 300), FiredCalls(crowded, "A", 300));
+}
+
+TEST(InjectorTest, OrdinalsCountEveryCallWhateverRulesAreInstalled) {
+  // The same calls, with and without a catch-all rule that never fires (as a flag would add),
+  // and with the rule under test added after the first calls.
+  auto fired = [](bool noise) {
+    faultline::FaultInjector injector(9);
+    if (noise) injector.AddRule(faultline::Exception("noise").Target("*").Probability(0));
+    FiredCalls(injector, "db", 3);
+    injector.AddRule(faultline::Exception("mine").Target("db").OnCalls({5}).SkipFirst(1));
+    return FiredCalls(injector, "db", 4);
+  };
+  EXPECT_THAT(fired(false), ElementsAre(2u));  // the 2nd of these calls is call 5
+  EXPECT_EQ(fired(true), fired(false));
+}
+
+TEST(InjectorTest, WithoutCountingCallsAreCountedOnlyWhileARuleExists) {
+  faultline::FaultInjector injector;
+  injector.CountCalls(false);
+  EXPECT_FALSE(injector.armed());
+  FiredCalls(injector, "db", 3);
+  EXPECT_EQ(injector.Stats().total_calls, 0u);
+  injector.AddRule(faultline::Exception("r").Target("db").OnCalls({2}));
+  EXPECT_TRUE(injector.armed());
+  EXPECT_THAT(FiredCalls(injector, "db", 3), ElementsAre(2u));
+  injector.CountCalls(true);
+  injector.Reset();
+  EXPECT_TRUE(injector.armed());
+}
+
+TEST(InjectorTest, RulesKeepTheirOrderWhicheverComesFirstTheSiteOrTheRule) {
+  faultline::FaultInjector injector;
+  injector.Intern("early");
+  injector.AddRule(faultline::Exception("glob").Target("*").Probability(0));
+  injector.AddRule(faultline::Return("exact", 1).Target("late"));
+  injector.AddRule(faultline::Return("exact-early", 1).Target("early"));
+  injector.AddRule(faultline::Return("second", 2).Target("?ate"));
+  injector.AddRule(faultline::Return("third", 3).Target("early"));
+  // "late" is interned after its rules: literal and glob rules are merged in insertion order.
+  EXPECT_EQ(injector.CheckAndInject("late").rule->name(), "exact");
+  EXPECT_EQ(injector.CheckAndInject("early").rule->name(), "exact-early");
+  ASSERT_TRUE(injector.RemoveRule("exact"));
+  ASSERT_TRUE(injector.RemoveRule("exact-early"));
+  EXPECT_EQ(injector.CheckAndInject("late").rule->name(), "second");
+  EXPECT_EQ(injector.CheckAndInject("early").rule->name(), "third");
+  injector.AddRule(faultline::Return("exact", 4).Target("late"));  // now the newest
+  EXPECT_EQ(injector.CheckAndInject("late").rule->name(), "second");
+  injector.AddRule(faultline::Return("off", 5).Target("early").Enabled(false));
+  injector.RemoveRule("third");
+  EXPECT_FALSE(injector.CheckAndInject("early"));
+  EXPECT_EQ(injector.Rules().size(), 4u);
+}
+
+TEST(InjectorTest, ARuleAddedAndRemovedRepeatedlyIsOneStatsEntry) {
+  faultline::FaultInjector injector;
+  for (int i = 0; i < 1000; ++i) {
+    auto scope = injector.Scope({faultline::Exception("flaky").Target("t").MaxTriggers(1)});
+    EXPECT_THAT(FiredCalls(injector, "t", 2), ::testing::SizeIs(1));  // each install fires once
+  }
+  injector.AddRule(faultline::Exception("flaky").Target("t").Probability(0.5));
+  const auto stats = injector.Stats();
+  ASSERT_EQ(stats.rules.size(), 2u);  // a different probability is a different entry
+  EXPECT_EQ(stats.rules[0].checks, 2000u);
+  EXPECT_EQ(stats.rules[0].triggers, 1000u);
+  EXPECT_EQ(stats.rules[1].checks, 0u);
+  EXPECT_EQ(stats.faults_per_rule.at("flaky"), 1000u);
+}
+
+TEST(InjectorTest, ReplacedRuleListsAndRulesAreFreed) {
+  faultline::FaultInjector injector;
+  for (int i = 0; i < 100; ++i) injector.Intern("site." + std::to_string(i));
+  for (int i = 0; i < 20000; ++i) {
+    injector.AddRule(faultline::Exception("a").Target("site.*").Probability(0));
+    injector.AddRule(faultline::Exception("b").Target("site.7"));
+    injector.RemoveRule("a");
+    injector.Reset();
+  }
+  // Without readers, an object waits at most two epochs, i.e. a few retirements.
+  EXPECT_LT(faultline::internal::RetiredCount(), 1000u);
+}
+
+TEST(InjectorTest, ADecisionOutlivesTheRemovalOfItsRule) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Return("r", 7).Target("t"));
+  const faultline::Decision decision = injector.CheckAndInject("t");
+  injector.Reset();
+  for (int i = 0; i < 10; ++i) injector.AddRule(faultline::Exception("x" + std::to_string(i)));
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision.rule->name(), "r");
+  EXPECT_EQ(std::any_cast<std::int64_t>(decision.rule->return_value()), 7);
 }
 
 TEST(InjectorTest, FirstTriggeredRuleWinsAndLaterRulesAreTriedOnlyWhenItDoesNot) {
@@ -244,9 +335,9 @@ TEST(InjectorTest, StatsCountCallsAndFaults) {
   FiredCalls(injector, "t", 100);
   FiredCalls(injector, "untouched", 5);
   const auto stats = injector.Stats();
-  EXPECT_EQ(stats.total_calls, 100u);
+  EXPECT_EQ(stats.total_calls, 105u);
   EXPECT_EQ(stats.calls_per_target.at("t"), 100u);
-  EXPECT_EQ(stats.calls_per_target.count("untouched"), 0u);
+  EXPECT_EQ(stats.calls_per_target.at("untouched"), 5u);  // counted without a rule too
   EXPECT_EQ(stats.total_faults, stats.events.size());
   EXPECT_EQ(stats.faults_per_rule.at("r"), stats.total_faults);
   EXPECT_EQ(stats.rules.at(0).checks, 100u);
@@ -330,7 +421,7 @@ TEST(ScopeTest, NestsAndRemovesRulesWhenTheBodyThrows) {
     EXPECT_EQ(fault.rule(), "outer");
   }
   EXPECT_TRUE(injector.Rules().empty());
-  EXPECT_FALSE(injector.armed());
+  EXPECT_FALSE(injector.CheckAndInject("a"));
 }
 
 TEST(ScopeTest, AFailedAddRemovesTheRulesAlreadyAdded) {

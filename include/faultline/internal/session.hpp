@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -149,7 +150,8 @@ class Session {
   void RecordProperty(const std::string& key, const std::string& value);
   // Keeps the schedule that replays the running test's failure, for its replay command.
   void SetFailingSchedule(const std::string& schedule);
-  // Closes the running test and records it for the summary and the report.
+  // Closes the running test: records it in the summary and the report, then disarms Current()
+  // (no rule of this test fires after it, and no call is counted outside a test).
   TestRecord EndTest(bool failed);
   // Where each installed rule of the running test came from ("annotation", a flag, ...).
   std::string OriginOf(const std::string& rule) const;
@@ -171,11 +173,10 @@ class Session {
   // The end-of-run table: rule, target, origin, calls, triggers, configured and observed rate,
   // tests; one row per distinct (rule, target, probability, origin).
   std::string Summary() const;
-  // Writes the JSON report when --faultline_report was given. Throws std::runtime_error when
-  // the file cannot be written.
-  void WriteReport() const;
-  // The JSON report text.
-  std::string ReportJson() const;
+  // Completes the JSON report when --faultline_report was given (each test was written when
+  // it ended, so memory does not grow with the number of tests). Throws std::runtime_error
+  // when the file cannot be written.
+  void WriteReport();
 
  private:
   struct Annotation {
@@ -185,6 +186,11 @@ class Session {
     std::vector<AnnotatedRule> rules;  // filled by CheckAnnotations
   };
   const Annotation* FindAnnotation(const std::string& full_name) const;
+  // Resets Current() and stops it counting calls. Caller holds mutex_.
+  void Disarm();
+  void AddToSummary(const TestRecord& record);
+  // Appends one test to the report file. Caller holds mutex_.
+  void WriteTestJson(const TestRecord& record);
 
   mutable std::mutex mutex_;
   Options options_;
@@ -198,7 +204,17 @@ class Session {
   std::string failing_schedule_;                                  // of the running test
   std::optional<Schedule> schedule_;  // options_.schedule, parsed once
   bool verified_ = false;
-  std::vector<TestRecord> records_;
+  // The summary's rows, one per distinct (rule, target, probability, origin kind).
+  struct SummaryRow {
+    std::string name, target, origin;
+    double probability = 0;
+    std::uint64_t calls = 0, triggers = 0, tests = 0;
+  };
+  std::vector<SummaryRow> rows_;
+  std::map<std::string, std::vector<std::size_t>> rows_by_name_;  // indexes into rows_
+  std::uint64_t tests_run_ = 0;
+  std::unique_ptr<std::ofstream> report_;  // open from Configure to WriteReport
+  bool report_has_tests_ = false;
 };
 
 // The name of a test as annotations see it: "Prefix/Suite/3.Test/7" (parameterized or typed)

@@ -21,13 +21,19 @@ struct RuleList {
 // One target of one injector. Sites live as long as their injector, at a stable address, each
 // on its own cache line so that threads calling different targets never write a shared line.
 struct alignas(64) Site {
-  // Null when no enabled rule matches this site: the whole armed check is this one load.
+  // Null when no enabled rule matches this site. Retired lists are freed by epoch-based
+  // reclamation (plugin/core/epoch.hpp), so only a reader inside an epoch guard follows it.
   std::atomic<const RuleList*> rules{nullptr};
-  // Calls made while a rule matched; the ordinal of a call is its value after increment.
+  // Calls counted since the injector's last Reset(); the ordinal of a call is its value after
+  // increment. Every call is counted while the injector is armed, whatever rules match.
   std::atomic<std::uint64_t> calls{0};
+  // The next site counted since the last Reset() (a list kept so that Reset and Stats touch
+  // only the sites that were called).
+  std::atomic<Site*> next_touched{nullptr};
   std::string name;
   std::uint64_t name_hash = 0;
-  std::uint32_t id = 0;  // process-wide id of the name (see PointId)
+  std::uint64_t name_mix = 0;  // Mix64(name_hash), the target's part of every decision
+  std::uint32_t id = 0;        // process-wide id of the name (see PointId)
 };
 
 // How many distinct target names a process may use: the size of every injector's site table.
@@ -54,13 +60,21 @@ constexpr std::uint64_t Mix64(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// The seed's part of every decision, computed once per check.
+constexpr std::uint64_t SeedMix(std::uint64_t seed) { return Mix64(seed + 0x9e3779b97f4a7c15ULL); }
+
+// DecisionBits from the seed's and the target's parts (SeedMix(seed), Mix64(target_hash)).
+constexpr std::uint64_t DecisionBitsMixed(std::uint64_t seed_mix, std::uint64_t rule_hash,
+                                          std::uint64_t target_mix, std::uint64_t call) {
+  std::uint64_t h = Mix64(seed_mix ^ rule_hash);
+  h = Mix64(h ^ target_mix);
+  return Mix64(h ^ (call * 0x9e3779b97f4a7c15ULL));
+}
+
 // The decision stream of (seed, rule, target, call): a pure function of its arguments.
 constexpr std::uint64_t DecisionBits(std::uint64_t seed, std::uint64_t rule_hash,
                                      std::uint64_t target_hash, std::uint64_t call) {
-  std::uint64_t h = Mix64(seed + 0x9e3779b97f4a7c15ULL);
-  h = Mix64(h ^ rule_hash);
-  h = Mix64(h ^ Mix64(target_hash));
-  return Mix64(h ^ (call * 0x9e3779b97f4a7c15ULL));
+  return DecisionBitsMixed(SeedMix(seed), rule_hash, Mix64(target_hash), call);
 }
 
 // A double in [0, 1) from the top 53 bits.

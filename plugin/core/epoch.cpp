@@ -1,0 +1,109 @@
+#include "epoch.hpp"
+
+#include <mutex>
+#include <vector>
+
+namespace faultline::internal {
+
+std::atomic<std::uint64_t> g_epoch{0};
+
+namespace {
+
+struct RetiredObject {
+  void* object;
+  void (*deleter)(void*);
+  std::uint64_t epoch;
+};
+
+struct Domain {
+  std::mutex mutex;  // guards `retired` and advancing the epoch
+  std::vector<RetiredObject> retired;
+  std::atomic<EpochSlot*> slots{nullptr};  // push-only list
+};
+
+Domain& TheDomain() {
+  static Domain* domain = new Domain();  // leaked: threads may retire during static teardown
+  return *domain;
+}
+
+// Releases the thread's slot when the thread exits.
+struct SlotOwner {
+  EpochSlot* slot = nullptr;
+  ~SlotOwner() {
+    if (slot != nullptr) slot->in_use.store(false, std::memory_order_release);
+  }
+};
+
+thread_local EpochSlot* t_slot = nullptr;
+
+EpochSlot& ClaimSlot() {
+  Domain& domain = TheDomain();
+  EpochSlot* slot = domain.slots.load(std::memory_order_acquire);
+  for (; slot != nullptr; slot = slot->next) {
+    bool free = false;
+    if (slot->in_use.compare_exchange_strong(free, true, std::memory_order_acquire)) break;
+  }
+  if (slot == nullptr) {
+    slot = new EpochSlot();  // never freed: other threads scan the list without a lock
+    slot->in_use.store(true, std::memory_order_relaxed);
+    slot->next = domain.slots.load(std::memory_order_relaxed);
+    while (!domain.slots.compare_exchange_weak(slot->next, slot, std::memory_order_release,
+                                               std::memory_order_relaxed)) {
+    }
+  }
+  static thread_local SlotOwner owner;
+  owner.slot = slot;
+  t_slot = slot;
+  return *slot;
+}
+
+// Moves the epoch on when every reader in a critical section has announced the current one.
+// Caller holds the domain's mutex.
+std::uint64_t TryAdvance(Domain& domain) {
+  const std::uint64_t epoch = g_epoch.load(std::memory_order_seq_cst);
+  for (EpochSlot* slot = domain.slots.load(std::memory_order_acquire); slot != nullptr;
+       slot = slot->next) {
+    const std::uint64_t announced = slot->epoch.load(std::memory_order_seq_cst);
+    if (announced != EpochSlot::kQuiescent && announced != epoch) return epoch;
+  }
+  g_epoch.store(epoch + 1, std::memory_order_seq_cst);
+  return epoch + 1;
+}
+
+}  // namespace
+
+EpochSlot& ThisThreadEpochSlot() {
+  EpochSlot* slot = t_slot;
+  return slot != nullptr ? *slot : ClaimSlot();
+}
+
+void Retire(void* object, void (*deleter)(void*)) {
+  Domain& domain = TheDomain();
+  std::vector<RetiredObject> ready;
+  {
+    std::lock_guard<std::mutex> lock(domain.mutex);
+    domain.retired.push_back(
+        RetiredObject{object, deleter, g_epoch.load(std::memory_order_seq_cst)});
+    const std::uint64_t epoch = TryAdvance(domain);
+    auto& retired = domain.retired;
+    auto kept = retired.begin();
+    for (auto it = retired.begin(); it != retired.end(); ++it) {
+      if (it->epoch + 2 <= epoch) {
+        ready.push_back(*it);
+      } else {
+        *kept++ = *it;
+      }
+    }
+    retired.erase(kept, retired.end());
+  }
+  // Freed outside the lock: a deleter may retire in turn.
+  for (const RetiredObject& item : ready) item.deleter(item.object);
+}
+
+std::uint64_t RetiredCount() {
+  Domain& domain = TheDomain();
+  std::lock_guard<std::mutex> lock(domain.mutex);
+  return domain.retired.size();
+}
+
+}  // namespace faultline::internal

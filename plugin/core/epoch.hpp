@@ -1,0 +1,66 @@
+// Epoch-based reclamation of what the hot path reads: rule lists and rules replaced by a rule
+// change are retired here and freed once no reader can still hold them.
+//
+// Why a reader never sees freed memory: a reader announces the global epoch in its thread's
+// slot (a sequentially consistent exchange) before it loads a site's rule list, and withdraws
+// it when done. A writer first unpublishes an object, then retires it tagged with the global
+// epoch E read after unpublishing. The epoch moves from E to E+1 only when every announced
+// slot holds E, and to E+2 only when every announced slot holds E+1. A reader announcing E+1
+// did so after the epoch became E+1, so after the object was unpublished: its load cannot
+// return the object (all of these are sequentially consistent, so they fall in one total
+// order). Hence at epoch E+2 no reader holds the object and it is freed.
+//
+// Readers never wait and never lock; a reader in a long critical section (a delay rule
+// sleeping) only postpones freeing.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace faultline::internal {
+
+// A thread's announcement; slots are reused by later threads and never freed.
+struct alignas(64) EpochSlot {
+  static constexpr std::uint64_t kQuiescent = ~std::uint64_t{0};
+  std::atomic<std::uint64_t> epoch{kQuiescent};
+  std::uint32_t depth = 0;  // nesting of critical sections; touched by the owner only
+  std::atomic<bool> in_use{false};
+  EpochSlot* next = nullptr;
+};
+
+// The calling thread's slot, claimed on first use and released when the thread exits.
+EpochSlot& ThisThreadEpochSlot();
+// The epoch a reader announces.
+extern std::atomic<std::uint64_t> g_epoch;
+
+// A reader's critical section: everything loaded from published pointers inside it stays
+// valid until it ends. Nests.
+class EpochGuard {
+ public:
+  EpochGuard() : slot_(ThisThreadEpochSlot()) {
+    if (slot_.depth++ == 0) {
+      slot_.epoch.exchange(g_epoch.load(std::memory_order_relaxed), std::memory_order_seq_cst);
+    }
+  }
+  ~EpochGuard() {
+    if (--slot_.depth == 0) slot_.epoch.store(EpochSlot::kQuiescent, std::memory_order_release);
+  }
+  EpochGuard(const EpochGuard&) = delete;
+  EpochGuard& operator=(const EpochGuard&) = delete;
+
+ private:
+  EpochSlot& slot_;
+};
+
+// Frees `object` with `deleter` once no reader can hold it. Call after unpublishing it.
+void Retire(void* object, void (*deleter)(void*));
+template <class T>
+void Retire(const T* object) {
+  if (object != nullptr) {
+    Retire(const_cast<T*>(object), [](void* p) { delete static_cast<T*>(p); });
+  }
+}
+// Objects retired and not yet freed (for tests).
+std::uint64_t RetiredCount();
+
+}  // namespace faultline::internal
