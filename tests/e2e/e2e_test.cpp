@@ -35,6 +35,20 @@ std::string ReplayLine(const std::string& output) {
 
 std::string Temp(const std::string& name) { return ::testing::TempDir() + "faultline_e2e_" + name; }
 
+TEST(EndToEnd, NoTestLeaksStateIntoAnotherInAnyOrder) {
+  const ChildRun run = Shell(std::string(ISOLATION_TEST) + " --gtest_shuffle --gtest_repeat=50");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, Not(HasSubstr("FAILED")));
+}
+
+TEST(EndToEnd, ACatchAllFlagRuleDoesNotShiftATestsOrdinals) {
+  const ChildRun run = Shell(std::string(ISOLATION_TEST) +
+                             " --gtest_filter=Isolation.OrdinalsIgnoreOtherRules"
+                             " '--faultline_rules=noise=*:0%exception'");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("1 test(s)"));
+}
+
 TEST(EndToEnd, PassingTestsExitZeroAndPrintSeedAndSummary) {
   const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork");
   EXPECT_EQ(run.status, 0) << run.output;
