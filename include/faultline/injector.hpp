@@ -184,6 +184,8 @@ class FaultInjector {
     return {};
   }
   Decision Decide(internal::Site& site);
+  // Records the event of `rule` firing on call `call` of `site` and applies its fault.
+  Decision Fire(internal::Rule& rule, internal::Site& site, std::uint64_t call);
   // Links a site counted for the first time since Reset() into the list Reset and Stats walk.
   void Touch(internal::Site& site);
   internal::Site& InternId(std::uint32_t id);
@@ -194,6 +196,7 @@ class FaultInjector {
 
   std::atomic<bool> armed_{false};
   std::atomic<std::uint64_t> seed_;
+  std::atomic<std::uint64_t> seed_mix_;  // internal::SeedMix(seed_), the seed's part of decisions
   std::atomic<Clock*> clock_;
   std::array<std::atomic<std::atomic<internal::Site*>*>, kChunks> site_chunks_{};
   std::unique_ptr<internal::InjectorState> state_;

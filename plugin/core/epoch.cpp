@@ -6,6 +6,7 @@
 namespace faultline::internal {
 
 std::atomic<std::uint64_t> g_epoch{0};
+__thread EpochSlot* t_epoch_slot __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
 
@@ -30,13 +31,15 @@ Domain& TheDomain() {
 struct SlotOwner {
   EpochSlot* slot = nullptr;
   ~SlotOwner() {
-    if (slot != nullptr) slot->in_use.store(false, std::memory_order_release);
+    if (slot == nullptr) return;
+    t_epoch_slot = nullptr;  // a later critical section of this exiting thread claims anew
+    slot->in_use.store(false, std::memory_order_release);
   }
 };
 
-thread_local EpochSlot* t_slot = nullptr;
+}  // namespace
 
-EpochSlot& ClaimSlot() {
+EpochSlot& ClaimEpochSlot() {
   Domain& domain = TheDomain();
   EpochSlot* slot = domain.slots.load(std::memory_order_acquire);
   for (; slot != nullptr; slot = slot->next) {
@@ -53,9 +56,11 @@ EpochSlot& ClaimSlot() {
   }
   static thread_local SlotOwner owner;
   owner.slot = slot;
-  t_slot = slot;
+  t_epoch_slot = slot;
   return *slot;
 }
+
+namespace {
 
 // Moves the epoch on when every reader in a critical section has announced the current one.
 // Caller holds the domain's mutex.
@@ -71,11 +76,6 @@ std::uint64_t TryAdvance(Domain& domain) {
 }
 
 }  // namespace
-
-EpochSlot& ThisThreadEpochSlot() {
-  EpochSlot* slot = t_slot;
-  return slot != nullptr ? *slot : ClaimSlot();
-}
 
 void Retire(void* object, void (*deleter)(void*)) {
   Domain& domain = TheDomain();

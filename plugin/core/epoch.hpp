@@ -28,8 +28,11 @@ struct alignas(64) EpochSlot {
   EpochSlot* next = nullptr;
 };
 
-// The calling thread's slot, claimed on first use and released when the thread exits.
-EpochSlot& ThisThreadEpochSlot();
+// The calling thread's slot, or null before its first critical section. Initial-exec TLS: a
+// critical section costs no call.
+extern __thread EpochSlot* t_epoch_slot __attribute__((tls_model("initial-exec")));
+// Claims a slot for the calling thread (released when the thread exits).
+EpochSlot& ClaimEpochSlot();
 // The epoch a reader announces.
 extern std::atomic<std::uint64_t> g_epoch;
 
@@ -37,7 +40,7 @@ extern std::atomic<std::uint64_t> g_epoch;
 // valid until it ends. Nests.
 class EpochGuard {
  public:
-  EpochGuard() : slot_(ThisThreadEpochSlot()) {
+  EpochGuard() : slot_(t_epoch_slot != nullptr ? *t_epoch_slot : ClaimEpochSlot()) {
     if (slot_.depth++ == 0) {
       slot_.epoch.exchange(g_epoch.load(std::memory_order_relaxed), std::memory_order_seq_cst);
     }

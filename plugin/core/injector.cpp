@@ -93,25 +93,34 @@ struct Rule;
 
 // What Stats() reports of the rules added since Reset(): one entry per (name, target, type,
 // probability), so that a rule added and removed in a loop costs one entry, not one per loop.
-// Lives until Reset(); events point to it.
-struct RuleRecord {
-  std::string name;
-  std::string target;
-  FaultType type;
-  double probability;
-  std::uint64_t removed_checks = 0;  // of its installs already removed
-  std::uint64_t removed_triggers = 0;
-  Rule* live = nullptr;  // its installed rule, if any (a name is installed once at most)
+// Lives until Reset(), then is retired like a rule: events and checks in flight point to it,
+// so a check of a rule being removed still counts.
+struct alignas(64) RuleRecord {
+  RuleRecord(const FaultConfig& config)
+      : name(config.name()),
+        target(config.target()),
+        type(config.type()),
+        probability(config.probability()) {}
+  const std::string name;
+  const std::string target;
+  const FaultType type;
+  const double probability;
+  // Every check of a matching site writes these: they own a cache line, so that a neighbouring
+  // allocation another thread reads on its hot path never shares it.
+  alignas(64) std::atomic<std::uint64_t> checks{0};
+  std::atomic<std::uint64_t> triggers{0};
 };
 
 // One installed rule. Freed by epoch-based reclamation after its removal, because checks in
 // flight may still read it.
 struct alignas(64) Rule {
-  Rule(std::shared_ptr<const FaultConfig> c, RuleId rule_id, RuleRecord* rule_record)
+  Rule(std::shared_ptr<const FaultConfig> c, RuleId rule_id, RuleRecord* rule_record,
+       std::uint64_t rule_generation)
       : config(std::move(c)),
         name_hash(HashName(config->name().data(), config->name().size())),
         id(rule_id),
         record(rule_record),
+        generation(rule_generation),
         probability(config->probability()),
         literal(IsLiteralGlob(config->target())),
         conditional(config->skip_first() != 0 || config->every_nth() != 0 ||
@@ -120,15 +129,14 @@ struct alignas(64) Rule {
   const std::uint64_t name_hash;
   const RuleId id;
   RuleRecord* const record;
+  const std::uint64_t generation;  // the injector's Reset() count when it was added
   const double probability;
   const bool literal;      // the target names one site: indexed by name, never matched as a glob
   const bool conditional;  // has skip / every-nth / ordinal conditions
   std::vector<Site*> sites;  // the sites whose list holds this rule (writers only)
-  // Every check of a matching site writes these: they own a cache line, so that a neighbouring
-  // allocation another thread reads on its hot path (a site's rule list, another rule) never
-  // shares it.
-  alignas(64) std::atomic<std::uint64_t> checks{0};
-  std::atomic<std::uint64_t> triggers{0};
+  // Triggers of this install, against its MaxTriggers limit (counted only when it has one). On
+  // its own cache line, like the record's counters.
+  alignas(64) std::atomic<std::uint64_t> limited_triggers{0};
 };
 
 struct EventRecord {
@@ -179,8 +187,9 @@ struct InjectorState {
   // The schedule being replayed, or null; Decide's one extra load. Retired when replaced.
   std::atomic<const ReplayPlan*> replay{nullptr};
 
-  // Bumped by Reset(): a check that started before it records no event after it.
-  std::atomic<std::uint64_t> generation{0};
+  // Bumped by Reset() under both mutexes: a rule of an earlier generation, still seen by a
+  // check in flight, records no event after it.
+  std::uint64_t generation = 0;
   mutable std::mutex events_mutex;
   std::vector<EventRecord> events;  // reserved to event_limit
   std::size_t event_limit = kDefaultEventLimit;
@@ -256,9 +265,6 @@ void Unlink(InjectorState& state, Rule& rule) {
     if (rule.literal && index.empty()) state.literal_rules.erase(rule.config->target());
   }
   state.by_name.erase(rule.config->name());
-  rule.record->removed_checks += rule.checks.load(std::memory_order_relaxed);
-  rule.record->removed_triggers += rule.triggers.load(std::memory_order_relaxed);
-  rule.record->live = nullptr;
   Retire(&rule);
 }
 
@@ -271,8 +277,7 @@ RuleRecord& RecordOf(InjectorState& state, const FaultConfig& config) {
       return *record;
     }
   }
-  state.records.push_back(std::make_unique<RuleRecord>(
-      RuleRecord{config.name(), config.target(), config.type(), config.probability()}));
+  state.records.push_back(std::make_unique<RuleRecord>(config));
   same_name.push_back(state.records.back().get());
   return *state.records.back();
 }
@@ -288,7 +293,10 @@ using internal::RuleRecord;
 using internal::Site;
 
 FaultInjector::FaultInjector(std::uint64_t seed)
-    : seed_(seed), clock_(&RealClock::Instance()), state_(new internal::InjectorState()) {
+    : seed_(seed),
+      seed_mix_(internal::SeedMix(seed)),
+      clock_(&RealClock::Instance()),
+      state_(new internal::InjectorState()) {
   state_->events.reserve(state_->event_limit);
   UpdateArmed();
 }
@@ -328,10 +336,9 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
   RuleRecord& record = internal::RecordOf(*state_, config);
   const RuleId id = state_->next_id++;
   auto rule = std::make_unique<Rule>(std::make_shared<const FaultConfig>(std::move(config)), id,
-                                     &record);
+                                     &record, state_->generation);
   state_->installed.reserve(state_->installed.size() + 1);
   state_->by_name.emplace(rule->config->name(), rule.get());
-  record.live = rule.get();
   state_->installed.push_back(rule.release());
   internal::Link(*state_, *state_->installed.back());
   UpdateArmed();
@@ -426,7 +433,7 @@ void FaultInjector::Reset() {
   }
   {
     std::lock_guard<std::mutex> events_lock(state_->events_mutex);
-    state_->generation.fetch_add(1, std::memory_order_release);
+    ++state_->generation;
     state_->events.clear();
     state_->dropped_events = 0;
     state_->next_sequence = 1;
@@ -438,7 +445,10 @@ void FaultInjector::Reset() {
   UpdateArmed();
 }
 
-void FaultInjector::SetSeed(std::uint64_t seed) { seed_.store(seed, std::memory_order_relaxed); }
+void FaultInjector::SetSeed(std::uint64_t seed) {
+  seed_.store(seed, std::memory_order_relaxed);
+  seed_mix_.store(internal::SeedMix(seed), std::memory_order_relaxed);
+}
 
 void FaultInjector::SetClock(Clock* clock) {
   clock_.store(clock != nullptr ? clock : &RealClock::Instance(), std::memory_order_release);
@@ -520,12 +530,8 @@ HarnessStats FaultInjector::Stats() const {
       rule_stats.target = record->target;
       rule_stats.type = record->type;
       rule_stats.probability = record->probability;
-      rule_stats.checks = record->removed_checks;
-      rule_stats.triggers = record->removed_triggers;
-      if (const Rule* live = record->live) {
-        rule_stats.checks += live->checks.load(std::memory_order_relaxed);
-        rule_stats.triggers += live->triggers.load(std::memory_order_relaxed);
-      }
+      rule_stats.checks = record->checks.load(std::memory_order_relaxed);
+      rule_stats.triggers = record->triggers.load(std::memory_order_relaxed);
       const bool literal = internal::IsLiteralGlob(record->target);
       for (const Site* site : called) {
         if (literal ? record->target == site->name : internal::GlobMatch(record->target, site->name)) {
@@ -597,73 +603,74 @@ void FaultInjector::Touch(Site& site) {
 
 Decision FaultInjector::Decide(Site& site) {
   internal::EpochGuard guard;
-  const std::uint64_t generation = state_->generation.load(std::memory_order_acquire);
   const RuleList* rules = site.rules.load(std::memory_order_seq_cst);
   const std::uint64_t call = site.calls.fetch_add(1, std::memory_order_relaxed) + 1;
   if (call == 1) Touch(site);
   if (rules == nullptr) return {};
-  const std::uint64_t seed_mix = internal::SeedMix(seed_.load(std::memory_order_relaxed));
   const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_acquire);
   for (Rule* rule : rules->rules) {
-    rule->checks.fetch_add(1, std::memory_order_relaxed);
-    const FaultConfig& config = *rule->config;
+    rule->record->checks.fetch_add(1, std::memory_order_relaxed);
     if (plan != nullptr) {
-      if (!plan->Fires(site, call, config.name())) continue;
-      rule->triggers.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      if (rule->conditional && !config.Qualifies(call)) continue;
-      // Probabilities 0 and 1 decide without drawing.
-      if (!(rule->probability > 0)) continue;
-      if (rule->probability < 1 &&
-          !(internal::UnitInterval(internal::DecisionBitsMixed(seed_mix, rule->name_hash,
-                                                               site.name_mix, call)) <
-            rule->probability)) {
-        continue;
-      }
-      if (config.max_triggers() != 0) {
-        std::uint64_t fired = rule->triggers.load(std::memory_order_relaxed);
-        do {
-          if (fired >= config.max_triggers()) break;
-        } while (!rule->triggers.compare_exchange_weak(fired, fired + 1,
-                                                        std::memory_order_relaxed));
-        if (fired >= config.max_triggers()) continue;
+      if (!plan->Fires(site, call, rule->config->name())) continue;
+      return Fire(*rule, site, call);
+    }
+    if (rule->conditional && !rule->config->Qualifies(call)) continue;
+    // Probabilities 0 and 1 decide without drawing.
+    if (!(rule->probability > 0)) continue;
+    if (rule->probability < 1 &&
+        !(internal::UnitInterval(internal::DecisionBitsMixed(
+              seed_mix_.load(std::memory_order_relaxed), rule->name_hash, site.name_mix, call)) <
+          rule->probability)) {
+      continue;
+    }
+    const std::uint64_t limit = rule->config->max_triggers();
+    if (limit == 0) return Fire(*rule, site, call);
+    std::uint64_t fired = rule->limited_triggers.load(std::memory_order_relaxed);
+    while (fired < limit && !rule->limited_triggers.compare_exchange_weak(
+                                fired, fired + 1, std::memory_order_relaxed)) {
+    }
+    if (fired < limit) return Fire(*rule, site, call);
+  }
+  return {};
+}
+
+// Out of line: the loop of Decide, which mostly decides not to fire, stays small.
+__attribute__((noinline)) Decision FaultInjector::Fire(Rule& rule, Site& site,
+                                                       std::uint64_t call) {
+  const FaultConfig& config = *rule.config;
+  rule.record->triggers.fetch_add(1, std::memory_order_relaxed);
+  Clock& time = clock();
+  {
+    std::lock_guard<std::mutex> lock(state_->events_mutex);
+    // A rule installed before the last Reset() fired in a check still in flight: its event
+    // belongs to the run that Reset ended.
+    if (rule.generation == state_->generation) {
+      if (state_->events.size() < state_->event_limit) {
+        state_->events.push_back(EventRecord{rule.record, &site, call, state_->next_sequence,
+                                             std::this_thread::get_id(), time.Now()});
       } else {
-        rule->triggers.fetch_add(1, std::memory_order_relaxed);
+        ++state_->dropped_events;
       }
+      ++state_->next_sequence;
     }
+  }
 
-    Clock& time = clock();
-    {
-      std::lock_guard<std::mutex> lock(state_->events_mutex);
-      // A check that began before a Reset() belongs to the run that Reset ended.
-      if (generation == state_->generation.load(std::memory_order_relaxed)) {
-        if (state_->events.size() < state_->event_limit) {
-          state_->events.push_back(EventRecord{rule->record, &site, call, state_->next_sequence,
-                                               std::this_thread::get_id(), time.Now()});
-        } else {
-          ++state_->dropped_events;
-        }
-        ++state_->next_sequence;
-      }
-    }
-
-    switch (config.type()) {
-      case FaultType::kException:
-        config.Throw();
-      case FaultType::kTimeout:
-        time.SleepFor(config.delay());
-        throw InjectedTimeout(config.name(), config.message());
-      case FaultType::kDelay:
-        time.SleepFor(config.delay());
-        return {};
-      case FaultType::kCorruption:
-      case FaultType::kReturn: {
-        // Drawn under replay too: the bits seed the decision's corruption, so a replayed
-        // corruption is the recorded one.
-        const std::uint64_t bits =
-            internal::DecisionBitsMixed(seed_mix, rule->name_hash, site.name_mix, call);
-        return Decision{rule->config, call, internal::Mix64(bits ^ 0x6a09e667f3bcc909ULL)};
-      }
+  switch (config.type()) {
+    case FaultType::kException:
+      config.Throw();
+    case FaultType::kTimeout:
+      time.SleepFor(config.delay());
+      throw InjectedTimeout(config.name(), config.message());
+    case FaultType::kDelay:
+      time.SleepFor(config.delay());
+      return {};
+    case FaultType::kCorruption:
+    case FaultType::kReturn: {
+      // Drawn under replay too: the bits seed the decision's corruption, so a replayed
+      // corruption is the recorded one.
+      const std::uint64_t bits = internal::DecisionBitsMixed(
+          seed_mix_.load(std::memory_order_relaxed), rule.name_hash, site.name_mix, call);
+      return Decision{rule.config, call, internal::Mix64(bits ^ 0x6a09e667f3bcc909ULL)};
     }
   }
   return {};
