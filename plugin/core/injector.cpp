@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
+#include <iterator>
 #include <unordered_map>
 
 #include "epoch.hpp"
@@ -204,11 +205,38 @@ bool Matches(const Rule& rule, const Site& site) {
                       : GlobMatch(rule.config->target(), site.name);
 }
 
-// Publishes `rules` as the list of `site` and retires the list it replaces. Caller holds the
-// mutex.
-void Publish(Site& site, const std::vector<Rule*>& rules) {
-  const RuleList* list = rules.empty() ? nullptr : new RuleList{rules};
+// Publishes the first `size` rules of `array` as the list of `site` and retires the list it
+// replaces. Caller holds the mutex.
+void Publish(Site& site, std::shared_ptr<std::vector<Rule*>> array, std::size_t size) {
+  const RuleList* list = nullptr;
+  if (size != 0) {
+    Rule* const* items = array->data();
+    list = new RuleList{std::move(array), items, size};
+  }
   Retire(site.rules.exchange(list, std::memory_order_seq_cst));
+}
+
+void Publish(Site& site, std::vector<Rule*> rules) {
+  const std::size_t size = rules.size();
+  Publish(site, std::make_shared<std::vector<Rule*>>(std::move(rules)), size);
+}
+
+// Appends `rule` to the list of `site`. Caller holds the mutex.
+void Append(Site& site, Rule& rule) {
+  const RuleList* current = site.rules.load(std::memory_order_relaxed);
+  if (current == nullptr) return Publish(site, std::vector<Rule*>{&rule});
+  std::shared_ptr<std::vector<Rule*>> array = current->array;
+  const std::size_t size = current->size;
+  // Readers of the current list read only its first `size` entries, so an entry written past
+  // them, within the capacity (no reallocation moves the others), is invisible to them.
+  if (array->size() != size || array->size() == array->capacity()) {
+    auto grown = std::make_shared<std::vector<Rule*>>();
+    grown->reserve(2 * size + 1);
+    grown->assign(current->begin(), current->end());
+    array = std::move(grown);
+  }
+  array->push_back(&rule);
+  Publish(site, std::move(array), size + 1);
 }
 
 // The rules matching a new site, in insertion order (ids ascend with it). Caller holds the
@@ -238,25 +266,18 @@ void Link(InjectorState& state, Rule& rule) {
     }
   }
   // The newest rule goes last: lists stay in insertion order.
+  for (Site* site : rule.sites) Append(*site, rule);
+}
+
+// Removes `rule` from the lists of its sites and the indexes and retires it. Caller holds the
+// mutex.
+void Unlink(InjectorState& state, Rule& rule) {
   for (Site* site : rule.sites) {
     const RuleList* current = site->rules.load(std::memory_order_relaxed);
     std::vector<Rule*> rules;
-    if (current != nullptr) {
-      rules.reserve(current->rules.size() + 1);
-      rules = current->rules;
-    }
-    rules.push_back(&rule);
-    Publish(*site, rules);
-  }
-}
-
-// Removes `rule` from the lists of its sites and the indexes, folds its counters into its
-// record and retires it. Caller holds the mutex.
-void Unlink(InjectorState& state, Rule& rule) {
-  for (Site* site : rule.sites) {
-    std::vector<Rule*> rules = site->rules.load(std::memory_order_relaxed)->rules;
-    rules.erase(std::find(rules.begin(), rules.end(), &rule));
-    Publish(*site, rules);
+    rules.reserve(current->size - 1);
+    std::remove_copy(current->begin(), current->end(), std::back_inserter(rules), &rule);
+    Publish(*site, std::move(rules));
   }
   if (rule.config->enabled()) {
     std::vector<Rule*>& index = rule.literal ? state.literal_rules[rule.config->target()]
@@ -586,9 +607,9 @@ Site& FaultInjector::InternId(std::uint32_t id) {
   state_->sites.push_back(std::move(site));
   Site& added = *state_->sites.back();
   state_->sites_by_name.emplace(added.name, &added);
-  const std::vector<Rule*> rules = internal::MatchingRules(*state_, added);
+  std::vector<Rule*> rules = internal::MatchingRules(*state_, added);
   for (Rule* rule : rules) rule->sites.push_back(&added);
-  internal::Publish(added, rules);
+  internal::Publish(added, std::move(rules));
   chunk[id % kChunkSize].store(&added, std::memory_order_release);
   return added;
 }
@@ -608,7 +629,7 @@ Decision FaultInjector::Decide(Site& site) {
   if (call == 1) Touch(site);
   if (rules == nullptr) return {};
   const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_acquire);
-  for (Rule* rule : rules->rules) {
+  for (Rule* rule : *rules) {
     rule->record->checks.fetch_add(1, std::memory_order_relaxed);
     if (plan != nullptr) {
       if (!plan->Fires(site, call, rule->config->name())) continue;

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,9 +15,16 @@ namespace internal {
 
 struct Rule;
 
-// The rules that match one site, in the order they were added. Immutable once published.
+// The rules that match one site, in the order they were added: the first `size` entries of
+// `array`. Immutable once published. Lists grown by appending share one array, so adding the
+// n-th rule to a site copies nothing (amortized); entries past `size` are never read
+// through this list.
 struct RuleList {
-  std::vector<Rule*> rules;
+  std::shared_ptr<std::vector<Rule*>> array;
+  Rule* const* items;
+  std::size_t size;
+  Rule* const* begin() const { return items; }
+  Rule* const* end() const { return items + size; }
 };
 
 // One target of one injector. Sites live as long as their injector, at a stable address, each
