@@ -123,6 +123,12 @@ const Case kCases[] = {
        AddRuleOn(faultline::Current(), "db.read", 0.0);
        PointLoop(n);
      }},
+    {"point/armed/rule_here/p=0.001",
+     [](long n) {
+       AddOtherRules(faultline::Current(), 100, OtherTargets::kExact);
+       AddRuleOn(faultline::Current(), "db.read", 0.001);
+       PointLoop(n);
+     }},
     {"point/armed/fires/return_p=1/event_recorded",
      [](long n) {
        ResetInjector(faultline::Current(), static_cast<std::size_t>(n));

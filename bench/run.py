@@ -1,13 +1,33 @@
 #!/usr/bin/env python3
-"""Runs faultline's benchmarks and prints a markdown table checked against the issue's targets.
+"""Runs faultline's benchmarks and prints markdown tables checked against the issue's targets.
 
     run.py --bench BUILD/bench/faultline_bench [--loop BUILD/bench/faultline_check_loop --callgrind]
+           [--control BUILD/bench/faultline_control_bench]
+           [--memory BUILD/bench/faultline_memory_growth]
+           [--suite BUILD/bench/faultline_gtest_suite]
 
-Times are medians of --repetitions runs of each case (CPU time per check and thread). Ratios are
-to the physical-limit model (a relaxed atomic flag load and a branch) and to libfiu's fiu_fail
-with the point not enabled and 100 others enabled, each with the same number of threads.
-With --callgrind, instruction counts per check, which repeat where times do not, follow:
-(Ir(2N) - Ir(N)) / N under valgrind --tool=callgrind.
+Hot path (--bench): times are medians of --repetitions runs of each case (CPU time per check and
+thread). Ratios are to the physical-limit model (a relaxed atomic flag load and a branch) and to
+libfiu's fiu_fail with the point not enabled and 100 others enabled, each with the same number
+of threads. With --callgrind, instruction counts per check, which repeat where times do not,
+follow: (Ir(2N) - Ir(N)) / N under valgrind --tool=callgrind.
+
+Control path (--control, --memory, --suite): each row sets a figure beside its baseline measured
+in the same run, so that the ratio holds on a shared machine where absolute times do not.
+- Rule changes, Explore and a fired exception rule: faultline_control_bench (Google Benchmark,
+  medians of --control-repetitions; cases whose one iteration may take seconds run once). The
+  baselines are the same work with no sites interned, 1,000 rules on one site (per rule),
+  Explore with no other sites, and a plain throw of the same InjectedFault. Allocations are
+  operator new calls; the exception object itself comes from the C++ runtime's malloc and is in
+  neither count.
+- Retained memory: faultline_memory_growth repeats Reset + AddRule + RemoveRule (or a Scope) and
+  reads VmRSS after 1e3, 1e5 and 1e6 repetitions in one process; the growth past 1e3 is what is
+  retained. Rules on one site: VmRSS growth per rule after 8,000 rules beside after 1,000.
+- The gtest suite (200 tests x 5 annotated rules): its peak RSS (VmHWM, which it prints; a
+  child's ru_maxrss would start at this interpreter's RSS) under --gtest_repeat=500 beside
+  --gtest_repeat=1, and its wall-clock start-up running one test with a 4,000-rule
+  --faultline_rules flag beside no flag (best of --startup-runs; a 1,000-rule flag gives the
+  per-rule cost that a linear start-up keeps at 4,000).
 """
 import argparse
 import json
@@ -41,26 +61,30 @@ def busy_cpus(seconds=1.0):
     return os.cpu_count() * (1 - (idle1 - idle0) / max(1, total1 - total0))
 
 
-def run_suite(args):
-    command = [args.bench, "--benchmark_format=json",
-               f"--benchmark_repetitions={args.repetitions}",
+def run_suite(binary, repetitions, min_time, case_filter=None):
+    """{case: {threads, cpu, real (ns), counters..., cv}}: the median of each case, or its one
+    run when the case sets its own single repetition."""
+    command = [binary, "--benchmark_format=json",
+               f"--benchmark_repetitions={repetitions}",
                "--benchmark_report_aggregates_only=true",
-               f"--benchmark_min_time={args.min_time}"]
-    if args.filter:
-        command.append(f"--benchmark_filter={args.filter}")
+               f"--benchmark_min_time={min_time}"]
+    if case_filter:
+        command.append(f"--benchmark_filter={case_filter}")
     print("running:", " ".join(command), file=sys.stderr, flush=True)
     output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
     results = {}
     for bench in json.loads(output)["benchmarks"]:
-        if bench.get("run_type") != "aggregate":
-            continue
+        aggregate = bench.get("aggregate_name") if bench.get("run_type") == "aggregate" else None
         row = results.setdefault(bench["run_name"], {"threads": bench["threads"]})
-        if bench["aggregate_name"] == "median":
+        if aggregate in ("median", None):
             unit = NS_PER_UNIT[bench["time_unit"]]
             row["cpu"] = bench["cpu_time"] * unit
             row["real"] = bench["real_time"] * unit
             row["allocs"] = bench.get("allocs/iter")
-        elif bench["aggregate_name"] == "cv":
+            for counter in ("rules", "runs/s"):
+                if counter in bench:
+                    row[counter] = bench[counter]
+        elif aggregate == "cv":
             row["cv"] = bench["cpu_time"]
     return results
 
@@ -150,6 +174,10 @@ def collected(valgrind, loop, case, n):
     return int(match.group(1))
 
 
+def verdict(ok, goal):
+    return f"{'PASS' if ok else 'FAIL'}: {goal}"
+
+
 def run_callgrind(args):
     cases = subprocess.run([args.loop, "--list"], check=True, stdout=subprocess.PIPE,
                            text=True).stdout.split()
@@ -158,16 +186,158 @@ def run_callgrind(args):
     counts = {c: (collected(args.valgrind, args.loop, c, 2 * n) -
                   collected(args.valgrind, args.loop, c, n)) / n for c in cases}
     model = counts.get("model/atomic_flag")
-    print("\n| case (callgrind) | instructions/call | x flag model |")
-    print("| --- | ---: | ---: |")
+    print("\n| case (callgrind) | instructions/call | x flag model | target |")
+    print("| --- | ---: | ---: | --- |")
     for case, count in counts.items():
-        print(f"| `{case}` | {count:.1f} | {count / model:.1f} |" if model else
-              f"| `{case}` | {count:.1f} | - |")
+        target = (verdict(count <= 80, "<= 80 instructions")
+                  if case.startswith("point/armed/rule_here/") else "")
+        print(f"| `{case}` | {count:.1f} | " + (f"{count / model:.1f}" if model else "-")
+              + f" | {target} |")
+
+
+# ---- The control path: rule changes, memory, the gtest suite ----
+
+SUITE_TEST = "Suite/Service.HandlesFaults/0"
+
+
+def control_bench_rows(results):
+    """Rows of faultline_control_bench's cases: (what, figure, baseline, ratio, verdict)."""
+    # Cases that fix their iterations or repetitions carry it in their name.
+    cases = {re.sub(r"/(repeats|iterations):\d+", "", name): row for name, row in results.items()}
+    rows = []
+    for kind in ("exact", "glob"):
+        base = cases.get(f"control/add_remove_100/{kind}/sites:0")
+        for sites in (10000, 100000):
+            case = cases.get(f"control/add_remove_100/{kind}/sites:{sites}")
+            if case and base:
+                ms = case["cpu"] / 1e6
+                rows.append((f"AddRule + RemoveRule of 100 {kind} rules, {sites:,} sites interned",
+                             f"{ms:.3g} ms", f"{base['cpu'] / 1e6:.3g} ms with 0 sites",
+                             f"{case['cpu'] / base['cpu']:.0f}x", verdict(ms < 10, "< 10 ms")))
+    base, case = cases.get("control/rules_on_one_site/rules:1000"), \
+        cases.get("control/rules_on_one_site/rules:8000")
+    if base and case:
+        per_rule, base_per_rule = case["cpu"] / case["rules"], base["cpu"] / base["rules"]
+        ratio = per_rule / base_per_rule
+        rows.append(("8,000 rules on one site, added and removed: time per rule",
+                     f"{per_rule / 1e3:.3g} us", f"{base_per_rule / 1e3:.3g} us with 1,000 rules",
+                     f"{ratio:.2f}x", verdict(ratio <= 1.5, "linear: <= 1.5x per rule")))
+    base = cases.get("control/explore_5_rules/other_sites:0")
+    for sites in (1000, 10000):
+        case = cases.get(f"control/explore_5_rules/other_sites:{sites}")
+        if base and case:
+            slower = base["runs/s"] / case["runs/s"]
+            rows.append((f"Explore runs per second, 5 rules, {sites:,} other sites",
+                         f"{case['runs/s']:,.0f}", f"{base['runs/s']:,.0f} with 0 other sites",
+                         f"{slower:.2f}x slower", verdict(slower <= 1.5, "<= 1.5x slower")))
+    base, case = cases.get("control/throw/plain_injected_fault"), \
+        cases.get("control/throw/exception_rule_fires")
+    if base and case:
+        ratio = case["cpu"] / base["cpu"]
+        rows.append(("an exception rule firing (Wrap), thrown and caught",
+                     f"{case['cpu']:.0f} ns", f"{base['cpu']:.0f} ns plain throw, same exception",
+                     f"{ratio:.2f}x", verdict(ratio <= 1.2, "<= 1.2x")))
+        rows.append(("  its operator new calls per throw",
+                     f"{case['allocs']:g}", f"{base['allocs']:g} plain throw",
+                     f"{case['allocs'] - base['allocs']:+g}",
+                     verdict(case["allocs"] <= base["allocs"], "none beyond the exception's")))
+    return rows
+
+
+def rss_points(binary, mode, counts):
+    """{count: VmRSS kB} after each count of `mode` in one faultline_memory_growth process."""
+    print(f"running: {binary} {mode} {' '.join(map(str, counts))}", file=sys.stderr, flush=True)
+    output = subprocess.run([binary, mode, *map(str, counts)], check=True,
+                            stdout=subprocess.PIPE, text=True).stdout
+    return {int(line.split()[0]): int(line.split()[1]) for line in output.splitlines()}
+
+
+def memory_rows(binary):
+    rows = []
+    for mode, what in (("cycle", "Reset + AddRule + RemoveRule cycles"),
+                       ("scope", "Scopes of one rule, created and destroyed")):
+        rss = rss_points(binary, mode, [1000, 100000, 1000000])
+        for n in (100000, 1000000):
+            growth = rss[n] - rss[1000]
+            rows.append((f"{n:,} {what}: VmRSS growth past 1,000",
+                         f"{growth / 1024:+.1f} MB ({growth * 1024 / (n - 1000):.0f} B each)",
+                         f"{rss[1000] / 1024:.1f} MB after 1,000", f"{rss[n] / rss[1000]:.2f}x",
+                         verdict(growth <= 1024, "flat within 1 MB")))
+    rss = rss_points(binary, "rules", [0, 1000, 8000])
+    per_rule = (rss[8000] - rss[0]) * 1024 / 8000
+    base_per_rule = (rss[1000] - rss[0]) * 1024 / 1000
+    ratio = per_rule / max(base_per_rule, 1e-9)
+    rows.append(("8,000 rules on one site: VmRSS growth per rule", f"{per_rule:.0f} B",
+                 f"{base_per_rule:.0f} B with 1,000 rules", f"{ratio:.2f}x",
+                 verdict(ratio <= 1.5, "linear: <= 1.5x per rule")))
+    return rows
+
+
+def peak_rss_kb(command):
+    """The peak RSS of the gtest suite run by `command`, as it reports it on stderr (kB)."""
+    print("running:", " ".join(command), file=sys.stderr, flush=True)
+    stderr = subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True).stderr
+    peaks = [int(value) for value in re.findall(r"^peak_rss_kb=(\d+)$", stderr, re.MULTILINE)]
+    if not peaks:
+        sys.exit(f"run.py: {command[0]} reported no peak_rss_kb")
+    return max(peaks)
+
+
+def startup_seconds(command, runs):
+    """The best wall-clock time of `runs` runs of `command`; one run once it takes a second."""
+    print("running:", " ".join(command)[:200], file=sys.stderr, flush=True)
+    best = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+        if elapsed > 1.0:
+            break
+    return best
+
+
+def suite_rows(binary, startup_runs):
+    rows = []
+    repeats = 500
+    once, many = peak_rss_kb([binary, "--gtest_repeat=1"]), \
+        peak_rss_kb([binary, f"--gtest_repeat={repeats}"])
+    ratio = many / once
+    rows.append((f"gtest suite, 200 tests x 5 rules, --gtest_repeat={repeats}: peak RSS",
+                 f"{many / 1024:.1f} MB ({(many - once) * 1024 / (200 * (repeats - 1)):.0f} B"
+                 " per test run)", f"{once / 1024:.1f} MB with --gtest_repeat=1",
+                 f"{ratio:.2f}x", verdict(ratio <= 1.2, "<= 1.2x")))
+
+    def flag(n):
+        return "--faultline_rules=" + ";".join(f"r{i}=t{i}:0%exception" for i in range(n))
+    one_test = [binary, f"--gtest_filter={SUITE_TEST}"]
+    none = startup_seconds(one_test, startup_runs)
+    some = startup_seconds(one_test + [flag(1000)], startup_runs)
+    many = startup_seconds(one_test + [flag(4000)], startup_runs)
+    per_rule, base_per_rule = (many - none) / 4000, (some - none) / 1000
+    linear = per_rule <= 1.5 * base_per_rule or many - none < 0.05
+    rows.append(("gtest suite start-up, one test, 4,000-rule --faultline_rules",
+                 f"{many:.3g} s ({per_rule * 1e6:.0f} us per rule; 1,000 rules: {some:.3g} s, "
+                 f"{base_per_rule * 1e6:.0f} us per rule)", f"{none:.3g} s with no flag",
+                 f"{many / none:.0f}x",
+                 verdict(linear, "linear: <= 1.5x per rule of 1,000, or within 50 ms")))
+    return rows
+
+
+def print_control_table(rows):
+    print("\n| control path | figure | baseline (same run) | ratio | goal |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    failed = [row[0] for row in rows if row[4].startswith("FAIL")]
+    print(f"\n{len(rows) - len(failed)} control-path goals met, {len(failed)} missed"
+          + "".join(f"\n- missed: {what.strip()}" for what in failed))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bench", required=True, help="the faultline_bench binary")
+    parser.add_argument("--bench", help="the faultline_bench binary (the hot-path table)")
     parser.add_argument("--loop", help="the faultline_check_loop binary (for --callgrind)")
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--min-time", type=float, default=0.1, help="seconds per repetition")
@@ -175,23 +345,42 @@ def main():
     parser.add_argument("--callgrind", action="store_true", help="also count instructions")
     parser.add_argument("--valgrind", default="valgrind")
     parser.add_argument("--callgrind-n", type=int, default=20000)
+    parser.add_argument("--control", help="the faultline_control_bench binary")
+    parser.add_argument("--control-repetitions", type=int, default=3)
+    parser.add_argument("--control-min-time", type=float, default=0.2,
+                        help="seconds per repetition of a control-path case")
+    parser.add_argument("--memory", help="the faultline_memory_growth binary")
+    parser.add_argument("--suite", help="the faultline_gtest_suite binary")
+    parser.add_argument("--startup-runs", type=int, default=3)
     args = parser.parse_args()
+    if args.callgrind and not args.loop:
+        parser.error("--callgrind needs --loop")
 
-    busy = busy_cpus()
-    results = run_suite(args)
-    checks = check_targets(results)
-    print_table(results, checks)
-    failed = [(case, target) for case, rows in checks.items()
-              for target, ok, _ in rows if not ok]
-    print(f"\n{sum(len(rows) for rows in checks.values()) - len(failed)} target checks met, "
-          f"{len(failed)} missed" + "".join(f"\n- missed: `{c}`: {t}" for c, t in failed))
-    if busy is not None:
-        print(f"\nCPUs busy with other work before the run: {busy:.1f} of {os.cpu_count()}."
-              + (" Two-thread wall-clock scaling needs idle cores: rerun." if busy > 0.3 else ""))
+    if args.bench:
+        busy = busy_cpus()
+        results = run_suite(args.bench, args.repetitions, args.min_time, args.filter)
+        checks = check_targets(results)
+        print_table(results, checks)
+        failed = [(case, target) for case, rows in checks.items()
+                  for target, ok, _ in rows if not ok]
+        print(f"\n{sum(len(rows) for rows in checks.values()) - len(failed)} target checks met, "
+              f"{len(failed)} missed" + "".join(f"\n- missed: `{c}`: {t}" for c, t in failed))
+        if busy is not None:
+            print(f"\nCPUs busy with other work before the run: {busy:.1f} of {os.cpu_count()}."
+                  + (" Two-thread wall-clock scaling needs idle cores: rerun." if busy > 0.3
+                     else ""))
     if args.callgrind:
-        if not args.loop:
-            parser.error("--callgrind needs --loop")
         run_callgrind(args)
+    rows = []
+    if args.memory:
+        rows += memory_rows(args.memory)
+    if args.suite:
+        rows += suite_rows(args.suite, args.startup_runs)
+    if args.control:
+        rows += control_bench_rows(run_suite(args.control, args.control_repetitions,
+                                             args.control_min_time))
+    if rows:
+        print_control_table(rows)
 
 
 if __name__ == "__main__":
