@@ -102,6 +102,11 @@ const Case kCases[] = {
     {"model/atomic_flag", FlagLoop},
     {"point/compiled_out", CompiledOutLoop},
     {"point/disarmed/no_rules", PointLoop},
+    {"point/armed/no_rule_here/in_test_no_rules",
+     [](long n) {
+       InTestWithoutRules(faultline::Current());
+       PointLoop(n);
+     }},
     {"point/armed/no_rule_here/1_exact",
      [](long n) {
        AddOtherRules(faultline::Current(), 1, OtherTargets::kExact);
@@ -188,6 +193,7 @@ int main(int argc, char** argv) {
   fiu_init(0);
 #endif
   faultline::FaultInjector injector;
+  faultline_bench::ResetInjector(injector);
   faultline::CurrentInjector current(injector);
   const long n = std::atol(argv[2]);
   for (const auto& c : kCases) {

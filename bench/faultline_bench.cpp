@@ -148,6 +148,9 @@ void SetupSharedGlobRule(const benchmark::State&) {
 BENCHMARK(BM_Point)->Name("point/disarmed/no_rules")->Setup(SetupDisarmed);
 BENCHMARK(BM_Point)->Name("point/disarmed/disabled_101_rules")->Setup(SetupDisabled);
 BENCHMARK(BM_Point)
+    ->Name("point/armed/no_rule_here/in_test_no_rules")
+    ->Setup([](const benchmark::State&) { InTestWithoutRules(Injector()); });
+BENCHMARK(BM_Point)
     ->Name("point/armed/no_rule_here/1_exact")
     ->Setup(SetupOthers<1, OtherTargets::kExact>);
 BENCHMARK(BM_Point)

@@ -16,11 +16,19 @@ enum class OtherTargets {
   kOneGlob,   // a single rule on "other.point.*"
 };
 
-// Starts from an empty, enabled injector whose event log keeps `event_limit` events.
+// Starts from an empty, enabled injector whose event log keeps `event_limit` events and which,
+// as outside a test, counts calls only while a rule exists.
 inline void ResetInjector(faultline::FaultInjector& injector, std::size_t event_limit = 10000) {
   injector.Reset();
   injector.Enable();
+  injector.CountCalls(false);
   injector.SetEventLimit(event_limit);
+}
+
+// As inside a test: no rule anywhere, every call counted (call ordinals never depend on rules).
+inline void InTestWithoutRules(faultline::FaultInjector& injector) {
+  ResetInjector(injector);
+  injector.CountCalls(true);
 }
 
 // Adds `count` kReturn rules, none of which matches "db.read".

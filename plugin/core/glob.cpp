@@ -97,6 +97,10 @@ bool GlobMatch(std::string_view glob, std::string_view text) {
   return g == glob.size();
 }
 
+std::string_view GlobLiteralPrefix(std::string_view glob) {
+  return glob.substr(0, glob.find_first_of("*?[\\"));
+}
+
 bool IsLiteralGlob(std::string_view glob) {
   return glob.find_first_of("*?[\\") == std::string_view::npos;
 }

@@ -14,5 +14,7 @@ std::optional<std::string> GlobError(std::string_view glob);
 bool GlobMatch(std::string_view glob, std::string_view text);
 // True when `glob` has no wildcard, so it matches exactly one name.
 bool IsLiteralGlob(std::string_view glob);
+// The text every name `glob` matches starts with: up to its first wildcard or escape.
+std::string_view GlobLiteralPrefix(std::string_view glob);
 
 }  // namespace faultline::internal

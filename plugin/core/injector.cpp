@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <deque>
 #include <iterator>
+#include <map>
 #include <unordered_map>
 
 #include "epoch.hpp"
@@ -180,7 +181,8 @@ struct InjectorState {
   std::unordered_map<std::string, std::vector<RuleRecord*>> records_by_name;
 
   std::deque<std::unique_ptr<Site>> sites;  // never freed before the injector
-  std::unordered_map<std::string_view, Site*> sites_by_name;
+  // Sorted, so that a glob visits only the sites that start with its literal prefix.
+  std::map<std::string_view, Site*> sites_by_name;
   std::deque<std::unique_ptr<std::atomic<Site*>[]>> chunks;
   // Sites counted since Reset(), linked through Site::next_touched.
   std::atomic<Site*> touched{nullptr};
@@ -205,20 +207,19 @@ bool Matches(const Rule& rule, const Site& site) {
                       : GlobMatch(rule.config->target(), site.name);
 }
 
-// Publishes the first `size` rules of `array` as the list of `site` and retires the list it
+// Publishes `size` rules of `array` from `items` as the list of `site` and retires the list it
 // replaces. Caller holds the mutex.
-void Publish(Site& site, std::shared_ptr<std::vector<Rule*>> array, std::size_t size) {
-  const RuleList* list = nullptr;
-  if (size != 0) {
-    Rule* const* items = array->data();
-    list = new RuleList{std::move(array), items, size};
-  }
+void Publish(Site& site, std::shared_ptr<std::vector<Rule*>> array, Rule* const* items,
+             std::size_t size) {
+  const RuleList* list = size == 0 ? nullptr : new RuleList{std::move(array), items, size};
   Retire(site.rules.exchange(list, std::memory_order_seq_cst));
 }
 
 void Publish(Site& site, std::vector<Rule*> rules) {
-  const std::size_t size = rules.size();
-  Publish(site, std::make_shared<std::vector<Rule*>>(std::move(rules)), size);
+  auto array = std::make_shared<std::vector<Rule*>>(std::move(rules));
+  Rule* const* items = array->data();
+  const std::size_t size = array->size();
+  Publish(site, std::move(array), items, size);
 }
 
 // Appends `rule` to the list of `site`. Caller holds the mutex.
@@ -226,17 +227,34 @@ void Append(Site& site, Rule& rule) {
   const RuleList* current = site.rules.load(std::memory_order_relaxed);
   if (current == nullptr) return Publish(site, std::vector<Rule*>{&rule});
   std::shared_ptr<std::vector<Rule*>> array = current->array;
-  const std::size_t size = current->size;
-  // Readers of the current list read only its first `size` entries, so an entry written past
-  // them, within the capacity (no reallocation moves the others), is invisible to them.
-  if (array->size() != size || array->size() == array->capacity()) {
+  // Readers of the current list read only its own window of the array, so an entry written
+  // past the array's end, within its capacity (no reallocation moves the others), is invisible
+  // to them. Otherwise the window moves to an array with room to grow.
+  if (current->end() != array->data() + array->size() || array->size() == array->capacity()) {
     auto grown = std::make_shared<std::vector<Rule*>>();
-    grown->reserve(2 * size + 1);
+    grown->reserve(2 * current->size + 1);
     grown->assign(current->begin(), current->end());
     array = std::move(grown);
   }
   array->push_back(&rule);
-  Publish(site, std::move(array), size + 1);
+  Rule* const* items = array->data() + array->size() - current->size - 1;
+  Publish(site, std::move(array), items, current->size + 1);
+}
+
+// Removes `rule` from the list of `site`: the first or last entry by narrowing the window (as a
+// scope's rules or the oldest ones go), any other by a copy. Caller holds the mutex.
+void Remove(Site& site, const Rule& rule) {
+  const RuleList* current = site.rules.load(std::memory_order_relaxed);
+  if (current->items[0] == &rule) {
+    return Publish(site, current->array, current->items + 1, current->size - 1);
+  }
+  if (current->items[current->size - 1] == &rule) {
+    return Publish(site, current->array, current->items, current->size - 1);
+  }
+  std::vector<Rule*> rules;
+  rules.reserve(current->size - 1);
+  std::remove_copy(current->begin(), current->end(), std::back_inserter(rules), &rule);
+  Publish(site, std::move(rules));
 }
 
 // The rules matching a new site, in insertion order (ids ascend with it). Caller holds the
@@ -261,8 +279,10 @@ void Link(InjectorState& state, Rule& rule) {
     if (site != state.sites_by_name.end()) rule.sites.push_back(site->second);
   } else {
     state.glob_rules.push_back(&rule);
-    for (const auto& site : state.sites) {
-      if (Matches(rule, *site)) rule.sites.push_back(site.get());
+    const std::string_view prefix = GlobLiteralPrefix(rule.config->target());
+    for (auto it = state.sites_by_name.lower_bound(prefix);
+         it != state.sites_by_name.end() && it->first.substr(0, prefix.size()) == prefix; ++it) {
+      if (Matches(rule, *it->second)) rule.sites.push_back(it->second);
     }
   }
   // The newest rule goes last: lists stay in insertion order.
@@ -272,13 +292,7 @@ void Link(InjectorState& state, Rule& rule) {
 // Removes `rule` from the lists of its sites and the indexes and retires it. Caller holds the
 // mutex.
 void Unlink(InjectorState& state, Rule& rule) {
-  for (Site* site : rule.sites) {
-    const RuleList* current = site->rules.load(std::memory_order_relaxed);
-    std::vector<Rule*> rules;
-    rules.reserve(current->size - 1);
-    std::remove_copy(current->begin(), current->end(), std::back_inserter(rules), &rule);
-    Publish(*site, std::move(rules));
-  }
+  for (Site* site : rule.sites) Remove(*site, rule);
   if (rule.config->enabled()) {
     std::vector<Rule*>& index = rule.literal ? state.literal_rules[rule.config->target()]
                                              : state.glob_rules;

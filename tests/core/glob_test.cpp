@@ -5,7 +5,17 @@
 namespace {
 
 using faultline::internal::GlobError;
+using faultline::internal::GlobLiteralPrefix;
 using faultline::internal::GlobMatch;
+
+TEST(GlobTest, LiteralPrefixEndsAtTheFirstWildcardOrEscape) {
+  EXPECT_EQ(GlobLiteralPrefix("Ledger::*"), "Ledger::");
+  EXPECT_EQ(GlobLiteralPrefix("db.?ead"), "db.");
+  EXPECT_EQ(GlobLiteralPrefix("[ab]*"), "");
+  EXPECT_EQ(GlobLiteralPrefix("*"), "");
+  EXPECT_EQ(GlobLiteralPrefix("a\\*b"), "a");
+  EXPECT_EQ(GlobLiteralPrefix("exact"), "exact");
+}
 
 TEST(GlobTest, StarMatchesAnyRunIncludingEmpty) {
   EXPECT_TRUE(GlobMatch("*", ""));

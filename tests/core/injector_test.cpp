@@ -7,6 +7,7 @@
 
 #include "binomial.hpp"
 #include "epoch.hpp"
+#include "glob.hpp"
 
 namespace {
 
@@ -162,6 +163,43 @@ TEST(InjectorTest, RulesKeepTheirOrderWhicheverComesFirstTheSiteOrTheRule) {
   injector.RemoveRule("third");
   EXPECT_FALSE(injector.CheckAndInject("early"));
   EXPECT_EQ(injector.Rules().size(), 4u);
+}
+
+TEST(InjectorTest, AGlobAddedAfterItsSitesMatchesExactlyThoseItNames) {
+  faultline::FaultInjector injector;
+  const std::vector<std::string> names = {"Ledger::Post", "Ledger::", "Ledge", "Other", "a*b",
+                                          "axb", "b", ""};
+  for (const std::string& name : names) injector.Intern(name);
+  for (const std::string glob : {"Ledger::*", "*", "Led?er::Post", "a\\*b", "[ab]*", "Ledge"}) {
+    injector.Reset();
+    injector.AddRule(faultline::Return("r", 1).Target(glob));
+    for (const std::string& name : names) {
+      EXPECT_EQ(static_cast<bool>(injector.CheckAndInject(name)),
+                faultline::internal::GlobMatch(glob, name))
+          << "glob " << glob << ", site \"" << name << "\"";
+    }
+  }
+}
+
+TEST(InjectorTest, RemovingFirstMiddleAndLastRulesOfASiteKeepsTheRest) {
+  faultline::FaultInjector injector;
+  for (int i = 0; i < 6; ++i) {
+    injector.AddRule(faultline::Return("r" + std::to_string(i), i).Target("t").Probability(0));
+  }
+  auto names = [&] {
+    std::vector<std::string> tried;
+    for (const auto& rule : injector.Stats().rules) {
+      if (rule.checks != 0) tried.push_back(rule.name);
+    }
+    injector.Reset();
+    return tried;
+  };
+  injector.RemoveRule("r0");
+  injector.RemoveRule("r5");
+  injector.RemoveRule("r2");
+  injector.AddRule(faultline::Return("r6", 6).Target("t").Probability(0));
+  injector.CheckAndInject("t");
+  EXPECT_THAT(names(), ElementsAre("r1", "r3", "r4", "r6"));
 }
 
 TEST(InjectorTest, ARuleAddedAndRemovedRepeatedlyIsOneStatsEntry) {

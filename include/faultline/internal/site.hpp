@@ -15,10 +15,10 @@ namespace internal {
 
 struct Rule;
 
-// The rules that match one site, in the order they were added: the first `size` entries of
-// `array`. Immutable once published. Lists grown by appending share one array, so adding the
-// n-th rule to a site copies nothing (amortized); entries past `size` are never read
-// through this list.
+// The rules that match one site, in the order they were added: `size` entries of `array` from
+// `items`. Immutable once published. Lists made by appending a rule or by removing the first or
+// last one share one array, so those changes copy nothing (amortized); entries outside the
+// window are never read through this list.
 struct RuleList {
   std::shared_ptr<std::vector<Rule*>> array;
   Rule* const* items;
