@@ -112,6 +112,8 @@ class FaultConfig {
   const std::string& return_type_name() const { return return_type_name_; }
   // Readable name of the exception type thrown by kException rules.
   const std::string& exception_type_name() const { return exception_type_name_; }
+  // True when a kException rule throws a type set by Throws<E>, not InjectedFault.
+  bool throws_custom_exception() const { return static_cast<bool>(thrower_); }
 
   // True when a call with 1-based ordinal `call` passes the skip / every-nth / ordinal
   // conditions (the probability and trigger limit are applied by the injector).

@@ -51,6 +51,7 @@ namespace internal {
 template <class F>
 class Wrapped;
 struct InjectorState;
+struct EpochSlot;
 }  // namespace internal
 
 // Identifies one installed rule (AddRule's result); unique within an injector.
@@ -179,13 +180,28 @@ class FaultInjector {
 
   // Check once the armed flag has been read: one load of the site's rule list and the count.
   Decision CheckArmed(internal::Site& site) {
-    if (site.rules.load(std::memory_order_relaxed) != nullptr) return Decide(site);
+    if (site.rules.load(std::memory_order_relaxed) != nullptr) {
+      const internal::Fired fired = Decide(site);
+      if (fired.rule == nullptr) return {};
+      // The default exception is thrown here, in the caller's frame: every frame an exception
+      // unwinds through costs about as much as the throw itself.
+      if (fired.rule->type() == FaultType::kException && !fired.rule->throws_custom_exception()) {
+        throw InjectedFault(fired.rule->name(), fired.rule->message());
+      }
+      return Apply(fired);
+    }
     if (site.calls.fetch_add(1, std::memory_order_relaxed) == 0) Touch(site);
     return {};
   }
-  Decision Decide(internal::Site& site);
-  // Records the event of `rule` firing on call `call` of `site` and applies its fault.
-  Decision Fire(internal::Rule& rule, internal::Site& site, std::uint64_t call);
+  // Counts the call and tries the site's rules; the rule that fired, if any.
+  internal::Fired Decide(internal::Site& site);
+  // Records the event of `rule` firing on call `call` of `site` and ends the check's epoch
+  // (`slot`), keeping the rule alive for this thread until its next fault.
+  internal::Fired Fire(internal::Rule& rule, internal::Site& site, std::uint64_t call,
+                       internal::EpochSlot& slot);
+  // Applies a fault Decide found other than the default exception: a custom exception, a
+  // timeout, a delay, or the Decision of a kReturn or kCorruption rule.
+  Decision Apply(const internal::Fired& fired);
   // Links a site counted for the first time since Reset() into the list Reset and Stats walk.
   void Touch(internal::Site& site);
   internal::Site& InternId(std::uint32_t id);

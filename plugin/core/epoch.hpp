@@ -36,24 +36,20 @@ EpochSlot& ClaimEpochSlot();
 // The epoch a reader announces.
 extern std::atomic<std::uint64_t> g_epoch;
 
-// A reader's critical section: everything loaded from published pointers inside it stays
-// valid until it ends. Nests.
-class EpochGuard {
- public:
-  EpochGuard() : slot_(t_epoch_slot != nullptr ? *t_epoch_slot : ClaimEpochSlot()) {
-    if (slot_.depth++ == 0) {
-      slot_.epoch.exchange(g_epoch.load(std::memory_order_relaxed), std::memory_order_seq_cst);
-    }
+// A reader's critical section, from EnterEpoch to ExitEpoch on the slot it returned:
+// everything loaded from published pointers inside it stays valid until it ends. Nests. Not a
+// guard object on purpose: an exception unwinding through a frame with a destructor costs a
+// second unwinding pass, and fired exception rules are on a test's hot path.
+inline EpochSlot& EnterEpoch() {
+  EpochSlot& slot = t_epoch_slot != nullptr ? *t_epoch_slot : ClaimEpochSlot();
+  if (slot.depth++ == 0) {
+    slot.epoch.exchange(g_epoch.load(std::memory_order_relaxed), std::memory_order_seq_cst);
   }
-  ~EpochGuard() {
-    if (--slot_.depth == 0) slot_.epoch.store(EpochSlot::kQuiescent, std::memory_order_release);
-  }
-  EpochGuard(const EpochGuard&) = delete;
-  EpochGuard& operator=(const EpochGuard&) = delete;
-
- private:
-  EpochSlot& slot_;
-};
+  return slot;
+}
+inline void ExitEpoch(EpochSlot& slot) {
+  if (--slot.depth == 0) slot.epoch.store(EpochSlot::kQuiescent, std::memory_order_release);
+}
 
 // Frees `object` with `deleter` once no reader can hold it. Call after unpublishing it.
 void Retire(void* object, void (*deleter)(void*));

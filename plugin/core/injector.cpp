@@ -636,45 +636,57 @@ void FaultInjector::Touch(Site& site) {
                                                   std::memory_order_relaxed));
 }
 
-Decision FaultInjector::Decide(Site& site) {
-  internal::EpochGuard guard;
+internal::Fired FaultInjector::Decide(Site& site) {
+  internal::EpochSlot& slot = internal::EnterEpoch();
   const RuleList* rules = site.rules.load(std::memory_order_seq_cst);
   const std::uint64_t call = site.calls.fetch_add(1, std::memory_order_relaxed) + 1;
   if (call == 1) Touch(site);
-  if (rules == nullptr) return {};
-  const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_acquire);
-  for (Rule* rule : *rules) {
-    rule->record->checks.fetch_add(1, std::memory_order_relaxed);
-    if (plan != nullptr) {
-      if (!plan->Fires(site, call, rule->config->name())) continue;
-      return Fire(*rule, site, call);
+  if (rules != nullptr) {
+    const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_acquire);
+    for (Rule* rule : *rules) {
+      rule->record->checks.fetch_add(1, std::memory_order_relaxed);
+      if (plan != nullptr) {
+        if (!plan->Fires(site, call, rule->config->name())) continue;
+        return Fire(*rule, site, call, slot);
+      }
+      if (rule->conditional && !rule->config->Qualifies(call)) continue;
+      // Probabilities 0 and 1 decide without drawing.
+      if (!(rule->probability > 0)) continue;
+      if (rule->probability < 1 &&
+          !(internal::UnitInterval(internal::DecisionBitsMixed(
+                seed_mix_.load(std::memory_order_relaxed), rule->name_hash, site.name_mix,
+                call)) < rule->probability)) {
+        continue;
+      }
+      const std::uint64_t limit = rule->config->max_triggers();
+      if (limit == 0) return Fire(*rule, site, call, slot);
+      std::uint64_t fired = rule->limited_triggers.load(std::memory_order_relaxed);
+      while (fired < limit && !rule->limited_triggers.compare_exchange_weak(
+                                  fired, fired + 1, std::memory_order_relaxed)) {
+      }
+      if (fired < limit) return Fire(*rule, site, call, slot);
     }
-    if (rule->conditional && !rule->config->Qualifies(call)) continue;
-    // Probabilities 0 and 1 decide without drawing.
-    if (!(rule->probability > 0)) continue;
-    if (rule->probability < 1 &&
-        !(internal::UnitInterval(internal::DecisionBitsMixed(
-              seed_mix_.load(std::memory_order_relaxed), rule->name_hash, site.name_mix, call)) <
-          rule->probability)) {
-      continue;
-    }
-    const std::uint64_t limit = rule->config->max_triggers();
-    if (limit == 0) return Fire(*rule, site, call);
-    std::uint64_t fired = rule->limited_triggers.load(std::memory_order_relaxed);
-    while (fired < limit && !rule->limited_triggers.compare_exchange_weak(
-                                fired, fired + 1, std::memory_order_relaxed)) {
-    }
-    if (fired < limit) return Fire(*rule, site, call);
   }
+  internal::ExitEpoch(slot);
   return {};
 }
 
+namespace {
+// The rule this thread fired last, kept alive past the end of the check's epoch until its fault
+// is applied (an exception thrown, a delay slept, a value returned): the check's frames then
+// hold nothing to destroy, which keeps an exception's unwinding short.
+struct LastFired {
+  std::shared_ptr<const FaultConfig> config;
+  std::uint64_t stream = 0;  // seeds the corruption of a kReturn or kCorruption decision
+};
+thread_local LastFired t_fired;
+}  // namespace
+
 // Out of line: the loop of Decide, which mostly decides not to fire, stays small.
-__attribute__((noinline)) Decision FaultInjector::Fire(Rule& rule, Site& site,
-                                                       std::uint64_t call) {
-  const FaultConfig& config = *rule.config;
+__attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& site,
+                                                              std::uint64_t call,
+                                                              internal::EpochSlot& slot) {
   rule.record->triggers.fetch_add(1, std::memory_order_relaxed);
-  Clock& time = clock();
   {
     std::lock_guard<std::mutex> lock(state_->events_mutex);
     // A rule installed before the last Reset() fired in a check still in flight: its event
@@ -682,31 +694,39 @@ __attribute__((noinline)) Decision FaultInjector::Fire(Rule& rule, Site& site,
     if (rule.generation == state_->generation) {
       if (state_->events.size() < state_->event_limit) {
         state_->events.push_back(EventRecord{rule.record, &site, call, state_->next_sequence,
-                                             std::this_thread::get_id(), time.Now()});
+                                             std::this_thread::get_id(), clock().Now()});
       } else {
         ++state_->dropped_events;
       }
       ++state_->next_sequence;
     }
   }
+  // Drawn under replay too: the bits seed the decision's corruption, so a replayed corruption
+  // is the recorded one.
+  t_fired.stream = internal::Mix64(
+      internal::DecisionBitsMixed(seed_mix_.load(std::memory_order_relaxed), rule.name_hash,
+                                  site.name_mix, call) ^
+      0x6a09e667f3bcc909ULL);
+  t_fired.config = rule.config;
+  internal::ExitEpoch(slot);
+  return internal::Fired{t_fired.config.get(), call};
+}
 
-  switch (config.type()) {
+Decision FaultInjector::Apply(const internal::Fired& fired) {
+  // A copy: a custom exception's constructor or a clock may fire another rule on this thread.
+  std::shared_ptr<const FaultConfig> config = t_fired.config;
+  switch (config->type()) {
     case FaultType::kException:
-      config.Throw();
+      config->Throw();
     case FaultType::kTimeout:
-      time.SleepFor(config.delay());
-      throw InjectedTimeout(config.name(), config.message());
+      clock().SleepFor(config->delay());
+      throw InjectedTimeout(config->name(), config->message());
     case FaultType::kDelay:
-      time.SleepFor(config.delay());
+      clock().SleepFor(config->delay());
       return {};
     case FaultType::kCorruption:
-    case FaultType::kReturn: {
-      // Drawn under replay too: the bits seed the decision's corruption, so a replayed
-      // corruption is the recorded one.
-      const std::uint64_t bits = internal::DecisionBitsMixed(
-          seed_mix_.load(std::memory_order_relaxed), rule.name_hash, site.name_mix, call);
-      return Decision{rule.config, call, internal::Mix64(bits ^ 0x6a09e667f3bcc909ULL)};
-    }
+    case FaultType::kReturn:
+      return Decision{std::move(config), fired.call, t_fired.stream};
   }
   return {};
 }

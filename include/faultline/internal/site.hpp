@@ -9,6 +9,7 @@
 #include <vector>
 
 namespace faultline {
+class FaultConfig;
 class FaultInjector;
 
 namespace internal {
@@ -43,6 +44,13 @@ struct alignas(64) Site {
   std::uint64_t name_hash = 0;
   std::uint64_t name_mix = 0;  // Mix64(name_hash), the target's part of every decision
   std::uint32_t id = 0;        // process-wide id of the name (see PointId)
+};
+
+// What a check found: the rule that fired (kept alive for the calling thread until its next
+// fault; null when none fired) and the ordinal of the call. Two words, returned in registers.
+struct Fired {
+  const FaultConfig* rule = nullptr;
+  std::uint64_t call = 0;
 };
 
 // How many distinct target names a process may use: the size of every injector's site table.
