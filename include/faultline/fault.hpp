@@ -198,7 +198,8 @@ struct RuleStats {
 
 // What the injector saw since construction or the last Reset().
 struct HarnessStats {
-  // Calls counted on targets that had at least one matching rule.
+  // Calls counted since the last Reset(): every call while the injector counts (a test is
+  // running, or a constructed injector), else only calls while some rule was installed.
   std::uint64_t total_calls = 0;
   std::map<std::string, std::uint64_t> calls_per_target;
   std::uint64_t total_faults = 0;

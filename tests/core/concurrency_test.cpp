@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "epoch.hpp"
 #include "faultline/faultline.hpp"
 
 namespace {
@@ -110,6 +111,59 @@ namespace {
 // Eight threads hammer wrapped calls and fault points while another thread adds, removes,
 // enables, disables and resets; then, with the mutator stopped and the workers parked, one
 // more exactly counted phase must be accounted for call by call.
+// Rule lists and rules are freed while 8 threads check the site they belong to: under the
+// asan and tsan presets, a reader that reached freed memory fails this test.
+TEST(ConcurrencyTest, RulesAreFreedWhileEightThreadsCheckTheirSite) {
+  faultline::FaultInjector injector(4);
+  constexpr int kReaders = 8;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < kReaders; ++t) {
+    readers.emplace_back([&] {
+      auto& hot = injector.Intern("hot");
+      auto& cold = injector.Intern("cold." + std::to_string(t % 3));
+      while (!stop.load(std::memory_order_relaxed)) {
+        for (auto* site : {&hot, &cold}) {
+          try {
+            if (const faultline::Decision decision = injector.Check(*site)) {
+              EXPECT_EQ(decision.type(), faultline::FaultType::kReturn);
+              EXPECT_FALSE(decision.rule->name().empty());
+            }
+          } catch (const faultline::InjectedFault&) {
+          }
+        }
+      }
+    });
+  }
+  for (int round = 0; round < 3000; ++round) {
+    const std::string n = std::to_string(round);
+    injector.AddRule(faultline::Return("first" + n, 1).Target("hot").Probability(0.01));
+    injector.AddRule(faultline::Exception("glob" + n).Target("*").Probability(0.01));
+    injector.AddRule(faultline::Return("last" + n, 2).Target("hot").Probability(0));
+    injector.AddRule(faultline::Exception("cold" + n).Target("cold.?").Probability(0.01));
+    switch (round % 4) {
+      case 0:
+        injector.RemoveRule("glob" + n);  // a middle rule
+        break;
+      case 1:
+        injector.RemoveRule("first" + n);  // the first one of "hot"
+        break;
+      case 2:
+        injector.RemoveRule("last" + n);  // the last one of "hot"
+        break;
+      default:
+        injector.Reset();
+    }
+    if (round % 64 == 63) injector.Reset();
+  }
+  stop = true;
+  for (auto& reader : readers) reader.join();
+  injector.Reset();
+  injector.AddRule(faultline::Exception("settle"));  // a retirement with no reader left
+  injector.AddRule(faultline::Exception("settle2"));
+  EXPECT_LT(faultline::internal::RetiredCount(), 1000u);
+}
+
 TEST(ConcurrencyTest, StressWithResetsThenExactAccounting) {
   faultline::FaultInjector injector(3);
   faultline::CurrentInjector use(injector);

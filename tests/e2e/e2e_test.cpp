@@ -49,6 +49,14 @@ TEST(EndToEnd, ACatchAllFlagRuleDoesNotShiftATestsOrdinals) {
   EXPECT_THAT(run.output, HasSubstr("1 test(s)"));
 }
 
+TEST(EndToEnd, AReportPathThatCannotBeWrittenStopsStartUp) {
+  const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork --faultline_report=" +
+                              ::testing::TempDir());
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--faultline_report: cannot open"));
+  EXPECT_THAT(run.output, Not(HasSubstr("[ RUN      ]")));
+}
+
 TEST(EndToEnd, PassingTestsExitZeroAndPrintSeedAndSummary) {
   const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork");
   EXPECT_EQ(run.status, 0) << run.output;
