@@ -198,8 +198,9 @@ struct RuleStats {
 
 // What the injector saw since construction or the last Reset().
 struct HarnessStats {
-  // Calls counted since the last Reset(): every call while the injector counts (a test is
-  // running, or a constructed injector), else only calls while some rule was installed.
+  // Calls counted since the last Reset(): every call while the injector is enabled and counts
+  // (a test is running, or a constructed injector), else only calls while some rule was
+  // installed; a disabled injector counts nothing.
   std::uint64_t total_calls = 0;
   std::map<std::string, std::uint64_t> calls_per_target;
   std::uint64_t total_faults = 0;

@@ -12,7 +12,6 @@
 // a constant false (a Decision-like value that is never true) and the point costs nothing.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 
 #include "faultline/fault.hpp"
@@ -20,10 +19,11 @@
 #if defined(FAULTLINE_DISABLED)
 
 namespace faultline::internal {
-// What a compiled-out fault point evaluates to: a Decision that is a constant false. It has
-// Decision's members, so code acting on a point compiles in both builds.
+// What a compiled-out fault point evaluates to: a Decision that is a constant false. Its members
+// read like Decision's (`rule->`, `call`, `stream`, `type()`), so code acting on a point
+// compiles in both builds.
 struct CompiledOutDecision {
-  std::nullptr_t rule = nullptr;
+  const FaultConfig* rule = nullptr;
   std::uint64_t call = 0;
   std::uint64_t stream = 0;
   constexpr explicit operator bool() const { return false; }

@@ -258,22 +258,21 @@ void Session::Configure(const Options& options) {
   // Child processes a test starts see the same rules and seed as the test itself.
   if (!options.rules.empty()) setenv("FAULTLINE_RULES", options.rules.c_str(), 1);
   setenv("FAULTLINE_SEED", std::to_string(options.seed).c_str(), 1);
-  std::unique_ptr<std::ofstream> report;
-  if (!options.report.empty()) {
-    report = std::make_unique<std::ofstream>(options.report);
-    if (!*report) {
-      throw std::invalid_argument("faultline: --faultline_report: cannot open \"" + options.report +
-                                  "\" for writing");
-    }
-    *report << "{\n  \"global_seed\": " << options.seed << ",\n  \"tests\": [";
+  std::optional<Schedule> schedule;
+  if (!options.schedule.empty()) schedule = Schedule::Parse(options.schedule);
+  // Checked now, written from the first test's end on: a directory or an unwritable path stops
+  // start-up. Checked by appending, so that a death test's child, which re-runs this program
+  // with the same flags and ends no test, never truncates the report its parent is writing.
+  if (!options.report.empty() && !std::ofstream(options.report, std::ios::app)) {
+    throw std::invalid_argument("faultline: --faultline_report: cannot open \"" + options.report +
+                                "\" for writing");
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  options_ = options;
-  report_ = std::move(report);
+  report_.reset();
   report_has_tests_ = false;
+  options_ = options;
   command_line_rules_ = std::move(rules);
-  schedule_.reset();
-  if (!options.schedule.empty()) schedule_ = Schedule::Parse(options.schedule);
+  schedule_ = std::move(schedule);
   for (auto& [name, profile] : file.profiles) profiles_[name] = std::move(profile);
   if (options.disabled) {
     Current().Disable();
@@ -493,7 +492,7 @@ TestRecord Session::EndTest(bool failed) {
   properties_.clear();
   failing_schedule_.clear();
   AddToSummary(record);
-  if (report_) WriteTestJson(record);
+  if (!options_.report.empty()) WriteTestJson(record);
   current_test_.clear();
   Disarm();
   return record;
@@ -623,7 +622,13 @@ std::string Session::Summary() const {
   return out.str();
 }
 
+void Session::OpenReport() {
+  report_ = std::make_unique<std::ofstream>(options_.report);
+  *report_ << "{\n  \"global_seed\": " << options_.seed << ",\n  \"tests\": [";
+}
+
 void Session::WriteTestJson(const TestRecord& record) {
+  if (!report_) OpenReport();
   std::ostream& out = *report_;
   out << (report_has_tests_ ? "," : "") << "\n    {\"name\": " << JsonString(record.name)
       << ", \"seed\": " << record.seed << ", \"failed\": " << (record.failed ? "true" : "false")
@@ -660,12 +665,14 @@ void Session::WriteTestJson(const TestRecord& record) {
 
 void Session::WriteReport() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!report_) return;
+  if (options_.report.empty()) return;
+  if (!report_) OpenReport();
   std::ofstream& file = *report_;
   file << "\n  ]\n}\n";
-  file.flush();
-  const bool written = static_cast<bool>(file);
+  file.close();
+  const bool written = !file.fail();
   report_.reset();
+  report_has_tests_ = false;
   if (!written) {
     throw std::runtime_error("faultline: cannot write the report file \"" + options_.report + "\"");
   }

@@ -33,6 +33,9 @@ struct SlotOwner {
   ~SlotOwner() {
     if (slot == nullptr) return;
     t_epoch_slot = nullptr;  // a later critical section of this exiting thread claims anew
+    // Handed over quiescent, whatever this thread left behind.
+    slot->depth = 0;
+    slot->epoch.store(EpochSlot::kQuiescent, std::memory_order_release);
     slot->in_use.store(false, std::memory_order_release);
   }
 };
@@ -50,7 +53,7 @@ EpochSlot& ClaimEpochSlot() {
     slot = new EpochSlot();  // never freed: other threads scan the list without a lock
     slot->in_use.store(true, std::memory_order_relaxed);
     slot->next = domain.slots.load(std::memory_order_relaxed);
-    while (!domain.slots.compare_exchange_weak(slot->next, slot, std::memory_order_release,
+    while (!domain.slots.compare_exchange_weak(slot->next, slot, std::memory_order_seq_cst,
                                                std::memory_order_relaxed)) {
     }
   }
@@ -66,7 +69,7 @@ namespace {
 // Caller holds the domain's mutex.
 std::uint64_t TryAdvance(Domain& domain) {
   const std::uint64_t epoch = g_epoch.load(std::memory_order_seq_cst);
-  for (EpochSlot* slot = domain.slots.load(std::memory_order_acquire); slot != nullptr;
+  for (EpochSlot* slot = domain.slots.load(std::memory_order_seq_cst); slot != nullptr;
        slot = slot->next) {
     const std::uint64_t announced = slot->epoch.load(std::memory_order_seq_cst);
     if (announced != EpochSlot::kQuiescent && announced != epoch) return epoch;

@@ -2,16 +2,16 @@
 // change are retired here and freed once no reader can still hold them.
 //
 // Why a reader never sees freed memory: a reader announces the global epoch in its thread's
-// slot (a sequentially consistent exchange) before it loads a site's rule list, and withdraws
-// it when done. A writer first unpublishes an object, then retires it tagged with the global
+// slot (a sequentially consistent exchange) before it loads a site's rule list or the replay
+// plan (sequentially consistent loads), and withdraws it when done. A writer first unpublishes an object, then retires it tagged with the global
 // epoch E read after unpublishing. The epoch moves from E to E+1 only when every announced
 // slot holds E, and to E+2 only when every announced slot holds E+1. A reader announcing E+1
 // did so after the epoch became E+1, so after the object was unpublished: its load cannot
 // return the object (all of these are sequentially consistent, so they fall in one total
 // order). Hence at epoch E+2 no reader holds the object and it is freed.
 //
-// Readers never wait and never lock; a reader in a long critical section (a delay rule
-// sleeping) only postpones freeing.
+// Readers never wait and never lock; a reader that stays in a critical section only postpones
+// freeing (faults are applied after the section ends, so a delay rule sleeps outside it).
 #pragma once
 
 #include <atomic>
@@ -43,7 +43,7 @@ extern std::atomic<std::uint64_t> g_epoch;
 inline EpochSlot& EnterEpoch() {
   EpochSlot& slot = t_epoch_slot != nullptr ? *t_epoch_slot : ClaimEpochSlot();
   if (slot.depth++ == 0) {
-    slot.epoch.exchange(g_epoch.load(std::memory_order_relaxed), std::memory_order_seq_cst);
+    slot.epoch.exchange(g_epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
   }
   return slot;
 }

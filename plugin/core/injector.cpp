@@ -245,6 +245,10 @@ void Append(Site& site, Rule& rule) {
 // scope's rules or the oldest ones go), any other by a copy. Caller holds the mutex.
 void Remove(Site& site, const Rule& rule) {
   const RuleList* current = site.rules.load(std::memory_order_relaxed);
+  // Absent when an AddRule failed before linking it here.
+  if (current == nullptr || std::find(current->begin(), current->end(), &rule) == current->end()) {
+    return;
+  }
   if (current->items[0] == &rule) {
     return Publish(site, current->array, current->items + 1, current->size - 1);
   }
@@ -296,10 +300,12 @@ void Unlink(InjectorState& state, Rule& rule) {
   if (rule.config->enabled()) {
     std::vector<Rule*>& index = rule.literal ? state.literal_rules[rule.config->target()]
                                              : state.glob_rules;
-    index.erase(std::find(index.begin(), index.end(), &rule));
+    auto it = std::find(index.begin(), index.end(), &rule);
+    if (it != index.end()) index.erase(it);
     if (rule.literal && index.empty()) state.literal_rules.erase(rule.config->target());
   }
-  state.by_name.erase(rule.config->name());
+  auto named = state.by_name.find(rule.config->name());
+  if (named != state.by_name.end() && named->second == &rule) state.by_name.erase(named);
   Retire(&rule);
 }
 
@@ -372,10 +378,17 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
   const RuleId id = state_->next_id++;
   auto rule = std::make_unique<Rule>(std::make_shared<const FaultConfig>(std::move(config)), id,
                                      &record, state_->generation);
-  state_->installed.reserve(state_->installed.size() + 1);
-  state_->by_name.emplace(rule->config->name(), rule.get());
-  state_->installed.push_back(rule.release());
-  internal::Link(*state_, *state_->installed.back());
+  state_->installed.push_back(rule.get());
+  try {
+    state_->by_name.emplace(rule->config->name(), rule.get());
+    internal::Link(*state_, *rule);
+  } catch (...) {
+    // Checks may already have seen it on some sites: unlinked and retired, never deleted here.
+    state_->installed.pop_back();
+    internal::Unlink(*state_, *rule.release());
+    throw;
+  }
+  rule.release();
   UpdateArmed();
   return id;
 }
@@ -463,7 +476,7 @@ void FaultInjector::Reset() {
   for (Site* site = state_->touched.exchange(nullptr, std::memory_order_acq_rel); site != nullptr;) {
     // Read the link before zeroing: once zero, a check may link the site anew.
     Site* next = site->next_touched.load(std::memory_order_relaxed);
-    site->calls.store(0, std::memory_order_relaxed);
+    site->calls.store(0, std::memory_order_release);
     site = next;
   }
   {
@@ -629,6 +642,8 @@ Site& FaultInjector::InternId(std::uint32_t id) {
 }
 
 void FaultInjector::Touch(Site& site) {
+  // Pairs with Reset's release of the zero this call read: its read of the old link is done.
+  std::atomic_thread_fence(std::memory_order_acquire);
   Site* head = state_->touched.load(std::memory_order_relaxed);
   do {
     site.next_touched.store(head, std::memory_order_relaxed);
@@ -642,7 +657,7 @@ internal::Fired FaultInjector::Decide(Site& site) {
   const std::uint64_t call = site.calls.fetch_add(1, std::memory_order_relaxed) + 1;
   if (call == 1) Touch(site);
   if (rules != nullptr) {
-    const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_acquire);
+    const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_seq_cst);
     for (Rule* rule : *rules) {
       rule->record->checks.fetch_add(1, std::memory_order_relaxed);
       if (plan != nullptr) {
@@ -674,7 +689,9 @@ internal::Fired FaultInjector::Decide(Site& site) {
 namespace {
 // The rule this thread fired last, kept alive past the end of the check's epoch until its fault
 // is applied (an exception thrown, a delay slept, a value returned): the check's frames then
-// hold nothing to destroy, which keeps an exception's unwinding short.
+// hold nothing to destroy, which keeps an exception's unwinding short. A rule's configuration
+// must therefore not fire a fault from its destructor (its exception arguments or return value
+// are destroyed when a later fault replaces it here).
 struct LastFired {
   std::shared_ptr<const FaultConfig> config;
   std::uint64_t stream = 0;  // seeds the corruption of a kReturn or kCorruption decision
@@ -687,6 +704,14 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
                                                               std::uint64_t call,
                                                               internal::EpochSlot& slot) {
   rule.record->triggers.fetch_add(1, std::memory_order_relaxed);
+  std::chrono::nanoseconds now{0};
+  try {
+    // Before the lock: a clock may call wrapped code, which may fire.
+    now = clock().Now();
+  } catch (...) {
+    internal::ExitEpoch(slot);
+    throw;
+  }
   {
     std::lock_guard<std::mutex> lock(state_->events_mutex);
     // A rule installed before the last Reset() fired in a check still in flight: its event
@@ -694,7 +719,7 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
     if (rule.generation == state_->generation) {
       if (state_->events.size() < state_->event_limit) {
         state_->events.push_back(EventRecord{rule.record, &site, call, state_->next_sequence,
-                                             std::this_thread::get_id(), clock().Now()});
+                                             std::this_thread::get_id(), now});
       } else {
         ++state_->dropped_events;
       }
@@ -703,13 +728,17 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
   }
   // Drawn under replay too: the bits seed the decision's corruption, so a replayed corruption
   // is the recorded one.
-  t_fired.stream = internal::Mix64(
+  const std::uint64_t stream = internal::Mix64(
       internal::DecisionBitsMixed(seed_mix_.load(std::memory_order_relaxed), rule.name_hash,
                                   site.name_mix, call) ^
       0x6a09e667f3bcc909ULL);
-  t_fired.config = rule.config;
+  t_fired.stream = stream;
+  // The config pinned before is destroyed last, outside the epoch.
+  std::shared_ptr<const FaultConfig> previous = std::exchange(t_fired.config, rule.config);
+  const FaultConfig* fired = rule.config.get();
   internal::ExitEpoch(slot);
-  return internal::Fired{t_fired.config.get(), call};
+  previous.reset();
+  return internal::Fired{fired, call};
 }
 
 Decision FaultInjector::Apply(const internal::Fired& fired) {

@@ -173,9 +173,9 @@ class Session {
   // The end-of-run table: rule, target, origin, calls, triggers, configured and observed rate,
   // tests; one row per distinct (rule, target, probability, origin).
   std::string Summary() const;
-  // Completes the JSON report when --faultline_report was given (each test was written when
-  // it ended, so memory does not grow with the number of tests). Throws std::runtime_error
-  // when the file cannot be written.
+  // Completes the JSON report when --faultline_report was given: each test was appended when
+  // it ended, so memory does not grow with the number of tests. Throws std::runtime_error when
+  // the file cannot be written.
   void WriteReport();
 
  private:
@@ -189,6 +189,8 @@ class Session {
   // Resets Current() and stops it counting calls. Caller holds mutex_.
   void Disarm();
   void AddToSummary(const TestRecord& record);
+  // Starts the report file. Caller holds mutex_.
+  void OpenReport();
   // Appends one test to the report file. Caller holds mutex_.
   void WriteTestJson(const TestRecord& record);
 
@@ -213,7 +215,7 @@ class Session {
   std::vector<SummaryRow> rows_;
   std::map<std::string, std::vector<std::size_t>> rows_by_name_;  // indexes into rows_
   std::uint64_t tests_run_ = 0;
-  std::unique_ptr<std::ofstream> report_;  // open from Configure to WriteReport
+  std::unique_ptr<std::ofstream> report_;  // open from the first test's end to WriteReport
   bool report_has_tests_ = false;
 };
 

@@ -17,7 +17,7 @@ namespace internal {
 struct Rule;
 
 // The rules that match one site, in the order they were added: `size` entries of `array` from
-// `items`. Immutable once published. Lists made by appending a rule or by removing the first or
+// `items`. The window is immutable once published (the array behind it may grow past it). Lists made by appending a rule or by removing the first or
 // last one share one array, so those changes copy nothing (amortized); entries outside the
 // window are never read through this list.
 struct RuleList {
