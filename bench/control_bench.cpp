@@ -55,8 +55,9 @@ std::vector<faultline::FaultConfig> GlobRules() {
   return rules;
 }
 
-void AddThenRemove(benchmark::State& state, const std::vector<faultline::FaultConfig>& rules) {
-  faultline::FaultInjector& injector = InjectorWithSites(static_cast<int>(state.range(0)));
+// Each iteration adds `rules` to `injector`, then removes them in the order they were added.
+void AddThenRemove(benchmark::State& state, faultline::FaultInjector& injector,
+                   const std::vector<faultline::FaultConfig>& rules) {
   injector.Reset();
   std::vector<faultline::RuleId> ids;
   ids.reserve(rules.size());
@@ -68,8 +69,13 @@ void AddThenRemove(benchmark::State& state, const std::vector<faultline::FaultCo
   state.counters["rules"] = static_cast<double>(rules.size());
 }
 
-void BM_AddRemoveExact(benchmark::State& state) { AddThenRemove(state, ExactRules()); }
-void BM_AddRemoveGlob(benchmark::State& state) { AddThenRemove(state, GlobRules()); }
+// The argument is the number of sites interned.
+void BM_AddRemoveExact(benchmark::State& state) {
+  AddThenRemove(state, InjectorWithSites(static_cast<int>(state.range(0))), ExactRules());
+}
+void BM_AddRemoveGlob(benchmark::State& state) {
+  AddThenRemove(state, InjectorWithSites(static_cast<int>(state.range(0))), GlobRules());
+}
 
 BENCHMARK(BM_AddRemoveExact)
     ->Name("control/add_remove_100/exact")
@@ -93,20 +99,12 @@ BENCHMARK(BM_AddRemoveGlob)
 void BM_RulesOnOneSite(benchmark::State& state) {
   const auto count = static_cast<int>(state.range(0));
   faultline::FaultInjector& injector = InjectorWithSites(0);
-  injector.Reset();
   std::vector<faultline::FaultConfig> rules;
   for (int i = 0; i < count; ++i) {
     rules.push_back(faultline::Return("hot-" + std::to_string(i), -1).Target("hot.site"));
   }
   injector.Intern("hot.site");
-  std::vector<faultline::RuleId> ids;
-  ids.reserve(rules.size());
-  for (auto _ : state) {
-    for (const faultline::FaultConfig& rule : rules) ids.push_back(injector.AddRule(rule));
-    for (faultline::RuleId id : ids) injector.RemoveRule(id);
-    ids.clear();
-  }
-  state.counters["rules"] = count;
+  AddThenRemove(state, injector, rules);
 }
 
 BENCHMARK(BM_RulesOnOneSite)

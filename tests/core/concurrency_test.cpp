@@ -119,7 +119,7 @@ TEST(ConcurrencyTest, RulesAreFreedWhileEightThreadsCheckTheirSite) {
   std::atomic<bool> stop{false};
   std::vector<std::thread> readers;
   for (int t = 0; t < kReaders; ++t) {
-    readers.emplace_back([&] {
+    readers.emplace_back([&, t] {
       auto& hot = injector.Intern("hot");
       auto& cold = injector.Intern("cold." + std::to_string(t % 3));
       while (!stop.load(std::memory_order_relaxed)) {
