@@ -642,8 +642,9 @@ Site& FaultInjector::InternId(std::uint32_t id) {
 }
 
 void FaultInjector::Touch(Site& site) {
-  // Pairs with Reset's release of the zero this call read: its read of the old link is done.
-  std::atomic_thread_fence(std::memory_order_acquire);
+  // Reads from the release sequence of Reset's zero (this call's increment continues it), so
+  // Reset's read of the old link happens before the link is written anew below.
+  static_cast<void>(site.calls.load(std::memory_order_acquire));
   Site* head = state_->touched.load(std::memory_order_relaxed);
   do {
     site.next_touched.store(head, std::memory_order_relaxed);
