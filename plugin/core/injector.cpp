@@ -171,12 +171,14 @@ struct InjectorState {
   bool enabled = true;
   bool counting = true;
   RuleId next_id = 1;
-  std::vector<Rule*> installed;  // in insertion order; owned, retired when removed
+  // Rule indexes hold rules in insertion order (ascending ids): deques, so that removing the
+  // oldest or the newest rule is O(1), as a site's list window is.
+  std::deque<Rule*> installed;  // owned, retired when removed
   std::unordered_map<std::string_view, Rule*> by_name;  // keys are the rules' own names
   // Enabled rules by the one site they name, and enabled glob rules, in insertion order: a new
   // site is matched against these alone.
-  std::unordered_map<std::string, std::vector<Rule*>> literal_rules;
-  std::vector<Rule*> glob_rules;
+  std::unordered_map<std::string, std::deque<Rule*>> literal_rules;
+  std::deque<Rule*> glob_rules;
   std::deque<std::unique_ptr<RuleRecord>> records;  // since Reset(), in the order added
   std::unordered_map<std::string, std::vector<RuleRecord*>> records_by_name;
 
@@ -201,6 +203,13 @@ struct InjectorState {
 };
 
 namespace {
+
+// The rule `id` in `rules`, which hold rules in insertion order (ascending ids); end() if absent.
+std::deque<Rule*>::iterator FindById(std::deque<Rule*>& rules, RuleId id) {
+  auto it = std::lower_bound(rules.begin(), rules.end(), id,
+                             [](const Rule* rule, RuleId wanted) { return rule->id < wanted; });
+  return it != rules.end() && (*it)->id == id ? it : rules.end();
+}
 
 bool Matches(const Rule& rule, const Site& site) {
   return rule.literal ? rule.config->target() == site.name
@@ -245,10 +254,7 @@ void Append(Site& site, Rule& rule) {
 // scope's rules or the oldest ones go), any other by a copy. Caller holds the mutex.
 void Remove(Site& site, const Rule& rule) {
   const RuleList* current = site.rules.load(std::memory_order_relaxed);
-  // Absent when an AddRule failed before linking it here.
-  if (current == nullptr || std::find(current->begin(), current->end(), &rule) == current->end()) {
-    return;
-  }
+  if (current == nullptr) return;  // an AddRule failed before linking it here
   if (current->items[0] == &rule) {
     return Publish(site, current->array, current->items + 1, current->size - 1);
   }
@@ -256,8 +262,9 @@ void Remove(Site& site, const Rule& rule) {
     return Publish(site, current->array, current->items, current->size - 1);
   }
   std::vector<Rule*> rules;
-  rules.reserve(current->size - 1);
+  rules.reserve(current->size);
   std::remove_copy(current->begin(), current->end(), std::back_inserter(rules), &rule);
+  if (rules.size() == current->size) return;  // an AddRule failed before linking it here
   Publish(site, std::move(rules));
 }
 
@@ -266,7 +273,7 @@ void Remove(Site& site, const Rule& rule) {
 std::vector<Rule*> MatchingRules(const InjectorState& state, const Site& site) {
   std::vector<Rule*> rules;
   auto literal = state.literal_rules.find(site.name);
-  if (literal != state.literal_rules.end()) rules = literal->second;
+  if (literal != state.literal_rules.end()) rules.assign(literal->second.begin(), literal->second.end());
   for (Rule* rule : state.glob_rules) {
     if (Matches(*rule, site)) rules.push_back(rule);
   }
@@ -298,9 +305,9 @@ void Link(InjectorState& state, Rule& rule) {
 void Unlink(InjectorState& state, Rule& rule) {
   for (Site* site : rule.sites) Remove(*site, rule);
   if (rule.config->enabled()) {
-    std::vector<Rule*>& index = rule.literal ? state.literal_rules[rule.config->target()]
-                                             : state.glob_rules;
-    auto it = std::find(index.begin(), index.end(), &rule);
+    std::deque<Rule*>& index = rule.literal ? state.literal_rules[rule.config->target()]
+                                            : state.glob_rules;
+    auto it = FindById(index, rule.id);
     if (it != index.end()) index.erase(it);
     if (rule.literal && index.empty()) state.literal_rules.erase(rule.config->target());
   }
@@ -413,10 +420,8 @@ void FaultInjector::RemoveRules(const std::vector<RuleId>& ids) {
 
 bool FaultInjector::RemoveInstalled(RuleId id) {
   auto& installed = state_->installed;
-  // Ids ascend in insertion order: a binary search finds the rule.
-  auto it = std::lower_bound(installed.begin(), installed.end(), id,
-                             [](const Rule* rule, RuleId wanted) { return rule->id < wanted; });
-  if (it == installed.end() || (*it)->id != id) return false;
+  auto it = internal::FindById(installed, id);
+  if (it == installed.end()) return false;
   Rule* rule = *it;
   installed.erase(it);
   internal::Unlink(*state_, *rule);
