@@ -52,6 +52,8 @@ template <class F>
 class Wrapped;
 struct InjectorState;
 struct EpochSlot;
+// Throws the InjectedFault of `rule`, for code built without exceptions, which cannot throw.
+[[noreturn]] void ThrowInjectedFault(const FaultConfig& rule);
 }  // namespace internal
 
 // Identifies one installed rule (AddRule's result); unique within an injector.
@@ -183,10 +185,14 @@ class FaultInjector {
     if (site.rules.load(std::memory_order_relaxed) != nullptr) {
       const internal::Fired fired = Decide(site);
       if (fired.rule == nullptr) return {};
-      // The default exception is thrown here, in the caller's frame: every frame an exception
-      // unwinds through costs about as much as the throw itself.
+      // The default exception is thrown in the caller's frame: each frame an exception unwinds
+      // through costs about as much as the throw itself.
       if (fired.rule->type() == FaultType::kException && !fired.rule->throws_custom_exception()) {
+#if defined(__cpp_exceptions)
         throw InjectedFault(fired.rule->name(), fired.rule->message());
+#else
+        internal::ThrowInjectedFault(*fired.rule);
+#endif
       }
       return Apply(fired);
     }
@@ -199,8 +205,8 @@ class FaultInjector {
   // (`slot`), keeping the rule alive for this thread until its next fault.
   internal::Fired Fire(internal::Rule& rule, internal::Site& site, std::uint64_t call,
                        internal::EpochSlot& slot);
-  // Applies a fault Decide found other than the default exception: a custom exception, a
-  // timeout, a delay, or the Decision of a kReturn or kCorruption rule.
+  // Applies a fault Decide found other than the default exception: throws a custom exception
+  // or a timeout, sleeps a delay, or returns the Decision of a kReturn or kCorruption rule.
   Decision Apply(const internal::Fired& fired);
   // Links a site counted for the first time since Reset() into the list Reset and Stats walk.
   void Touch(internal::Site& site);

@@ -747,6 +747,10 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
   return internal::Fired{fired, call};
 }
 
+void internal::ThrowInjectedFault(const FaultConfig& rule) {
+  throw InjectedFault(rule.name(), rule.message());
+}
+
 Decision FaultInjector::Apply(const internal::Fired& fired) {
   // A copy: a custom exception's constructor or a clock may fire another rule on this thread.
   std::shared_ptr<const FaultConfig> config = t_fired.config;
