@@ -235,7 +235,7 @@ class Listener : public ListenerBase {
         }
       }
     }
-    Current().Reset();
+    Session::Disarm();
     if (problems.empty()) return;
     std::string message;
     for (const std::string& problem : problems) message += problem + "\n";

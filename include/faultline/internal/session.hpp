@@ -153,6 +153,9 @@ class Session {
   // Closes the running test: records it in the summary and the report, then disarms Current()
   // (no rule of this test fires after it, and no call is counted outside a test).
   TestRecord EndTest(bool failed);
+  // Resets Current() and stops it counting calls: until the next BeginTest no rule fires and a
+  // check costs one load.
+  static void Disarm();
   // Where each installed rule of the running test came from ("annotation", a flag, ...).
   std::string OriginOf(const std::string& rule) const;
 
@@ -186,8 +189,6 @@ class Session {
     std::vector<AnnotatedRule> rules;  // filled by CheckAnnotations
   };
   const Annotation* FindAnnotation(const std::string& full_name) const;
-  // Resets Current() and stops it counting calls. Caller holds mutex_.
-  void Disarm();
   void AddToSummary(const TestRecord& record);
   // Starts the report file. Caller holds mutex_.
   void OpenReport();
