@@ -77,22 +77,14 @@ void BM_AddRemoveGlob(benchmark::State& state) {
   AddThenRemove(state, InjectorWithSites(static_cast<int>(state.range(0))), GlobRules());
 }
 
-BENCHMARK(BM_AddRemoveExact)
-    ->Name("control/add_remove_100/exact")
-    ->ArgName("sites")
-    ->Arg(0)
-    ->Arg(10000)
-    ->Arg(100000)
-    ->Repetitions(1)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_AddRemoveGlob)
-    ->Name("control/add_remove_100/glob")
-    ->ArgName("sites")
-    ->Arg(0)
-    ->Arg(10000)
-    ->Arg(100000)
-    ->Repetitions(1)
-    ->Unit(benchmark::kMillisecond);
+// With 0, 10,000 and 100,000 sites interned, one repetition each.
+void OverSites(benchmark::internal::Benchmark* bench) {
+  bench->ArgName("sites")->Arg(0)->Arg(10000)->Arg(100000)->Repetitions(1)->Unit(
+      benchmark::kMillisecond);
+}
+
+BENCHMARK(BM_AddRemoveExact)->Name("control/add_remove_100/exact")->Apply(OverSites);
+BENCHMARK(BM_AddRemoveGlob)->Name("control/add_remove_100/glob")->Apply(OverSites);
 
 // ---- n rules all matching one site, added then removed ----
 

@@ -594,13 +594,12 @@ std::string Session::UnreachedNote(const TestRecord& record) {
 
 std::string Session::Summary() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const std::vector<SummaryRow>& rows = rows_;
   std::ostringstream out;
   out << "[faultline] summary: global seed " << options_.seed << ", " << tests_run_
       << " test(s)\n";
-  if (rows.empty()) return out.str();
+  if (rows_.empty()) return out.str();
   std::size_t name_width = 4, target_width = 6, origin_width = 4;
-  for (const SummaryRow& row : rows) {
+  for (const SummaryRow& row : rows_) {
     name_width = std::max(name_width, row.name.size());
     target_width = std::max(target_width, row.target.size());
     origin_width = std::max(origin_width, row.origin.size());
@@ -610,7 +609,7 @@ std::string Session::Summary() const {
       << "from" << std::right << std::setw(8) << "calls"
       << std::setw(10) << "triggers" << std::setw(12) << "configured" << std::setw(10)
       << "observed" << std::setw(7) << "tests" << "\n";
-  for (const SummaryRow& row : rows) {
+  for (const SummaryRow& row : rows_) {
     out << "[faultline]   " << std::left << std::setw(int(name_width) + 2) << row.name
         << std::setw(int(target_width) + 2) << row.target << std::setw(int(origin_width) + 2)
         << row.origin << std::right << std::setw(8)

@@ -585,9 +585,8 @@ HarnessStats FaultInjector::Stats() const {
       rule_stats.probability = record->probability;
       rule_stats.checks = record->checks.load(std::memory_order_relaxed);
       rule_stats.triggers = record->triggers.load(std::memory_order_relaxed);
-      const bool literal = internal::IsLiteralGlob(record->target);
       for (const Site* site : called) {
-        if (literal ? record->target == site->name : internal::GlobMatch(record->target, site->name)) {
+        if (internal::GlobMatch(record->target, site->name)) {
           rule_stats.target_calls += site->calls.load(std::memory_order_relaxed);
         }
       }
@@ -732,13 +731,15 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
       ++state_->next_sequence;
     }
   }
-  // Drawn under replay too: the bits seed the decision's corruption, so a replayed corruption
-  // is the recorded one.
-  const std::uint64_t stream = internal::Mix64(
-      internal::DecisionBitsMixed(seed_mix_.load(std::memory_order_relaxed), rule.name_hash,
-                                  site.name_mix, call) ^
-      0x6a09e667f3bcc909ULL);
-  t_fired.stream = stream;
+  const FaultType type = rule.config->type();
+  if (type == FaultType::kReturn || type == FaultType::kCorruption) {
+    // Drawn under replay too: the bits seed the decision's corruption, so a replayed
+    // corruption is the recorded one.
+    t_fired.stream = internal::Mix64(
+        internal::DecisionBitsMixed(seed_mix_.load(std::memory_order_relaxed), rule.name_hash,
+                                    site.name_mix, call) ^
+        0x6a09e667f3bcc909ULL);
+  }
   // The config pinned before is destroyed last, outside the epoch.
   std::shared_ptr<const FaultConfig> previous = std::exchange(t_fired.config, rule.config);
   const FaultConfig* fired = rule.config.get();
