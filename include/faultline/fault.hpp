@@ -11,6 +11,7 @@
 
 #include <any>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -54,6 +55,26 @@ class InjectedTimeout : public InjectedFault {
   using InjectedFault::InjectedFault;
 };
 
+// The value of an errno rule (Errno()): the call fails with error number `code` (EIO, ENOSPC,
+// ...). System-call targets return their failure value (-1, null) with errno set to `code`.
+struct SystemError {
+  int code = 0;
+  friend bool operator==(SystemError a, SystemError b) { return a.code == b.code; }
+  friend bool operator!=(SystemError a, SystemError b) { return a.code != b.code; }
+};
+
+// The value of a partial-transfer rule (Partial()): a read or write transfers fewer bytes than
+// asked, a count drawn reproducibly from the decision, at least 1.
+struct ShortTransfer {
+  friend bool operator==(ShortTransfer, ShortTransfer) { return true; }
+  friend bool operator!=(ShortTransfer, ShortTransfer) { return false; }
+};
+
+// "ENOSPC" for ENOSPC, or null for an error number without a symbolic name here.
+const char* ErrnoName(int code);
+// The error number named `name` ("EIO", "ENOSPC", ...), or 0 when the name is unknown.
+int ErrnoFromName(std::string_view name);
+
 // One rule: when a matching target is called, inject a fault of a type, with a probability,
 // subject to trigger conditions. A value type: copy it, compare it, install it with
 // FaultInjector::AddRule. Build it with the factories below and the chainable setters.
@@ -88,6 +109,18 @@ class FaultConfig {
   // value is converted to the wrapped call's result type when the rule fires.
   template <class T>
   FaultConfig& Returns(T value);
+  // Fires only on calls about a file whose path matches `glob` ("*.db", "*/MANIFEST-*"). Only
+  // the system-call targets know a call's file: a call on a descriptor uses the path it was
+  // opened with. A rule with a path never fires where no path is known (e.g. at a Wrap).
+  // Throws std::invalid_argument for an empty or malformed glob.
+  FaultConfig& Path(std::string glob);
+  // Fires only on calls whose size is in [min, max]: bytes allocated at the allocation
+  // targets, bytes asked for at the read and write targets. Throws std::invalid_argument when
+  // min > max. A rule with a size range never fires where no size is known.
+  FaultConfig& Sizes(std::size_t min, std::size_t max = SIZE_MAX);
+  // Fires only on a thread inside a faultline::posix::OnlyIn scope (see faultline/posix.hpp),
+  // e.g. so that a fixture's own file I/O never fails.
+  FaultConfig& Scoped(bool scoped = true);
   // Makes a kException rule throw `E(args...)` instead of InjectedFault.
   template <class E, class... Args>
   FaultConfig& Throws(Args... args);
@@ -110,6 +143,15 @@ class FaultConfig {
   const std::any& return_value() const { return return_value_; }
   // Readable name of the return value's type ("" when none).
   const std::string& return_type_name() const { return return_type_name_; }
+  // The path glob ("" when any call qualifies).
+  const std::string& path() const { return path_; }
+  std::size_t size_min() const { return size_min_; }
+  std::size_t size_max() const { return size_max_; }
+  bool scoped() const { return scoped_; }
+  // True when the rule has a path, a size range or a scope condition.
+  bool has_call_filter() const {
+    return !path_.empty() || size_min_ != 0 || size_max_ != SIZE_MAX || scoped_;
+  }
   // Readable name of the exception type thrown by kException rules.
   const std::string& exception_type_name() const { return exception_type_name_; }
   // True when a kException rule throws a type set by Throws<E>, not InjectedFault.
@@ -141,6 +183,10 @@ class FaultConfig {
   std::uint64_t skip_first_ = 0;
   std::uint64_t every_nth_ = 0;
   std::vector<std::uint64_t> on_calls_;
+  std::string path_;
+  std::size_t size_min_ = 0;
+  std::size_t size_max_ = SIZE_MAX;
+  bool scoped_ = false;
   std::any return_value_;
   std::string return_type_name_;
   std::string exception_type_name_ = "faultline::InjectedFault";
@@ -169,6 +215,14 @@ FaultConfig Return(std::string name, T value) {
   config.Returns(std::move(value));
   return config;
 }
+
+// A rule that fails a call with error number `code`, e.g. Errno("disk-full", ENOSPC): a
+// kReturn rule whose value is SystemError{code}. At the system-call targets the call returns
+// its failure value with errno set; Throws std::invalid_argument unless code > 0.
+FaultConfig Errno(std::string name, int code);
+// A rule that makes a read or write transfer fewer bytes than asked (a kReturn rule whose
+// value is ShortTransfer). A call asked for at most one byte is made in full.
+FaultConfig Partial(std::string name);
 
 // One injected fault, as recorded by the injector.
 struct FaultEvent {

@@ -39,6 +39,7 @@
 #include "faultline/clock.hpp"
 #include "faultline/corrupt.hpp"
 #include "faultline/fault.hpp"
+#include "faultline/internal/call_context.hpp"
 #include "faultline/internal/site.hpp"
 #include "faultline/schedule.hpp"
 
@@ -163,6 +164,14 @@ class FaultInjector {
     if (!armed_.load(std::memory_order_relaxed)) return {};
     return CheckArmed(SiteFor(point_id));
   }
+  // For interposers that apply faults themselves (the system-call targets, which cannot throw
+  // through C code): checks a call of `site` about `context` (its file, size and scope, for the
+  // rules' Path, Sizes and Scoped filters) and returns the Decision of whichever rule fired,
+  // whatever its type, applying nothing. False when disarmed or when nothing fired.
+  Decision Evaluate(internal::Site& site, const internal::CallContext& context) {
+    if (!armed_.load(std::memory_order_relaxed)) return {};
+    return EvaluateArmed(site, context);
+  }
   // The site of a process-wide point id (internal::PointId), without locking once it exists.
   internal::Site& SiteFor(std::uint32_t point_id) {
     std::atomic<internal::Site*>* chunk =
@@ -199,8 +208,10 @@ class FaultInjector {
     if (site.calls.fetch_add(1, std::memory_order_relaxed) == 0) Touch(site);
     return {};
   }
-  // Counts the call and tries the site's rules; the rule that fired, if any.
-  internal::Fired Decide(internal::Site& site);
+  // Counts the call and tries the site's rules (those with call filters only when `context`
+  // passes them); the rule that fired, if any.
+  internal::Fired Decide(internal::Site& site, const internal::CallContext* context = nullptr);
+  Decision EvaluateArmed(internal::Site& site, const internal::CallContext& context);
   // Records the event of `rule` firing on call `call` of `site` and ends the check's epoch
   // (`slot`), keeping the rule alive for this thread until its next fault.
   internal::Fired Fire(internal::Rule& rule, internal::Site& site, std::uint64_t call,

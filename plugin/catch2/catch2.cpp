@@ -108,6 +108,7 @@ class Listener : public ListenerBase {
   }
 
   void testRunStarting(const ::Catch::TestRunInfo& info) override {
+    faultline::internal::HarnessScope scope;
     ListenerBase::testRunStarting(info);
     Session& session = Session::Instance();
     ::faultline::internal::Options options = ::faultline::internal::OptionsFromEnvironment();
@@ -129,6 +130,7 @@ class Listener : public ListenerBase {
   }
 
   void testCaseStarting(const ::Catch::TestCaseInfo& test) override {
+    faultline::internal::HarnessScope scope;
     ListenerBase::testCaseStarting(test);
     test_ = test.name;
     profile_rules_ = ProfileRules(test);
@@ -136,6 +138,7 @@ class Listener : public ListenerBase {
   }
 
   void sectionStarting(const ::Catch::SectionInfo& section) override {
+    faultline::internal::HarnessScope scope;
     ListenerBase::sectionStarting(section);
     if (depth_++ == 0) {
       // A new run of the test case: the same seed and rules as every other run.
@@ -148,6 +151,7 @@ class Listener : public ListenerBase {
   }
 
   void sectionEnded(const ::Catch::SectionStats& stats) override {
+    faultline::internal::HarnessScope scope;
     ListenerBase::sectionEnded(stats);
     if (--depth_ != 0) return;
     Session& session = Session::Instance();
@@ -164,6 +168,7 @@ class Listener : public ListenerBase {
   }
 
   void testRunEnded(const ::Catch::TestRunStats& stats) override {
+    faultline::internal::HarnessScope scope;
     ListenerBase::testRunEnded(stats);
     Session& session = Session::Instance();
     std::string out = session.Summary();

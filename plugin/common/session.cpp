@@ -267,7 +267,7 @@ void Session::Configure(const Options& options) {
     throw std::invalid_argument("faultline: --faultline_report: cannot open \"" + options.report +
                                 "\" for writing");
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   report_.reset();
   report_has_tests_ = false;
   options_ = options;
@@ -283,20 +283,20 @@ void Session::Configure(const Options& options) {
 
 bool Session::Annotate(std::string suite, std::string test, const char* file, int line,
                        std::function<std::vector<AnnotatedRule>()> rules) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   annotations_.push_back(Annotation{suite + "." + test, file, line, std::move(rules), {}});
   return true;
 }
 
 bool Session::Annotate(std::string name, const char* file, int line,
                        std::function<std::vector<AnnotatedRule>()> rules) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   annotations_.push_back(Annotation{std::move(name), file, line, std::move(rules), {}});
   return true;
 }
 
 std::vector<std::string> Session::CheckAnnotations(const std::vector<std::string>& test_names) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   std::set<std::string> known;
   for (const std::string& name : test_names) {
     known.insert(name);
@@ -328,12 +328,12 @@ std::vector<std::string> Session::CheckAnnotations(const std::vector<std::string
 }
 
 void Session::AddProfile(std::string name, std::vector<FaultConfig> rules) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   profiles_[std::move(name)] = std::move(rules);
 }
 
 std::vector<FaultConfig> Session::Profile(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   auto it = profiles_.find(name);
   if (it != profiles_.end()) return it->second;
   std::string known;
@@ -358,7 +358,7 @@ const Session::Annotation* Session::FindAnnotation(const std::string& full_name)
 }
 
 void Session::BeginTest(const std::string& full_name, const std::vector<FaultConfig>& extra) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   FaultInjector& injector = Current();
   // Nothing a previous test did to the injector carries over.
   injector.Reset();
@@ -423,7 +423,7 @@ std::vector<std::string> Session::CheckTests(const std::vector<std::string>& tes
       problems.push_back(error.what());
     }
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   Disarm();
   current_test_.clear();
   origins_.clear();
@@ -432,29 +432,30 @@ std::vector<std::string> Session::CheckTests(const std::vector<std::string>& tes
 }
 
 void Session::RecordProperty(const std::string& key, const std::string& value) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   properties_.emplace_back(key, value);
 }
 
 void Session::SetFailingSchedule(const std::string& schedule) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   failing_schedule_ = schedule;
 }
 
 FaultExpectation& Session::ExpectFault(const std::string& rule) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   expectations_.push_back(std::make_unique<FaultExpectation>(rule));
   verified_ = false;
   return *expectations_.back();
 }
 
 std::vector<std::string> Session::VerifyExpectations() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (verified_) return {};
+  internal::HarnessLock lock(mutex_);
+  // Misuse found inside interposed calls, which could not throw, fails the test here.
+  std::vector<std::string> failures = internal::TakeProblems();
+  if (verified_) return failures;
   verified_ = true;
-  if (!Current().enabled()) return {};  // --faultline_disable: no fault can fire
+  if (!Current().enabled()) return failures;  // --faultline_disable: no fault can fire
   const HarnessStats stats = Current().Stats();
-  std::vector<std::string> failures;
   for (const auto& expectation : expectations_) {
     auto fired = stats.faults_per_rule.find(expectation->rule());
     if (fired == stats.faults_per_rule.end()) {
@@ -473,7 +474,7 @@ std::vector<std::string> Session::VerifyExpectations() {
 }
 
 TestRecord Session::EndTest(bool failed) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   const HarnessStats stats = Current().Stats();
   TestRecord record;
   record.name = current_test_;
@@ -527,14 +528,14 @@ void Session::AddToSummary(const TestRecord& record) {
 }
 
 std::string Session::OriginOf(const std::string& rule) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   auto it = origins_.find(rule);
   return it == origins_.end() ? "the test body" : it->second;
 }
 
 std::vector<std::pair<std::string, std::string>> Session::ReplaySettings(
     const TestRecord& record) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   std::vector<std::pair<std::string, std::string>> settings{{"seed", std::to_string(options_.seed)}};
   if (!options_.rules.empty()) settings.emplace_back("rules", options_.rules);
   if (options_.disabled) settings.emplace_back("disable", "1");
@@ -568,12 +569,14 @@ std::string Session::FailureReport(const TestRecord& record, const std::string& 
 }
 
 std::uint64_t Session::FiredCount(const std::string& rule) {
+  internal::HarnessScope scope;
   const HarnessStats stats = Current().Stats();
   auto it = stats.faults_per_rule.find(rule);
   return it == stats.faults_per_rule.end() ? 0 : it->second;
 }
 
 std::string Session::FiredSummary() {
+  internal::HarnessScope scope;
   const HarnessStats stats = Current().Stats();
   std::string fired;
   for (const auto& [rule, count] : stats.faults_per_rule) {
@@ -593,7 +596,7 @@ std::string Session::UnreachedNote(const TestRecord& record) {
 }
 
 std::string Session::Summary() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   std::ostringstream out;
   out << "[faultline] summary: global seed " << options_.seed << ", " << tests_run_
       << " test(s)\n";
@@ -663,7 +666,7 @@ void Session::WriteTestJson(const TestRecord& record) {
 }
 
 void Session::WriteReport() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  internal::HarnessLock lock(mutex_);
   if (options_.report.empty()) return;
   if (!report_) OpenReport();
   std::ofstream& file = *report_;

@@ -1,6 +1,7 @@
 #include "faultline/fault.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <iomanip>
@@ -19,7 +20,64 @@ bool IsNameChar(char c) {
 
 std::string Quote(const std::string& text) { return "\"" + text + "\""; }
 
+struct ErrnoEntry {
+  const char* name;
+  int code;
+};
+// The error numbers a rule may name; the first of two names of one number is the one printed.
+constexpr ErrnoEntry kErrnoNames[] = {
+#define FAULTLINE_INTERNAL_ERRNO(name) {#name, name},
+    FAULTLINE_INTERNAL_ERRNO(EPERM) FAULTLINE_INTERNAL_ERRNO(ENOENT)
+    FAULTLINE_INTERNAL_ERRNO(ESRCH) FAULTLINE_INTERNAL_ERRNO(EINTR)
+    FAULTLINE_INTERNAL_ERRNO(EIO) FAULTLINE_INTERNAL_ERRNO(ENXIO)
+    FAULTLINE_INTERNAL_ERRNO(E2BIG) FAULTLINE_INTERNAL_ERRNO(ENOEXEC)
+    FAULTLINE_INTERNAL_ERRNO(EBADF) FAULTLINE_INTERNAL_ERRNO(ECHILD)
+    FAULTLINE_INTERNAL_ERRNO(EAGAIN) FAULTLINE_INTERNAL_ERRNO(EWOULDBLOCK)
+    FAULTLINE_INTERNAL_ERRNO(ENOMEM) FAULTLINE_INTERNAL_ERRNO(EACCES)
+    FAULTLINE_INTERNAL_ERRNO(EFAULT) FAULTLINE_INTERNAL_ERRNO(EBUSY)
+    FAULTLINE_INTERNAL_ERRNO(EEXIST) FAULTLINE_INTERNAL_ERRNO(EXDEV)
+    FAULTLINE_INTERNAL_ERRNO(ENODEV) FAULTLINE_INTERNAL_ERRNO(ENOTDIR)
+    FAULTLINE_INTERNAL_ERRNO(EISDIR) FAULTLINE_INTERNAL_ERRNO(EINVAL)
+    FAULTLINE_INTERNAL_ERRNO(ENFILE) FAULTLINE_INTERNAL_ERRNO(EMFILE)
+    FAULTLINE_INTERNAL_ERRNO(ENOTTY) FAULTLINE_INTERNAL_ERRNO(ETXTBSY)
+    FAULTLINE_INTERNAL_ERRNO(EFBIG) FAULTLINE_INTERNAL_ERRNO(ENOSPC)
+    FAULTLINE_INTERNAL_ERRNO(ESPIPE) FAULTLINE_INTERNAL_ERRNO(EROFS)
+    FAULTLINE_INTERNAL_ERRNO(EMLINK) FAULTLINE_INTERNAL_ERRNO(EPIPE)
+    FAULTLINE_INTERNAL_ERRNO(EDOM) FAULTLINE_INTERNAL_ERRNO(ERANGE)
+    FAULTLINE_INTERNAL_ERRNO(EDEADLK) FAULTLINE_INTERNAL_ERRNO(ENAMETOOLONG)
+    FAULTLINE_INTERNAL_ERRNO(ENOLCK) FAULTLINE_INTERNAL_ERRNO(ENOSYS)
+    FAULTLINE_INTERNAL_ERRNO(ENOTEMPTY) FAULTLINE_INTERNAL_ERRNO(ELOOP)
+    FAULTLINE_INTERNAL_ERRNO(ENOTSOCK) FAULTLINE_INTERNAL_ERRNO(EMSGSIZE)
+    FAULTLINE_INTERNAL_ERRNO(EPROTONOSUPPORT) FAULTLINE_INTERNAL_ERRNO(EOPNOTSUPP)
+    FAULTLINE_INTERNAL_ERRNO(EAFNOSUPPORT) FAULTLINE_INTERNAL_ERRNO(EADDRINUSE)
+    FAULTLINE_INTERNAL_ERRNO(EADDRNOTAVAIL) FAULTLINE_INTERNAL_ERRNO(ENETDOWN)
+    FAULTLINE_INTERNAL_ERRNO(ENETUNREACH) FAULTLINE_INTERNAL_ERRNO(ENETRESET)
+    FAULTLINE_INTERNAL_ERRNO(ECONNABORTED) FAULTLINE_INTERNAL_ERRNO(ECONNRESET)
+    FAULTLINE_INTERNAL_ERRNO(ENOBUFS) FAULTLINE_INTERNAL_ERRNO(EISCONN)
+    FAULTLINE_INTERNAL_ERRNO(ENOTCONN) FAULTLINE_INTERNAL_ERRNO(ESHUTDOWN)
+    FAULTLINE_INTERNAL_ERRNO(ETIMEDOUT) FAULTLINE_INTERNAL_ERRNO(ECONNREFUSED)
+    FAULTLINE_INTERNAL_ERRNO(EHOSTDOWN) FAULTLINE_INTERNAL_ERRNO(EHOSTUNREACH)
+    FAULTLINE_INTERNAL_ERRNO(EALREADY) FAULTLINE_INTERNAL_ERRNO(EINPROGRESS)
+    FAULTLINE_INTERNAL_ERRNO(ESTALE) FAULTLINE_INTERNAL_ERRNO(EDQUOT)
+    FAULTLINE_INTERNAL_ERRNO(ECANCELED) FAULTLINE_INTERNAL_ERRNO(EOVERFLOW)
+#undef FAULTLINE_INTERNAL_ERRNO
+};
+
 }  // namespace
+
+const char* ErrnoName(int code) {
+  for (const ErrnoEntry& entry : kErrnoNames) {
+    if (entry.code == code) return entry.name;
+  }
+  return nullptr;
+}
+
+int ErrnoFromName(std::string_view name) {
+  for (const ErrnoEntry& entry : kErrnoNames) {
+    if (name == entry.name) return entry.code;
+  }
+  return 0;
+}
 
 const char* ToString(FaultType type) {
   switch (type) {
@@ -130,6 +188,29 @@ FaultConfig& FaultConfig::OnCalls(std::vector<long long> ordinals) {
   return *this;
 }
 
+FaultConfig& FaultConfig::Path(std::string glob) {
+  if (auto error = internal::GlobError(glob)) {
+    Invalid("bad path " + Quote(glob) + ": " + *error);
+  }
+  path_ = std::move(glob);
+  return *this;
+}
+
+FaultConfig& FaultConfig::Sizes(std::size_t min, std::size_t max) {
+  if (min > max) {
+    Invalid("size range must have min <= max, got [" + std::to_string(min) + ", " +
+            std::to_string(max) + "]");
+  }
+  size_min_ = min;
+  size_max_ = max;
+  return *this;
+}
+
+FaultConfig& FaultConfig::Scoped(bool scoped) {
+  scoped_ = scoped;
+  return *this;
+}
+
 void FaultConfig::SetReturn(std::any value, std::string type_name) {
   return_value_ = std::move(value);
   return_type_name_ = std::move(type_name);
@@ -162,6 +243,8 @@ bool SameReturn(const std::any& a, const std::any& b) {
   if (auto* x = std::any_cast<std::uint64_t>(&a)) return *x == std::any_cast<std::uint64_t>(b);
   if (auto* x = std::any_cast<double>(&a)) return *x == std::any_cast<double>(b);
   if (auto* x = std::any_cast<std::string>(&a)) return *x == std::any_cast<std::string>(b);
+  if (auto* x = std::any_cast<SystemError>(&a)) return *x == std::any_cast<SystemError>(b);
+  if (a.type() == typeid(ShortTransfer)) return true;
   return false;  // other types cannot be compared: distinct unless both are empty
 }
 }  // namespace
@@ -171,7 +254,8 @@ bool operator==(const FaultConfig& a, const FaultConfig& b) {
          a.probability_ == b.probability_ && a.delay_ == b.delay_ && a.message_ == b.message_ &&
          a.enabled_ == b.enabled_ && a.max_triggers_ == b.max_triggers_ &&
          a.skip_first_ == b.skip_first_ && a.every_nth_ == b.every_nth_ &&
-         a.on_calls_ == b.on_calls_ && SameReturn(a.return_value_, b.return_value_) &&
+         a.on_calls_ == b.on_calls_ && a.path_ == b.path_ && a.size_min_ == b.size_min_ &&
+         a.size_max_ == b.size_max_ && a.scoped_ == b.scoped_ && SameReturn(a.return_value_, b.return_value_) &&
          a.exception_type_name_ == b.exception_type_name_;
 }
 
@@ -187,6 +271,23 @@ FaultConfig Timeout(std::string name, std::chrono::nanoseconds delay) {
   FaultConfig config(std::move(name), FaultType::kTimeout);
   config.Delay(delay);
   config.Message("Timed out");
+  return config;
+}
+
+FaultConfig Errno(std::string name, int code) {
+  FaultConfig config(std::move(name), FaultType::kReturn);
+  if (code <= 0) {
+    throw std::invalid_argument("faultline: rule " + Quote(config.name()) +
+                                ": an error number must be positive, got " +
+                                std::to_string(code));
+  }
+  config.Returns(SystemError{code});
+  return config;
+}
+
+FaultConfig Partial(std::string name) {
+  FaultConfig config(std::move(name), FaultType::kReturn);
+  config.Returns(ShortTransfer{});
   return config;
 }
 

@@ -17,6 +17,9 @@ namespace internal {
 
 std::atomic<FaultInjector*> g_current{nullptr};
 std::atomic<bool> g_current_armed{false};
+__thread int t_harness_depth = 0;
+__thread int t_only_in_depth = 0;
+std::atomic<DescriptorPathFunction> g_descriptor_path{nullptr};
 
 namespace {
 // Serializes changes of the current injector with changes of its armed state.
@@ -38,7 +41,7 @@ PointRegistry& Points() {
 
 std::uint32_t PointId(const std::string& name) {
   PointRegistry& registry = Points();
-  std::lock_guard<std::mutex> lock(registry.mutex);
+  internal::HarnessLock lock(registry.mutex);
   if (registry.ids.size() >= kMaxTargets && registry.ids.count(name) == 0) {
     throw std::length_error("faultline: target \"" + name + "\": a process may use at most " +
                             std::to_string(kMaxTargets) + " distinct target names");
@@ -47,6 +50,29 @@ std::uint32_t PointId(const std::string& name) {
       registry.ids.emplace(name, static_cast<std::uint32_t>(registry.ids.size()));
   if (inserted) registry.names.push_back(&it->first);
   return it->second;
+}
+
+namespace {
+struct Problems {
+  std::mutex mutex;
+  std::vector<std::string> messages;
+};
+Problems& ReportedProblems() {
+  static Problems* problems = new Problems();  // leaked: reported from any thread until exit
+  return *problems;
+}
+}  // namespace
+
+void ReportProblem(std::string message) {
+  Problems& problems = ReportedProblems();
+  HarnessLock lock(problems.mutex);
+  problems.messages.push_back(std::move(message));
+}
+
+std::vector<std::string> TakeProblems() {
+  Problems& problems = ReportedProblems();
+  HarnessLock lock(problems.mutex);
+  return std::exchange(problems.messages, {});
 }
 
 FaultInjector& DefaultInjector() {
@@ -126,7 +152,8 @@ struct alignas(64) Rule {
         probability(config->probability()),
         literal(IsLiteralGlob(config->target())),
         conditional(config->skip_first() != 0 || config->every_nth() != 0 ||
-                    !config->on_calls().empty()) {}
+                    !config->on_calls().empty()),
+        filtered(config->has_call_filter()) {}
   const std::shared_ptr<const FaultConfig> config;
   const std::uint64_t name_hash;
   const RuleId id;
@@ -135,6 +162,7 @@ struct alignas(64) Rule {
   const double probability;
   const bool literal;      // the target names one site: indexed by name, never matched as a glob
   const bool conditional;  // has skip / every-nth / ordinal conditions
+  const bool filtered;     // has a path, size or scope filter
   std::vector<Site*> sites;  // the sites whose list holds this rule (writers only)
   // Triggers of this install, against its MaxTriggers limit (counted only when it has one). On
   // its own cache line, like the record's counters.
@@ -352,7 +380,7 @@ FaultInjector::FaultInjector(std::uint64_t seed)
 FaultInjector::~FaultInjector() {
   {
     FaultInjector& fallback = internal::DefaultInjector();
-    std::lock_guard<std::mutex> lock(internal::CurrentMutex());
+    internal::HarnessLock lock(internal::CurrentMutex());
     FaultInjector* self = this;
     if (internal::g_current.compare_exchange_strong(self, &fallback)) {
       internal::g_current_armed.store(fallback.armed(), std::memory_order_relaxed);
@@ -369,14 +397,14 @@ FaultInjector::~FaultInjector() {
 void FaultInjector::UpdateArmed() {
   const bool armed = state_->enabled && (state_->counting || !state_->installed.empty());
   armed_.store(armed, std::memory_order_relaxed);
-  std::lock_guard<std::mutex> current_lock(internal::CurrentMutex());
+  internal::HarnessLock current_lock(internal::CurrentMutex());
   if (internal::g_current.load(std::memory_order_relaxed) == this) {
     internal::g_current_armed.store(armed, std::memory_order_relaxed);
   }
 }
 
 RuleId FaultInjector::AddRule(FaultConfig config) {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   if (state_->by_name.count(config.name()) != 0) {
     throw std::invalid_argument("faultline: rule \"" + config.name() +
                                 "\": a rule with this name is already installed");
@@ -401,7 +429,7 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
 }
 
 bool FaultInjector::RemoveRule(std::string_view name) {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   auto rule = state_->by_name.find(name);
   if (rule == state_->by_name.end()) return false;
   RemoveInstalled(rule->second->id);
@@ -409,12 +437,12 @@ bool FaultInjector::RemoveRule(std::string_view name) {
 }
 
 bool FaultInjector::RemoveRule(RuleId id) {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   return RemoveInstalled(id);
 }
 
 void FaultInjector::RemoveRules(const std::vector<RuleId>& ids) {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   for (const RuleId id : ids) RemoveInstalled(id);
 }
 
@@ -430,7 +458,7 @@ bool FaultInjector::RemoveInstalled(RuleId id) {
 }
 
 std::vector<FaultConfig> FaultInjector::Rules() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   std::vector<FaultConfig> rules;
   rules.reserve(state_->installed.size());
   for (const Rule* rule : state_->installed) rules.push_back(*rule->config);
@@ -438,35 +466,35 @@ std::vector<FaultConfig> FaultInjector::Rules() const {
 }
 
 void FaultInjector::Enable() {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   state_->enabled = true;
   UpdateArmed();
 }
 
 void FaultInjector::Disable() {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   state_->enabled = false;
   UpdateArmed();
 }
 
 bool FaultInjector::enabled() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   return state_->enabled;
 }
 
 void FaultInjector::CountCalls(bool on) {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   state_->counting = on;
   UpdateArmed();
 }
 
 bool FaultInjector::counting_calls() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   return state_->counting;
 }
 
 void FaultInjector::Reset() {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   for (Rule* rule : state_->installed) {
     for (Site* site : rule->sites) {
       internal::Retire(site->rules.exchange(nullptr, std::memory_order_seq_cst));
@@ -485,7 +513,7 @@ void FaultInjector::Reset() {
     site = next;
   }
   {
-    std::lock_guard<std::mutex> events_lock(state_->events_mutex);
+    internal::HarnessLock events_lock(state_->events_mutex);
     ++state_->generation;
     state_->events.clear();
     state_->dropped_events = 0;
@@ -514,12 +542,12 @@ void FaultInjector::Replay(Schedule schedule) {
     plan->by_site[internal::PointId(fault.target)].emplace_back(fault.call, fault.rule);
   }
   // A Schedule is sorted by target then call, so each site's entries are already ascending.
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   internal::Retire(state_->replay.exchange(plan.release(), std::memory_order_seq_cst));
 }
 
 void FaultInjector::StopReplay() {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   internal::Retire(state_->replay.exchange(nullptr, std::memory_order_seq_cst));
 }
 
@@ -528,7 +556,7 @@ bool FaultInjector::replaying() const {
 }
 
 void FaultInjector::SetEventLimit(std::size_t limit) {
-  std::lock_guard<std::mutex> lock(state_->events_mutex);
+  internal::HarnessLock lock(state_->events_mutex);
   state_->event_limit = limit;
   std::vector<EventRecord>& events = state_->events;
   if (events.size() > limit) events.resize(limit);
@@ -557,7 +585,7 @@ FaultEvent ToEvent(const EventRecord& record) {
 }  // namespace
 
 std::vector<FaultEvent> FaultInjector::Events() const {
-  std::lock_guard<std::mutex> lock(state_->events_mutex);
+  internal::HarnessLock lock(state_->events_mutex);
   std::vector<FaultEvent> events;
   events.reserve(state_->events.size());
   for (const EventRecord& record : state_->events) events.push_back(ToEvent(record));
@@ -567,7 +595,7 @@ std::vector<FaultEvent> FaultInjector::Events() const {
 HarnessStats FaultInjector::Stats() const {
   HarnessStats stats;
   {
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    internal::HarnessLock lock(state_->mutex);
     std::vector<const Site*> called;
     for (const Site* site = state_->touched.load(std::memory_order_acquire); site != nullptr;
          site = site->next_touched.load(std::memory_order_acquire)) {
@@ -595,14 +623,14 @@ HarnessStats FaultInjector::Stats() const {
       stats.rules.push_back(std::move(rule_stats));
     }
   }
-  std::lock_guard<std::mutex> lock(state_->events_mutex);
+  internal::HarnessLock lock(state_->events_mutex);
   for (const EventRecord& record : state_->events) stats.events.push_back(ToEvent(record));
   stats.dropped_events = state_->dropped_events;
   return stats;
 }
 
 std::vector<std::string> FaultInjector::Targets() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   std::vector<std::string> targets;
   for (const auto& site : state_->sites) targets.push_back(site->name);
   return targets;
@@ -615,7 +643,7 @@ Site& FaultInjector::Intern(std::string_view target) {
 }
 
 Site& FaultInjector::InternId(std::uint32_t id) {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  internal::HarnessLock lock(state_->mutex);
   std::atomic<Site*>* chunk = site_chunks_[id / kChunkSize].load(std::memory_order_acquire);
   if (chunk == nullptr) {
     state_->chunks.push_back(std::make_unique<std::atomic<Site*>[]>(kChunkSize));
@@ -627,7 +655,7 @@ Site& FaultInjector::InternId(std::uint32_t id) {
   auto site = std::make_unique<Site>();
   {
     internal::PointRegistry& registry = internal::Points();
-    std::lock_guard<std::mutex> points_lock(registry.mutex);
+    internal::HarnessLock points_lock(registry.mutex);
     site->name = *registry.names.at(id);
   }
   site->name_hash = internal::HashName(site->name.data(), site->name.size());
@@ -656,7 +684,34 @@ void FaultInjector::Touch(Site& site) {
                                                   std::memory_order_relaxed));
 }
 
-internal::Fired FaultInjector::Decide(Site& site) {
+namespace internal {
+namespace {
+// True when a call about `context` (null: a call with no context) passes the path, size and
+// scope filters of `config`. A filter a call cannot answer (no path, no size) rejects it.
+bool PassesFilters(const FaultConfig& config, const CallContext* context) {
+  if (config.scoped() && t_only_in_depth == 0) return false;
+  if (config.size_min() != 0 || config.size_max() != SIZE_MAX) {
+    if (context == nullptr || !context->has_size || context->size < config.size_min() ||
+        context->size > config.size_max()) {
+      return false;
+    }
+  }
+  if (!config.path().empty()) {
+    if (context == nullptr) return false;
+    const char* path = context->path;
+    if (path == nullptr && context->descriptor >= 0) {
+      if (DescriptorPathFunction lookup = g_descriptor_path.load(std::memory_order_acquire)) {
+        path = lookup(context->descriptor);
+      }
+    }
+    if (path == nullptr || !GlobMatch(config.path(), path)) return false;
+  }
+  return true;
+}
+}  // namespace
+}  // namespace internal
+
+internal::Fired FaultInjector::Decide(Site& site, const internal::CallContext* context) {
   internal::EpochSlot& slot = internal::EnterEpoch();
   const RuleList* rules = site.rules.load(std::memory_order_seq_cst);
   const std::uint64_t call = site.calls.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -664,6 +719,7 @@ internal::Fired FaultInjector::Decide(Site& site) {
   if (rules != nullptr) {
     const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_seq_cst);
     for (Rule* rule : *rules) {
+      if (rule->filtered && !internal::PassesFilters(*rule->config, context)) continue;
       rule->record->checks.fetch_add(1, std::memory_order_relaxed);
       if (plan != nullptr) {
         if (!plan->Fires(site, call, rule->config->name())) continue;
@@ -718,7 +774,7 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
     throw;
   }
   {
-    std::lock_guard<std::mutex> lock(state_->events_mutex);
+    internal::HarnessLock lock(state_->events_mutex);
     // A rule installed before the last Reset() fired in a check still in flight: its event
     // belongs to the run that Reset ended.
     if (rule.generation == state_->generation) {
@@ -771,6 +827,12 @@ Decision FaultInjector::Apply(const internal::Fired& fired) {
   return {};
 }
 
+Decision FaultInjector::EvaluateArmed(Site& site, const internal::CallContext& context) {
+  const internal::Fired fired = Decide(site, &context);
+  if (fired.rule == nullptr) return {};
+  return Decision{t_fired.config, fired.call, t_fired.stream};
+}
+
 RuleScope FaultInjector::Scope(std::vector<FaultConfig> rules) {
   std::vector<RuleId> ids;
   ids.reserve(rules.size());
@@ -794,7 +856,7 @@ RuleScope::~RuleScope() {
 
 FaultInjector* SetCurrent(FaultInjector* injector) {
   FaultInjector& fallback = internal::DefaultInjector();
-  std::lock_guard<std::mutex> lock(internal::CurrentMutex());
+  internal::HarnessLock lock(internal::CurrentMutex());
   FaultInjector* previous = internal::g_current.load(std::memory_order_relaxed);
   FaultInjector* next = injector != nullptr ? injector : &fallback;
   internal::g_current.store(next, std::memory_order_release);

@@ -250,6 +250,9 @@ struct Draft {
   std::optional<std::pair<long long, std::size_t>> every_nth;
   std::optional<std::pair<std::vector<long long>, std::size_t>> on_calls;
   std::optional<std::pair<bool, std::size_t>> disabled;
+  std::optional<std::pair<std::string, std::size_t>> path;
+  std::optional<std::pair<std::pair<std::size_t, std::size_t>, std::size_t>> sizes;
+  std::optional<std::pair<bool, std::size_t>> scoped;
 };
 
 class Parser {
@@ -456,6 +459,17 @@ class Parser {
         const std::size_t start = pos + 1;
         draft.value.emplace(ParseValueArgument(pos, action), start);
       }
+    } else if (action == "errno") {
+      draft.type = FaultType::kReturn;
+      if (At(pos) != '(') Expected(pos, "'(' and an error name or number", action);
+      const std::size_t start = pos + 1;
+      std::size_t first = start;
+      while (IsBlank(At(first))) ++first;
+      const std::string text = ParseTextArgument(pos, action);
+      draft.value.emplace(SystemError{ErrorNumber(text, first)}, start);
+    } else if (action == "partial") {
+      draft.type = FaultType::kReturn;
+      draft.value.emplace(ShortTransfer{}, action_start);
     } else if (action == "corrupt" || action == "corruption") {
       draft.type = FaultType::kCorruption;
     } else if (action == "off") {
@@ -467,7 +481,7 @@ class Parser {
                                                : "a percentage, a count or ";
       Expected(
           action_start,
-          std::string(before) + "an action (exception, delay, timeout, return, corrupt or off)",
+          std::string(before) + "an action (exception, delay, timeout, return, errno, partial, corrupt or off)",
           previous);
     }
     previous = std::string(text_.substr(action_start, pos - action_start));
@@ -536,8 +550,46 @@ class Parser {
       } else if (word == "off") {
         once(draft.disabled, "off");
         draft.disabled.emplace(true, at);
+      } else if (word == "path") {
+        once(draft.path, "the path");
+        if (At(pos) != '(') Expected(pos, "'(' and a path glob", modifier);
+        const std::size_t start = pos + 1;
+        draft.path.emplace(ParseTextArgument(pos, modifier), start);
+      } else if (word == "size") {
+        once(draft.sizes, "the size range");
+        if (At(pos) != '(') Expected(pos, "'(' and a size", modifier);
+        ++pos;
+        const std::size_t start = pos;
+        SkipBlanks(pos);
+        std::string last = ParseNumber(pos, modifier + "(");
+        const long long min = WholeNumber(last, start, "a size");
+        long long max = std::numeric_limits<long long>::max();
+        SkipBlanks(pos);
+        if (At(pos) == ',') {
+          ++pos;
+          SkipBlanks(pos);
+          const std::size_t max_start = pos;
+          last = ParseNumber(pos, last + ",");
+          max = WholeNumber(last, max_start, "a size");
+          SkipBlanks(pos);
+        }
+        if (min < 0 || max < 0) Fail(start, "a size must not be negative");
+        draft.sizes.emplace(std::pair<std::size_t, std::size_t>(
+                                static_cast<std::size_t>(min),
+                                max == std::numeric_limits<long long>::max()
+                                    ? SIZE_MAX
+                                    : static_cast<std::size_t>(max)),
+                            start);
+        if (At(pos) != ')') Expected(pos, "',' or ')'", last);
+        ++pos;
+      } else if (word == "scoped") {
+        once(draft.scoped, "scoped");
+        draft.scoped.emplace(true, at);
       } else {
-        Expected(word_start, "a modifier (skip, every, calls, message, delay, return or off)", "@");
+        Expected(word_start,
+                 "a modifier (skip, every, calls, message, delay, return, path, size, scoped or "
+                 "off)",
+                 "@");
       }
       previous = std::string(text_.substr(at, pos - at));
     }
@@ -545,6 +597,19 @@ class Parser {
     SkipBlanks(pos);
     if (!AtRuleEnd(pos)) Expected(pos, "'@', ';' or the end of the line", previous);
     return pos;
+  }
+
+  // An error number written as a name ("ENOSPC") or a positive number ("28").
+  static int ErrorNumber(const std::string& text, std::size_t offset) {
+    if (!text.empty() && IsDigit(text[0])) {
+      int value = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error == std::errc() && end == text.data() + text.size() && value > 0) return value;
+    } else if (const int code = ErrnoFromName(text); code != 0) {
+      return code;
+    }
+    Fail(offset, "unknown error " + Quote(text) +
+                     ", expected a name such as EIO or ENOSPC, or a positive number");
   }
 
   // `-?digits[.digits]`, as written.
@@ -816,6 +881,12 @@ class Parser {
     }
     if (draft.on_calls) apply(draft.on_calls->second, [&] { rule.OnCalls(draft.on_calls->first); });
     if (draft.disabled) rule.Enabled(false);
+    if (draft.path) apply(draft.path->second, [&] { rule.Path(draft.path->first); });
+    if (draft.sizes) {
+      apply(draft.sizes->second,
+            [&] { rule.Sizes(draft.sizes->first.first, draft.sizes->first.second); });
+    }
+    if (draft.scoped) rule.Scoped();
     return rule;
   }
 
@@ -825,6 +896,8 @@ class Parser {
     if (const auto* u = std::any_cast<std::uint64_t>(&value)) rule.Returns(*u);
     if (const auto* d = std::any_cast<double>(&value)) rule.Returns(*d);
     if (const auto* s = std::any_cast<std::string>(&value)) rule.Returns(*s);
+    if (const auto* e = std::any_cast<SystemError>(&value)) rule.Returns(*e);
+    if (const auto* t = std::any_cast<ShortTransfer>(&value)) rule.Returns(*t);
   }
 
   std::string_view text_;
@@ -875,8 +948,15 @@ std::string ToString(const FaultConfig& rule) {
              DurationText(rule.delay()) + ")";
       break;
     case FaultType::kReturn:
-      out += "return";
-      if (rule.return_value().has_value()) out += "(" + ValueText(rule) + ")";
+      if (const auto* error = std::any_cast<SystemError>(&rule.return_value())) {
+        const char* name = ErrnoName(error->code);
+        out += "errno(" + (name != nullptr ? std::string(name) : std::to_string(error->code)) + ")";
+      } else if (rule.return_value().type() == typeid(ShortTransfer)) {
+        out += "partial";
+      } else {
+        out += "return";
+        if (rule.return_value().has_value()) out += "(" + ValueText(rule) + ")";
+      }
       break;
     case FaultType::kCorruption:
       out += "corrupt";
@@ -900,6 +980,13 @@ std::string ToString(const FaultConfig& rule) {
   if (type != FaultType::kReturn && rule.return_value().has_value()) {
     out += "@return(" + ValueText(rule) + ")";
   }
+  if (!rule.path().empty()) out += "@path(" + TextArgument(rule.path()) + ")";
+  if (rule.size_min() != 0 || rule.size_max() != SIZE_MAX) {
+    out += "@size(" + std::to_string(rule.size_min());
+    if (rule.size_max() != SIZE_MAX) out += "," + std::to_string(rule.size_max());
+    out += ")";
+  }
+  if (rule.scoped()) out += "@scoped";
   if (!rule.enabled()) out += "@off";
   return out;
 }

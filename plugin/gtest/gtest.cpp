@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 namespace faultline {
@@ -22,6 +23,7 @@ class Listener : public ::testing::EmptyTestEventListener {
   explicit Listener(std::string program) : program_(std::move(program)) {}
 
   void OnTestProgramStart(const ::testing::UnitTest&) override {
+    internal::HarnessScope scope;
     const auto& options = Session::Instance().options();
     std::printf("[faultline] global seed %llu%s%s\n",
                 static_cast<unsigned long long>(options.seed),
@@ -31,6 +33,7 @@ class Listener : public ::testing::EmptyTestEventListener {
   }
 
   void OnTestStart(const ::testing::TestInfo& test) override {
+    internal::HarnessScope scope;
     try {
       Session::Instance().BeginTest(FullName(test));
     } catch (const std::exception& error) {
@@ -39,6 +42,7 @@ class Listener : public ::testing::EmptyTestEventListener {
   }
 
   void OnTestEnd(const ::testing::TestInfo& test) override {
+    internal::HarnessScope scope;
     Session& session = Session::Instance();
     // Tests without the FaultTest fixture are verified here. gtest calls OnTestEnd of later
     // listeners first, so the failure still reaches the printer and the XML/JSON output.
@@ -63,6 +67,7 @@ class Listener : public ::testing::EmptyTestEventListener {
   }
 
   void OnTestProgramEnd(const ::testing::UnitTest&) override {
+    internal::HarnessScope scope;
     Session& session = Session::Instance();
     std::fputs(session.Summary().c_str(), stdout);
     try {
@@ -85,6 +90,47 @@ class Listener : public ::testing::EmptyTestEventListener {
   }
 
   std::string program_;
+};
+
+// Forwards every event to a framework listener (gtest's printer) as harness code: its output
+// and allocations during a test are never faulted.
+class HarnessListener : public ::testing::TestEventListener {
+ public:
+  explicit HarnessListener(::testing::TestEventListener* listener) : listener_(listener) {}
+
+#define FAULTLINE_INTERNAL_FORWARD(event, Type)  \
+  void event(const Type& argument) override {    \
+    internal::HarnessScope scope;                \
+    listener_->event(argument);                  \
+  }
+  FAULTLINE_INTERNAL_FORWARD(OnTestProgramStart, ::testing::UnitTest)
+  FAULTLINE_INTERNAL_FORWARD(OnEnvironmentsSetUpStart, ::testing::UnitTest)
+  FAULTLINE_INTERNAL_FORWARD(OnEnvironmentsSetUpEnd, ::testing::UnitTest)
+  FAULTLINE_INTERNAL_FORWARD(OnTestSuiteStart, ::testing::TestSuite)
+#ifndef GTEST_REMOVE_LEGACY_TEST_CASEAPI_
+  FAULTLINE_INTERNAL_FORWARD(OnTestCaseStart, ::testing::TestCase)
+  FAULTLINE_INTERNAL_FORWARD(OnTestCaseEnd, ::testing::TestCase)
+#endif
+  FAULTLINE_INTERNAL_FORWARD(OnTestStart, ::testing::TestInfo)
+  FAULTLINE_INTERNAL_FORWARD(OnTestDisabled, ::testing::TestInfo)
+  FAULTLINE_INTERNAL_FORWARD(OnTestPartResult, ::testing::TestPartResult)
+  FAULTLINE_INTERNAL_FORWARD(OnTestEnd, ::testing::TestInfo)
+  FAULTLINE_INTERNAL_FORWARD(OnTestSuiteEnd, ::testing::TestSuite)
+  FAULTLINE_INTERNAL_FORWARD(OnEnvironmentsTearDownStart, ::testing::UnitTest)
+  FAULTLINE_INTERNAL_FORWARD(OnEnvironmentsTearDownEnd, ::testing::UnitTest)
+  FAULTLINE_INTERNAL_FORWARD(OnTestProgramEnd, ::testing::UnitTest)
+#undef FAULTLINE_INTERNAL_FORWARD
+  void OnTestIterationStart(const ::testing::UnitTest& unit, int iteration) override {
+    internal::HarnessScope scope;
+    listener_->OnTestIterationStart(unit, iteration);
+  }
+  void OnTestIterationEnd(const ::testing::UnitTest& unit, int iteration) override {
+    internal::HarnessScope scope;
+    listener_->OnTestIterationEnd(unit, iteration);
+  }
+
+ private:
+  std::unique_ptr<::testing::TestEventListener> listener_;
 };
 
 [[noreturn]] void Fail(const std::string& message) {
@@ -128,10 +174,16 @@ void InitGoogleTest(int* argc, char** argv) {
     Fail(message + "[faultline] " + std::to_string(problems.size()) +
          " problem(s) in fault annotations; no test was run");
   }
-  ::testing::UnitTest::GetInstance()->listeners().Append(MakeListener(program));
+  ::testing::TestEventListeners& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  if (::testing::TestEventListener* printer = listeners.default_result_printer()) {
+    listeners.Release(printer);
+    listeners.Append(new HarnessListener(printer));
+  }
+  listeners.Append(MakeListener(program));
 }
 
 void FaultTest::TearDown() {
+  internal::HarnessScope scope;
   if (virtual_clock_ != nullptr) Injector().SetClock(nullptr);
   for (const std::string& failure : internal::Session::Instance().VerifyExpectations()) {
     ADD_FAILURE() << "[faultline] " << failure;

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -158,16 +159,16 @@ TEST(RulesTest, SyntaxErrorsSayWhereAndWhatWasExpected) {
   const ErrorCase cases[] = {
       {"gw=Gateway::Charge:30x", 1, 22, R"(expected '%' or '*' after "30", got "x")"},
       {"gw=Gateway::Charge:30%x", 1, 23,
-       R"(expected a count or an action (exception, delay, timeout, return, corrupt or off) after "30%", got "x")"},
+       R"(expected a count or an action (exception, delay, timeout, return, errno, partial, corrupt or off) after "30%", got "x")"},
       {"gw Gateway", 1, 4, R"(expected '=' after "gw", got "Gateway")"},
       {"=exception", 1, 1, R"(expected a rule name (letters, digits and "_.-/"), got "=")"},
       {"gw=", 1, 4,
-       R"(expected a percentage, a count or an action (exception, delay, timeout, return, corrupt or off) after "gw=", got end of input)"},
+       R"(expected a percentage, a count or an action (exception, delay, timeout, return, errno, partial, corrupt or off) after "gw=", got end of input)"},
       {"gw=x:explode", 1, 6,
-       R"(expected a percentage, a count or an action (exception, delay, timeout, return, corrupt or off) after "x:", got "explode")"},
+       R"(expected a percentage, a count or an action (exception, delay, timeout, return, errno, partial, corrupt or off) after "x:", got "explode")"},
       {"gw=x:30%3", 1, 10, R"(expected '*' after "3", got end of input)"},
       {"gw=x:3*", 1, 8,
-       R"(expected an action (exception, delay, timeout, return, corrupt or off) after "3*", got end of input)"},
+       R"(expected an action (exception, delay, timeout, return, errno, partial, corrupt or off) after "3*", got end of input)"},
       {"gw=x:1.5*exception", 1, 6, R"(a trigger count must be a whole number, got "1.5")"},
       {"gw=x:30.%exception", 1, 9, R"(expected a digit after "30.", got "%")"},
       {"gw=x:delay", 1, 11, R"(expected '(' and a duration after "delay", got end of input)"},
@@ -180,8 +181,16 @@ TEST(RulesTest, SyntaxErrorsSayWhereAndWhatWasExpected) {
       {"gw=x:exception junk", 1, 16,
        R"(expected '@', ';' or the end of the line after "exception", got "junk")"},
       {"gw=x:exception@later", 1, 16,
-       R"(expected a modifier (skip, every, calls, message, delay, return or off) after "@", got "later")"},
+       R"(expected a modifier (skip, every, calls, message, delay, return, path, size, scoped or off) after "@", got "later")"},
       {"gw=x:exception@skip", 1, 20, R"(expected '(' and a number after "@skip", got end of input)"},
+      {"gw=x:errno(EFOO)", 1, 12,
+       R"(unknown error "EFOO", expected a name such as EIO or ENOSPC, or a positive number)"},
+      {"gw=x:errno(0)", 1, 12,
+       R"(unknown error "0", expected a name such as EIO or ENOSPC, or a positive number)"},
+      {"gw=x:errno", 1, 11,
+       R"(expected '(' and an error name or number after "errno", got end of input)"},
+      {"gw=x:exception@size(-1)", 1, 21, "a size must not be negative"},
+      {"gw=x:exception@scoped@scoped", 1, 22, "scoped is set twice (first at column 15)"},
       {"gw=x:exception@skip(x)", 1, 21, R"(expected a number after "@skip(", got "x")"},
       {"gw=x:exception@calls(1 2)", 1, 24, R"(expected ',' or ')' after "1", got "2")"},
       {"gw=x:exception@calls(1,)", 1, 24, R"m(expected a number after "1,", got ")")m"},
@@ -238,6 +247,9 @@ TEST(RulesTest, SetterErrorsAreSyntaxErrorsAtTheValue) {
       {"a=[ab:exception", 1, 3,
        R"(rule "a": bad target "[ab": '[' at column 1 is never closed by ']')"},
       {"a=a\\:exception", 1, 3, R"(rule "a": bad target "a\": a trailing '\' escapes nothing)"},
+      {"a=x:exception@size(5,1)", 1, 20, R"(rule "a": size range must have min <= max, got [5, 1])"},
+      {"a=x:exception@path([x)", 1, 20,
+       R"(rule "a": bad path "[x": '[' at column 1 is never closed by ']')"},
   };
   for (const ErrorCase& c : cases) {
     SCOPED_TRACE(c.text);
@@ -299,6 +311,15 @@ TEST(RulesTest, ToStringIsCanonicalAndRoundTrips) {
       {faultline::Exception("a").Target("we;ird"), "a=\"we;ird\":exception"},
       {faultline::Exception("a").Target(" lead"), "a=\" lead\":exception"},
       {faultline::Exception("a").Target("x").Probability(0.0), "a=x:0%exception"},
+      {faultline::Errno("disk-full", ENOSPC).Target("posix.write").Path("*.db"),
+       "disk-full=posix.write:errno(ENOSPC)@path(*.db)"},
+      {faultline::Errno("a", 4095), "a=errno(4095)"},
+      {faultline::Errno("a", EWOULDBLOCK), "a=errno(EAGAIN)"},
+      {faultline::Partial("short").Target("posix.read").Probability(0.5),
+       "short=posix.read:50%partial"},
+      {faultline::Exception("a").Target("alloc.*").Sizes(1024), "a=alloc.*:exception@size(1024)"},
+      {faultline::Exception("a").Sizes(0, 64).Scoped(), "a=exception@size(0,64)@scoped"},
+      {faultline::Exception("a").Path("dir/my file(1)"), "a=exception@path(\"dir/my file(1)\")"},
       {faultline::Exception("a").Probability(1.0 / 3), "a=33.33333333333333%exception"},
       {faultline::Exception("a").Probability(5e-324),
        "a=0." + std::string(321, '0') + "5%exception"},
@@ -351,6 +372,19 @@ class RuleGenerator {
       rule.OnCalls(calls);
     }
     if (Chance()) rule.Enabled(false);
+    if (Chance()) rule.Path(Target());
+    if (Chance()) {
+      const auto min = static_cast<std::size_t>(Below(1 << 20));
+      rule.Sizes(min, Chance() ? SIZE_MAX : min + static_cast<std::size_t>(Below(1 << 20)));
+    }
+    if (Chance()) rule.Scoped();
+    if (rule.type() == FaultType::kReturn && Chance()) {
+      if (Chance()) {
+        rule.Returns(faultline::ShortTransfer{});
+      } else {
+        rule.Returns(faultline::SystemError{static_cast<int>(1 + Below(200))});
+      }
+    }
     return rule;
   }
 

@@ -1,0 +1,241 @@
+// The interposed allocation functions: malloc and its family, and every replaceable operator
+// new. Each forwards to the next definition (libc's, libstdc++'s or a sanitizer runtime's), so
+// the allocator in use stays the one the program would have had.
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "check.hpp"
+
+using faultline::internal::CallContext;
+using faultline::internal::HarnessScope;
+using faultline::internal::t_harness_depth;
+using faultline::posix::internal::Armed;
+using faultline::posix::internal::CorruptBytes;
+using faultline::posix::internal::Fault;
+using faultline::posix::internal::Target;
+
+namespace {
+
+// Looking up the real allocator may itself allocate (dlsym's error state): those allocations,
+// on the thread doing the lookup, come from this arena and are never freed.
+alignas(std::max_align_t) unsigned char g_arena[16 * 1024];
+std::atomic<std::size_t> g_arena_used{0};
+__thread bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
+
+void* ArenaAllocate(std::size_t size) {
+  const std::size_t rounded = (size + alignof(std::max_align_t) - 1) & ~(alignof(std::max_align_t) - 1);
+  const std::size_t at = g_arena_used.fetch_add(rounded, std::memory_order_relaxed);
+  if (at + rounded > sizeof(g_arena)) return nullptr;
+  return g_arena + at;
+}
+bool InArena(const void* pointer) {
+  const auto* p = static_cast<const unsigned char*>(pointer);
+  return p >= g_arena && p < g_arena + sizeof(g_arena);
+}
+
+// The next definition of an allocation function; null while this thread is looking one up.
+template <class F>
+class RealAllocator {
+ public:
+  explicit constexpr RealAllocator(const char* name) : name_(name) {}
+  F get() {
+    F function = function_.load(std::memory_order_relaxed);
+    if (function != nullptr || t_resolving) return function;
+    t_resolving = true;
+    function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name_));
+    t_resolving = false;
+    if (function == nullptr) {
+      static const char kMessage[] = "[faultline] cannot find the real allocation function\n";
+      static_cast<void>(::write(2, kMessage, sizeof(kMessage) - 1));
+      std::abort();
+    }
+    function_.store(function, std::memory_order_relaxed);
+    return function;
+  }
+
+ private:
+  std::atomic<F> function_{nullptr};
+  const char* name_;
+};
+
+using MallocFunction = void* (*)(std::size_t);
+using CallocFunction = void* (*)(std::size_t, std::size_t);
+using ReallocFunction = void* (*)(void*, std::size_t);
+using FreeFunction = void (*)(void*);
+using AlignedAllocFunction = void* (*)(std::size_t, std::size_t);
+using PosixMemalignFunction = int (*)(void**, std::size_t, std::size_t);
+using NewFunction = void* (*)(std::size_t);
+using NewNothrowFunction = void* (*)(std::size_t, const std::nothrow_t&);
+using NewAlignedFunction = void* (*)(std::size_t, std::align_val_t);
+using NewAlignedNothrowFunction = void* (*)(std::size_t, std::align_val_t, const std::nothrow_t&);
+
+RealAllocator<MallocFunction> real_malloc("malloc");
+RealAllocator<CallocFunction> real_calloc("calloc");
+RealAllocator<ReallocFunction> real_realloc("realloc");
+RealAllocator<FreeFunction> real_free("free");
+RealAllocator<AlignedAllocFunction> real_aligned_alloc("aligned_alloc");
+RealAllocator<PosixMemalignFunction> real_posix_memalign("posix_memalign");
+RealAllocator<NewFunction> real_new("_Znwm");
+RealAllocator<NewFunction> real_new_array("_Znam");
+RealAllocator<NewNothrowFunction> real_new_nothrow("_ZnwmRKSt9nothrow_t");
+RealAllocator<NewNothrowFunction> real_new_array_nothrow("_ZnamRKSt9nothrow_t");
+RealAllocator<NewAlignedFunction> real_new_aligned("_ZnwmSt11align_val_t");
+RealAllocator<NewAlignedFunction> real_new_array_aligned("_ZnamSt11align_val_t");
+RealAllocator<NewAlignedNothrowFunction> real_new_aligned_nothrow(
+    "_ZnwmSt11align_val_tRKSt9nothrow_t");
+RealAllocator<NewAlignedNothrowFunction> real_new_array_aligned_nothrow(
+    "_ZnamSt11align_val_tRKSt9nothrow_t");
+
+Target t_malloc{"alloc.malloc", ENOMEM};
+Target t_calloc{"alloc.calloc", ENOMEM};
+Target t_realloc{"alloc.realloc", ENOMEM};
+Target t_aligned_alloc{"alloc.aligned_alloc", ENOMEM};
+Target t_posix_memalign{"alloc.posix_memalign", ENOMEM};
+Target t_new{"alloc.new", ENOMEM};
+Target t_new_array{"alloc.new_array", ENOMEM};
+
+CallContext SizeCall(std::size_t size) {
+  CallContext context;
+  context.size = size;
+  context.has_size = true;
+  return context;
+}
+
+// True while a test runs and this thread is not in harness code.
+bool Eligible() { return Armed() && t_harness_depth == 0; }
+
+// A C allocation of `size` bytes: null with errno set on a fault, else `call()`, whose fresh
+// memory a corruption rule fills with garbage.
+template <class Call>
+void* Allocate(Target& target, std::size_t size, Call call) {
+  HarnessScope scope;
+  const Fault fault = faultline::posix::internal::Check(target, SizeCall(size));
+  if (fault.kind == Fault::kNone) return call();
+  if (fault.kind == Fault::kCorrupt) {
+    void* memory = call();
+    if (memory != nullptr) {
+      for (std::size_t i = 0; i < size; i += 8) CorruptBytes(memory, size, fault.stream + i);
+    }
+    return memory;
+  }
+  errno = fault.kind == Fault::kError ? fault.error : ENOMEM;
+  return nullptr;
+}
+
+// An operator new of `size` bytes: throws std::bad_alloc (or the rule's own exception) on a
+// fault, or returns null for the nothrow forms.
+template <class Call>
+void* New(Target& target, std::size_t size, bool nothrow, Call call) {
+  Fault fault;
+  {
+    HarnessScope scope;
+    fault = faultline::posix::internal::Check(target, SizeCall(size));
+    if (fault.kind == Fault::kNone || fault.kind == Fault::kCorrupt) return call();
+    if (nothrow) return nullptr;
+  }
+  if (fault.rule != nullptr) fault.rule->Throw();
+  throw std::bad_alloc();
+}
+
+}  // namespace
+
+extern "C" {
+
+void* malloc(std::size_t size) noexcept {
+  MallocFunction real = real_malloc.get();
+  if (real == nullptr) return ArenaAllocate(size);
+  if (!Eligible()) return real(size);
+  return Allocate(t_malloc, size, [&] { return real(size); });
+}
+
+void* calloc(std::size_t count, std::size_t size) noexcept {
+  CallocFunction real = real_calloc.get();
+  if (real == nullptr) return ArenaAllocate(count * size);  // the arena is zeroed
+  if (!Eligible()) return real(count, size);
+  return Allocate(t_calloc, count * size, [&] { return real(count, size); });
+}
+
+void* realloc(void* pointer, std::size_t size) noexcept {
+  if (InArena(pointer)) {
+    void* moved = malloc(size);
+    if (moved != nullptr) std::memcpy(moved, pointer, size);
+    return moved;
+  }
+  ReallocFunction real = real_realloc.get();
+  if (real == nullptr) return ArenaAllocate(size);
+  if (!Eligible() || size == 0) return real(pointer, size);
+  return Allocate(t_realloc, size, [&] { return real(pointer, size); });
+}
+
+void free(void* pointer) noexcept {
+  if (pointer == nullptr || InArena(pointer)) return;
+  real_free.get()(pointer);
+}
+
+void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
+  AlignedAllocFunction real = real_aligned_alloc.get();
+  if (!Eligible()) return real(alignment, size);
+  return Allocate(t_aligned_alloc, size, [&] { return real(alignment, size); });
+}
+
+int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept {
+  PosixMemalignFunction real = real_posix_memalign.get();
+  if (!Eligible()) return real(out, alignment, size);
+  // posix_memalign reports its error as its result and leaves errno alone.
+  const int saved = errno;
+  int result = 0;
+  void* memory = Allocate(t_posix_memalign, size, [&]() -> void* {
+    result = real(out, alignment, size);
+    return result == 0 ? *out : nullptr;
+  });
+  if (memory == nullptr && result == 0) {
+    result = errno;
+    errno = saved;
+  }
+  return result;
+}
+
+}  // extern "C"
+
+void* operator new(std::size_t size) {
+  if (!Eligible()) return real_new.get()(size);
+  return New(t_new, size, false, [&] { return real_new.get()(size); });
+}
+void* operator new[](std::size_t size) {
+  if (!Eligible()) return real_new_array.get()(size);
+  return New(t_new_array, size, false, [&] { return real_new_array.get()(size); });
+}
+void* operator new(std::size_t size, const std::nothrow_t& tag) noexcept {
+  if (!Eligible()) return real_new_nothrow.get()(size, tag);
+  return New(t_new, size, true, [&] { return real_new_nothrow.get()(size, tag); });
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
+  if (!Eligible()) return real_new_array_nothrow.get()(size, tag);
+  return New(t_new_array, size, true, [&] { return real_new_array_nothrow.get()(size, tag); });
+}
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  if (!Eligible()) return real_new_aligned.get()(size, alignment);
+  return New(t_new, size, false, [&] { return real_new_aligned.get()(size, alignment); });
+}
+void* operator new[](std::size_t size, std::align_val_t alignment) {
+  if (!Eligible()) return real_new_array_aligned.get()(size, alignment);
+  return New(t_new_array, size, false,
+             [&] { return real_new_array_aligned.get()(size, alignment); });
+}
+void* operator new(std::size_t size, std::align_val_t alignment,
+                   const std::nothrow_t& tag) noexcept {
+  if (!Eligible()) return real_new_aligned_nothrow.get()(size, alignment, tag);
+  return New(t_new, size, true,
+             [&] { return real_new_aligned_nothrow.get()(size, alignment, tag); });
+}
+void* operator new[](std::size_t size, std::align_val_t alignment,
+                     const std::nothrow_t& tag) noexcept {
+  if (!Eligible()) return real_new_array_aligned_nothrow.get()(size, alignment, tag);
+  return New(t_new_array, size, true,
+             [&] { return real_new_array_aligned_nothrow.get()(size, alignment, tag); });
+}
