@@ -174,7 +174,8 @@ void* realloc(void* pointer, std::size_t size) noexcept {
 
 void free(void* pointer) noexcept {
   if (pointer == nullptr || InArena(pointer)) return;
-  real_free.get()(pointer);
+  // Looking up free frees dlsym's previous error message: that one block is left alone.
+  if (FreeFunction real = real_free.get()) real(pointer);
 }
 
 void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
