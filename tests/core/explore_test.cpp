@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "faultline/faultline.hpp"
+#include "faultline/posix.hpp"
 #include "planted_bugs.hpp"
 
 namespace faultline {
@@ -76,6 +77,22 @@ TEST_F(ExploreTest, ACorrectServicePassesAFullSweep) {
   // The fault-free run, calls 1 to 5 (each adds a retry), then call 6, which never comes.
   EXPECT_EQ(result.runs, 7u);
   EXPECT_EQ(result.targets, (std::vector<std::pair<std::string, std::uint64_t>>{{"Storage::Put", 5}}));
+}
+
+TEST_F(ExploreTest, SweepGoesPastACallTheFaultsFilterLetPass) {
+  // Call 1 of "store.write" is made outside the scope the fault is limited to: it cannot
+  // fault, yet the sweep must go on to call 2, which can.
+  const auto write = injector_.Wrap("store.write", [] { return true; });
+  SweepOptions options;
+  options.Fault(Exception("io").Target("store.write").Scoped()).injector = &injector_;
+  const SweepResult result = Sweep(options, [&] {
+    write();
+    posix::OnlyIn scope;
+    write();
+  });
+  ASSERT_EQ(result.failures.size(), 1u) << result.Report();
+  EXPECT_EQ(result.failures[0].schedule.ToString(), "io=store.write@2");
+  EXPECT_EQ(result.runs, 3u);  // the fault-free run, then calls 1 and 2
 }
 
 TEST_F(ExploreTest, SweepKeepsGoingAndRespectsMaxRuns) {

@@ -474,4 +474,51 @@ TEST(ScopeTest, AFailedAddRemovesTheRulesAlreadyAdded) {
   EXPECT_EQ(injector.Rules()[0].name(), "taken");
 }
 
+// The filters of system-call rules, at the engine: a call passes a filter only when its context
+// answers it.
+TEST(CallFilterTest, RulesWithAPathOrSizeNeverFireWhereNoneIsKnown) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Return("by-path", 1).Target("t").Path("*.db"));
+  injector.AddRule(faultline::Return("by-size", 2).Target("t").Sizes(10, 20));
+  const auto call = injector.Wrap("t", [] { return 0; });
+  EXPECT_EQ(call(), 0);
+  EXPECT_EQ(injector.Stats().rules[0].checks, 0u) << "a filtered call is not a check";
+}
+
+TEST(CallFilterTest, EvaluateMatchesThePathAndSizeOfTheCall) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Return("by-path", 1).Target("t").Path("*/data.db"));
+  injector.AddRule(faultline::Return("by-size", 2).Target("t").Sizes(10, 20));
+  faultline::internal::Site& site = injector.Intern("t");
+  const auto value_of = [&](const faultline::internal::CallContext& context) -> std::int64_t {
+    const faultline::Decision decision = injector.Evaluate(site, context);
+    return decision ? std::any_cast<std::int64_t>(decision.rule->return_value()) : 0;
+  };
+  faultline::internal::CallContext context;
+  context.path = "/var/data.db";
+  EXPECT_EQ(value_of(context), 1);
+  context.path = "/var/data.log";
+  EXPECT_EQ(value_of(context), 0);
+  context.size = 15;
+  context.has_size = true;
+  EXPECT_EQ(value_of(context), 2);
+  context.size = 21;
+  EXPECT_EQ(value_of(context), 0);
+  // Every call was counted, filtered or not.
+  EXPECT_EQ(injector.Stats().calls_per_target["t"], 4u);
+}
+
+TEST(CallFilterTest, ScopedRulesFireOnlyInsideOnlyIn) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Return("scoped", 7).Target("t").Scoped());
+  const auto call = injector.Wrap("t", [] { return 0; });
+  EXPECT_EQ(call(), 0);
+  {
+    ++faultline::internal::t_only_in_depth;  // what faultline::posix::OnlyIn does
+    EXPECT_EQ(call(), 7);
+    --faultline::internal::t_only_in_depth;
+  }
+  EXPECT_EQ(call(), 0);
+}
+
 }  // namespace
