@@ -35,6 +35,7 @@
 #include "faultline/explore.hpp"
 #include "faultline/faultline.hpp"
 #include "faultline/internal/session.hpp"
+#include "faultline/posix.hpp"
 
 namespace faultline {
 
@@ -78,6 +79,11 @@ class FaultTest : public ::testing::Test {
   SweepResult Sweep(FaultConfig fault, const std::function<void()>& body);
   // Sweeps the test's installed rules (annotated or added).
   SweepResult Sweep(const std::function<void()>& body);
+  // Sweeps every allocation `operation` makes (faultline::posix::SweepAllocations, which needs
+  // faultline::posix linked), reporting like Sweep; `check(threw)` asserts the invariants after
+  // each run. A sweep that reached no allocation target fails the test.
+  SweepResult SweepAllocations(std::function<void()> operation,
+                               std::function<void(bool threw)> check);
 
   // faultline::Explore on this test's injector, with Sweep's handling of failures: the test
   // fails once, after shrinking, with the seed, the minimal schedule and the replay flag.

@@ -45,12 +45,18 @@ class Harness {
   // it is not null.
   Outcome Run(const std::vector<FaultConfig>& rules, std::uint64_t seed, const Schedule* replay,
               const std::function<void()>& body) {
+    // The run's set-up, the runner and the collection of results are harness code: their
+    // allocations are neither faulted nor counted, so ordinals count the body's calls alone.
+    internal::HarnessScope harness;
     injector_.Reset();
     for (const FaultConfig& rule : rules) injector_.AddRule(rule);
     injector_.SetSeed(seed);
     if (replay != nullptr) injector_.Replay(*replay);
     Outcome outcome;
-    outcome.failure = runner_(body);
+    outcome.failure = runner_([&body] {
+      internal::UserCodeScope user;
+      body();
+    });
     const HarnessStats stats = injector_.Stats();
     outcome.schedule = Schedule::FromEvents(stats.events);
     outcome.calls_per_target = stats.calls_per_target;

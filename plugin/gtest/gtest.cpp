@@ -290,6 +290,18 @@ SweepResult FaultTest::Sweep(FaultConfig fault, const std::function<void()>& bod
 
 SweepResult FaultTest::Sweep(const std::function<void()>& body) { return Sweep(SweepOptions(), body); }
 
+SweepResult FaultTest::SweepAllocations(std::function<void()> operation,
+                                        std::function<void(bool threw)> check) {
+  const SweepResult result =
+      Sweep(SweepOptions().Fault(posix::AllocationFailure()),
+            posix::ExceptionSafetyRun(std::move(operation), std::move(check)));
+  if (result.targets.empty() && result.passed() && !result.replayed) {
+    ADD_FAILURE() << "[faultline] SweepAllocations: no allocation target was reached; link "
+                     "faultline::posix into the test executable";
+  }
+  return result;
+}
+
 ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<void()>& body) {
   UseTestDefaults(options, Injector());
   const ExploreResult result = faultline::Explore(options, body);

@@ -26,6 +26,19 @@ class HarnessScope {
   HarnessScope& operator=(const HarnessScope&) = delete;
 };
 
+// Runs user code from inside harness code (the body of a sweep run, from the sweep's own
+// bookkeeping): its calls are eligible again until the scope ends.
+class UserCodeScope {
+ public:
+  UserCodeScope() : saved_(t_harness_depth) { t_harness_depth = 0; }
+  ~UserCodeScope() { t_harness_depth = saved_; }
+  UserCodeScope(const UserCodeScope&) = delete;
+  UserCodeScope& operator=(const UserCodeScope&) = delete;
+
+ private:
+  int saved_;
+};
+
 // A mutex held by harness code: nothing this thread does while holding it is faulted, so a rule
 // on an allocation target can never fire into a lock the thread already holds.
 class HarnessLock {
