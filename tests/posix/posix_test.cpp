@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <array>
 #include <new>
 #include <string>
@@ -32,6 +35,9 @@ using faultline::FaultEvent;
 
 // Each test works in a directory of its own.
 class PosixTest : public faultline::FaultTest {
+ public:
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+
  protected:
   void SetUp() override {
     faultline::FaultTest::SetUp();
@@ -43,7 +49,6 @@ class PosixTest : public faultline::FaultTest {
     std::filesystem::remove_all(dir_);
     faultline::FaultTest::TearDown();
   }
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
   int Create(const std::string& name) {
     return ::open(Path(name).c_str(), O_CREAT | O_RDWR | O_TRUNC, 0600);
   }
@@ -422,6 +427,272 @@ TEST_F(PosixTest, TheSameSeedFailsTheSameCalls) {
   Injector().SetSeed(seed);
   EXPECT_EQ(failing_calls(), first);
   EXPECT_FALSE(first.empty());
+}
+
+}  // namespace
+
+namespace {
+
+// One interposed function, called so that it would succeed: `call` returns true when the call
+// reported failure (its failure value) and leaves errno as the call set it.
+struct FunctionCase {
+  const char* function;
+  const char* target;
+  std::function<bool(PosixTest&)> call;
+};
+
+// Builds a call of each interposed function on resources the fixture made.
+class EveryFunctionTest : public PosixTest {
+ protected:
+  void SetUp() override {
+    PosixTest::SetUp();
+    file_ = Create("file");
+    ASSERT_EQ(::write(file_, "0123456789", 10), 10);
+    stream_ = std::fopen(Path("stream").c_str(), "w+");
+    ASSERT_NE(stream_, nullptr);
+    ASSERT_EQ(std::fwrite("0123456789", 1, 10, stream_), 10u);
+    std::rewind(stream_);
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair_), 0);
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", Path("socket").c_str());
+    ASSERT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(::listen(listener_, 4), 0);
+    address_ = address;
+    epoll_ = ::epoll_create1(0);
+  }
+  void TearDown() override {
+    for (int fd : {file_, pair_[0], pair_[1], listener_, epoll_}) ::close(fd);
+    if (stream_ != nullptr) std::fclose(stream_);
+    PosixTest::TearDown();
+  }
+
+ public:
+  int file_ = -1;
+  std::FILE* stream_ = nullptr;
+  int pair_[2] = {-1, -1};
+  int listener_ = -1;
+  struct sockaddr_un address_ {};
+  int epoll_ = -1;
+};
+
+std::vector<FunctionCase> EveryFunction() {
+  static char buffer[64];
+  return {
+      {"open", "posix.open",
+       [](PosixTest& t) {
+         return ::open(t.Path("o").c_str(), O_CREAT | O_WRONLY, 0600) < 0;
+       }},
+      {"openat", "posix.openat",
+       [](PosixTest& t) {
+         return ::openat(AT_FDCWD, t.Path("oa").c_str(), O_CREAT | O_WRONLY, 0600) < 0;
+       }},
+      {"creat", "posix.creat", [](PosixTest& t) { return ::creat(t.Path("c").c_str(), 0600) < 0; }},
+      {"close", "posix.close",
+       [](PosixTest& t) { return ::close(::open(t.Path("file").c_str(), O_RDONLY)) < 0; }},
+      {"read", "posix.read",
+       [](PosixTest& t) {
+         auto& f = static_cast<EveryFunctionTest&>(t);
+         return ::read(f.file_, buffer, 1) < 0;
+       }},
+      {"pread", "posix.pread",
+       [](PosixTest& t) {
+         return ::pread(static_cast<EveryFunctionTest&>(t).file_, buffer, 1, 0) < 0;
+       }},
+      {"readv", "posix.readv",
+       [](PosixTest& t) {
+         struct iovec part {buffer, 1};
+         return ::readv(static_cast<EveryFunctionTest&>(t).file_, &part, 1) < 0;
+       }},
+      {"write", "posix.write",
+       [](PosixTest& t) { return ::write(static_cast<EveryFunctionTest&>(t).file_, "x", 1) < 0; }},
+      {"pwrite", "posix.pwrite",
+       [](PosixTest& t) {
+         return ::pwrite(static_cast<EveryFunctionTest&>(t).file_, "x", 1, 0) < 0;
+       }},
+      {"writev", "posix.writev",
+       [](PosixTest& t) {
+         struct iovec part {const_cast<char*>("x"), 1};
+         return ::writev(static_cast<EveryFunctionTest&>(t).file_, &part, 1) < 0;
+       }},
+      {"fsync", "posix.fsync",
+       [](PosixTest& t) { return ::fsync(static_cast<EveryFunctionTest&>(t).file_) < 0; }},
+      {"fdatasync", "posix.fdatasync",
+       [](PosixTest& t) { return ::fdatasync(static_cast<EveryFunctionTest&>(t).file_) < 0; }},
+      {"ftruncate", "posix.ftruncate",
+       [](PosixTest& t) { return ::ftruncate(static_cast<EveryFunctionTest&>(t).file_, 5) < 0; }},
+      {"rename", "posix.rename",
+       [](PosixTest& t) {
+         const int fd = ::creat(t.Path("from").c_str(), 0600);
+         ::close(fd);
+         return ::rename(t.Path("from").c_str(), t.Path("to").c_str()) < 0;
+       }},
+      {"unlink", "posix.unlink",
+       [](PosixTest& t) {
+         ::close(::creat(t.Path("gone").c_str(), 0600));
+         return ::unlink(t.Path("gone").c_str()) < 0;
+       }},
+      {"mkdir", "posix.mkdir", [](PosixTest& t) { return ::mkdir(t.Path("d").c_str(), 0700) < 0; }},
+      {"fopen", "posix.fopen",
+       [](PosixTest& t) {
+         std::FILE* file = std::fopen(t.Path("fo").c_str(), "w");
+         if (file != nullptr) std::fclose(file);
+         return file == nullptr;
+       }},
+      {"fread", "posix.fread",
+       [](PosixTest& t) {
+         return std::fread(buffer, 1, 1, static_cast<EveryFunctionTest&>(t).stream_) != 1;
+       }},
+      {"fwrite", "posix.fwrite",
+       [](PosixTest& t) {
+         return std::fwrite("x", 1, 1, static_cast<EveryFunctionTest&>(t).stream_) != 1;
+       }},
+      {"fflush", "posix.fflush",
+       [](PosixTest& t) { return std::fflush(static_cast<EveryFunctionTest&>(t).stream_) != 0; }},
+      {"fclose", "posix.fclose",
+       [](PosixTest& t) {
+         std::FILE* file = std::fopen(t.Path("fc").c_str(), "w");
+         return file == nullptr || std::fclose(file) != 0;
+       }},
+      {"socket", "posix.socket",
+       [](PosixTest&) {
+         const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+         if (fd >= 0) ::close(fd);
+         return fd < 0;
+       }},
+      {"connect", "posix.connect",
+       [](PosixTest& t) {
+         auto& f = static_cast<EveryFunctionTest&>(t);
+         const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+         const int result = ::connect(fd, reinterpret_cast<sockaddr*>(&f.address_),
+                                      sizeof f.address_);
+         const int error = errno;
+         ::close(fd);
+         errno = error;
+         return result < 0;
+       }},
+      {"accept", "posix.accept",
+       [](PosixTest& t) {
+         auto& f = static_cast<EveryFunctionTest&>(t);
+         const int client = ::socket(AF_UNIX, SOCK_STREAM, 0);
+         ::connect(client, reinterpret_cast<sockaddr*>(&f.address_), sizeof f.address_);
+         const int fd = ::accept(f.listener_, nullptr, nullptr);
+         const int error = errno;
+         if (fd >= 0) ::close(fd);
+         ::close(client);
+         errno = error;
+         return fd < 0;
+       }},
+      {"accept4", "posix.accept4",
+       [](PosixTest& t) {
+         auto& f = static_cast<EveryFunctionTest&>(t);
+         const int client = ::socket(AF_UNIX, SOCK_STREAM, 0);
+         ::connect(client, reinterpret_cast<sockaddr*>(&f.address_), sizeof f.address_);
+         const int fd = ::accept4(f.listener_, nullptr, nullptr, SOCK_CLOEXEC);
+         const int error = errno;
+         if (fd >= 0) ::close(fd);
+         ::close(client);
+         errno = error;
+         return fd < 0;
+       }},
+      {"send", "posix.send",
+       [](PosixTest& t) { return ::send(static_cast<EveryFunctionTest&>(t).pair_[0], "x", 1, 0) < 0; }},
+      {"sendto", "posix.sendto",
+       [](PosixTest& t) {
+         return ::sendto(static_cast<EveryFunctionTest&>(t).pair_[0], "x", 1, 0, nullptr, 0) < 0;
+       }},
+      {"sendmsg", "posix.sendmsg",
+       [](PosixTest& t) {
+         struct iovec part {const_cast<char*>("x"), 1};
+         struct msghdr message {};
+         message.msg_iov = &part;
+         message.msg_iovlen = 1;
+         return ::sendmsg(static_cast<EveryFunctionTest&>(t).pair_[0], &message, 0) < 0;
+       }},
+      {"recv", "posix.recv",
+       [](PosixTest& t) {
+         auto& f = static_cast<EveryFunctionTest&>(t);
+         ::send(f.pair_[1], "x", 1, 0);
+         return ::recv(f.pair_[0], buffer, 1, 0) < 0;
+       }},
+      {"recvfrom", "posix.recvfrom",
+       [](PosixTest& t) {
+         auto& f = static_cast<EveryFunctionTest&>(t);
+         ::send(f.pair_[1], "x", 1, 0);
+         return ::recvfrom(f.pair_[0], buffer, 1, 0, nullptr, nullptr) < 0;
+       }},
+      {"recvmsg", "posix.recvmsg",
+       [](PosixTest& t) {
+         auto& f = static_cast<EveryFunctionTest&>(t);
+         ::send(f.pair_[1], "x", 1, 0);
+         struct iovec part {buffer, 1};
+         struct msghdr message {};
+         message.msg_iov = &part;
+         message.msg_iovlen = 1;
+         return ::recvmsg(f.pair_[0], &message, 0) < 0;
+       }},
+      {"poll", "posix.poll",
+       [](PosixTest& t) {
+         struct pollfd fds[] = {{static_cast<EveryFunctionTest&>(t).pair_[0], POLLOUT, 0}};
+         return ::poll(fds, 1, 0) < 0;
+       }},
+      {"epoll_wait", "posix.epoll_wait",
+       [](PosixTest& t) {
+         struct epoll_event events[1];
+         return ::epoll_wait(static_cast<EveryFunctionTest&>(t).epoll_, events, 1, 0) < 0;
+       }},
+      {"malloc", "alloc.malloc",
+       [](PosixTest&) {
+         void* p = std::malloc(24);
+         std::free(p);
+         return p == nullptr;
+       }},
+      {"calloc", "alloc.calloc",
+       [](PosixTest&) {
+         void* p = std::calloc(3, 8);
+         std::free(p);
+         return p == nullptr;
+       }},
+      {"realloc", "alloc.realloc",
+       [](PosixTest&) {
+         void* p = std::malloc(8);
+         void* q = std::realloc(p, 64);
+         std::free(q != nullptr ? q : p);
+         return q == nullptr;
+       }},
+      {"aligned_alloc", "alloc.aligned_alloc",
+       [](PosixTest&) {
+         void* p = std::aligned_alloc(64, 128);
+         std::free(p);
+         return p == nullptr;
+       }},
+      {"posix_memalign", "alloc.posix_memalign",
+       [](PosixTest&) {
+         void* p = nullptr;
+         const int result = ::posix_memalign(&p, 64, 128);
+         std::free(p);
+         errno = result;  // posix_memalign reports its error as its result
+         return result != 0;
+       }},
+  };
+}
+
+TEST_F(EveryFunctionTest, EachFailsWithTheErrnoItsRuleNamesAndPassesThroughWithout) {
+  for (const FunctionCase& c : EveryFunction()) {
+    SCOPED_TRACE(c.function);
+    {
+      auto rules = Injector().Scope({Errno("edom", EDOM).Target(c.target)});
+      errno = 0;
+      EXPECT_TRUE(c.call(*this)) << c.function << " did not fail";
+      EXPECT_EQ(errno, EDOM);
+    }
+    errno = 0;
+    EXPECT_FALSE(c.call(*this)) << c.function << " failed without a rule: "
+                                << std::strerror(errno);
+  }
+  // Every target saw exactly one fault.
+  EXPECT_EQ(Events().size(), EveryFunction().size());
 }
 
 }  // namespace
