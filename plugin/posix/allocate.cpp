@@ -2,7 +2,6 @@
 // new. Each forwards to the next definition (libc's, libstdc++'s or a sanitizer runtime's), so
 // the allocator in use stays the one the program would have had.
 #include <malloc.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -17,16 +16,15 @@ using faultline::internal::t_harness_depth;
 using faultline::posix::internal::Armed;
 using faultline::posix::internal::CorruptBytes;
 using faultline::posix::internal::Fault;
+using faultline::posix::internal::RealFunction;
 using faultline::posix::internal::Target;
 
 namespace {
 
-// Looking up the real allocator may itself allocate (dlsym's error state): those allocations,
-// on the thread doing the lookup, come from this arena and are never freed.
+// Looking up a real function may itself allocate (dlsym's error state): those allocations, on
+// the thread doing the lookup, come from this arena and are never freed.
 alignas(std::max_align_t) unsigned char g_arena[16 * 1024];
 std::atomic<std::size_t> g_arena_used{0};
-__thread bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
-
 void* ArenaAllocate(std::size_t size) {
   const std::size_t rounded = (size + alignof(std::max_align_t) - 1) & ~(alignof(std::max_align_t) - 1);
   const std::size_t at = g_arena_used.fetch_add(rounded, std::memory_order_relaxed);
@@ -37,31 +35,6 @@ bool InArena(const void* pointer) {
   const auto* p = static_cast<const unsigned char*>(pointer);
   return p >= g_arena && p < g_arena + sizeof(g_arena);
 }
-
-// The next definition of an allocation function; null while this thread is looking one up.
-template <class F>
-class RealAllocator {
- public:
-  explicit constexpr RealAllocator(const char* name) : name_(name) {}
-  F get() {
-    F function = function_.load(std::memory_order_relaxed);
-    if (function != nullptr || t_resolving) return function;
-    t_resolving = true;
-    function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name_));
-    t_resolving = false;
-    if (function == nullptr) {
-      static const char kMessage[] = "[faultline] cannot find the real allocation function\n";
-      static_cast<void>(::write(2, kMessage, sizeof(kMessage) - 1));
-      std::abort();
-    }
-    function_.store(function, std::memory_order_relaxed);
-    return function;
-  }
-
- private:
-  std::atomic<F> function_{nullptr};
-  const char* name_;
-};
 
 using MallocFunction = void* (*)(std::size_t);
 using CallocFunction = void* (*)(std::size_t, std::size_t);
@@ -74,21 +47,21 @@ using NewNothrowFunction = void* (*)(std::size_t, const std::nothrow_t&);
 using NewAlignedFunction = void* (*)(std::size_t, std::align_val_t);
 using NewAlignedNothrowFunction = void* (*)(std::size_t, std::align_val_t, const std::nothrow_t&);
 
-RealAllocator<MallocFunction> real_malloc("malloc");
-RealAllocator<CallocFunction> real_calloc("calloc");
-RealAllocator<ReallocFunction> real_realloc("realloc");
-RealAllocator<FreeFunction> real_free("free");
-RealAllocator<AlignedAllocFunction> real_aligned_alloc("aligned_alloc");
-RealAllocator<PosixMemalignFunction> real_posix_memalign("posix_memalign");
-RealAllocator<NewFunction> real_new("_Znwm");
-RealAllocator<NewFunction> real_new_array("_Znam");
-RealAllocator<NewNothrowFunction> real_new_nothrow("_ZnwmRKSt9nothrow_t");
-RealAllocator<NewNothrowFunction> real_new_array_nothrow("_ZnamRKSt9nothrow_t");
-RealAllocator<NewAlignedFunction> real_new_aligned("_ZnwmSt11align_val_t");
-RealAllocator<NewAlignedFunction> real_new_array_aligned("_ZnamSt11align_val_t");
-RealAllocator<NewAlignedNothrowFunction> real_new_aligned_nothrow(
+RealFunction<MallocFunction> real_malloc("malloc");
+RealFunction<CallocFunction> real_calloc("calloc");
+RealFunction<ReallocFunction> real_realloc("realloc");
+RealFunction<FreeFunction> real_free("free");
+RealFunction<AlignedAllocFunction> real_aligned_alloc("aligned_alloc");
+RealFunction<PosixMemalignFunction> real_posix_memalign("posix_memalign");
+RealFunction<NewFunction> real_new("_Znwm");
+RealFunction<NewFunction> real_new_array("_Znam");
+RealFunction<NewNothrowFunction> real_new_nothrow("_ZnwmRKSt9nothrow_t");
+RealFunction<NewNothrowFunction> real_new_array_nothrow("_ZnamRKSt9nothrow_t");
+RealFunction<NewAlignedFunction> real_new_aligned("_ZnwmSt11align_val_t");
+RealFunction<NewAlignedFunction> real_new_array_aligned("_ZnamSt11align_val_t");
+RealFunction<NewAlignedNothrowFunction> real_new_aligned_nothrow(
     "_ZnwmSt11align_val_tRKSt9nothrow_t");
-RealAllocator<NewAlignedNothrowFunction> real_new_array_aligned_nothrow(
+RealFunction<NewAlignedNothrowFunction> real_new_array_aligned_nothrow(
     "_ZnamSt11align_val_tRKSt9nothrow_t");
 
 Target t_malloc{"alloc.malloc", ENOMEM};

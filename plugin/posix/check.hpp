@@ -14,22 +14,29 @@ namespace faultline::posix::internal {
 
 using faultline::internal::CallContext;
 
+// True while this thread looks a real function up: dlsym may allocate, and an allocation
+// function must not then look itself up again.
+extern __thread bool t_resolving __attribute__((tls_model("initial-exec")));
+
 // The function an interposed one forwards to: the next definition after ours (libc's, or a
 // sanitizer runtime's), looked up on first use.
 template <class F>
 class RealFunction {
  public:
   explicit constexpr RealFunction(const char* name) : name_(name) {}
+  // Null only when called during this thread's own lookup (an allocation dlsym makes).
   F get() {
     F function = function_.load(std::memory_order_relaxed);
-    return function != nullptr ? function : Resolve();
+    return function != nullptr || t_resolving ? function : Resolve();
   }
 
  private:
   F Resolve() {
+    t_resolving = true;
     F function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name_));
+    t_resolving = false;
     if (function == nullptr) {
-      std::fprintf(stderr, "[faultline] cannot find the real %s: %s\n", name_, dlerror());
+      std::fprintf(stderr, "[faultline] cannot find the real %s\n", name_);
       std::abort();
     }
     function_.store(function, std::memory_order_relaxed);
