@@ -1,5 +1,7 @@
 #include "epoch.hpp"
 
+#include "faultline/internal/call_context.hpp"
+
 #include <mutex>
 #include <vector>
 
@@ -84,7 +86,7 @@ void Retire(void* object, void (*deleter)(void*)) {
   Domain& domain = TheDomain();
   std::vector<RetiredObject> ready;
   {
-    std::lock_guard<std::mutex> lock(domain.mutex);
+    HarnessLock lock(domain.mutex);  // an allocation fault must never fire into this lock
     domain.retired.push_back(
         RetiredObject{object, deleter, g_epoch.load(std::memory_order_seq_cst)});
     const std::uint64_t epoch = TryAdvance(domain);
