@@ -1,5 +1,7 @@
-// Real, unmodified system libraries under the interposer: SQLite's commits meet failing writes
-// and syncs. SQLite is compiled in where CMake found it (FAULTLINE_TEST_SQLITE3).
+// Real, unmodified system libraries under the interposer: SQLite's commits and zlib's gz files
+// meet failing writes and syncs.
+// SQLite and zlib are compiled in where CMake found them (FAULTLINE_TEST_SQLITE3,
+// FAULTLINE_TEST_ZLIB).
 #include "faultline/posix.hpp"
 
 #include <fcntl.h>
@@ -7,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +23,9 @@
 
 #if FAULTLINE_TEST_SQLITE3
 #include <sqlite3.h>
+#endif
+#if FAULTLINE_TEST_ZLIB
+#include <zlib.h>
 #endif
 
 namespace {
@@ -219,5 +225,107 @@ TEST_F(SqliteTest, WalCommitIsAllOrNothingWhicheverWriteOrSyncFails) {
 }
 
 #endif  // FAULTLINE_TEST_SQLITE3
+
+#if FAULTLINE_TEST_ZLIB
+
+using ZlibTest = LibraryTest;
+
+// 256 KiB that compress somewhat: runs of a letter with pseudo-random bytes between them, the
+// same every time.
+std::string Payload() {
+  std::string data;
+  std::uint32_t state = 12345;
+  while (data.size() < (256u << 10)) {
+    state = state * 1664525u + 1013904223u;
+    data.append(state % 64, static_cast<char>('a' + state % 26));
+    data += static_cast<char>(state >> 24);
+  }
+  data.resize(256u << 10);
+  return data;
+}
+
+// Writes `data` to gz file `path` in 16 KiB pieces: true when every call reported success.
+bool GzWrite(const std::string& path, const std::string& data) {
+  gzFile file = gzopen(path.c_str(), "wb");
+  if (file == nullptr) return false;
+  bool written = true;
+  for (std::size_t at = 0; written && at < data.size(); at += 16u << 10) {
+    const unsigned piece = static_cast<unsigned>(std::min<std::size_t>(16u << 10, data.size() - at));
+    written = gzwrite(file, data.data() + at, piece) == static_cast<int>(piece);
+  }
+  return gzclose(file) == Z_OK && written;
+}
+
+// The uncompressed contents of gz file `path`, or "<error>".
+std::string GzRead(const std::string& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) return "<error>";
+  std::string data;
+  char buffer[8192];
+  int n;
+  while ((n = gzread(file, buffer, sizeof buffer)) > 0) data.append(buffer, static_cast<std::size_t>(n));
+  const bool ended = n == 0;
+  return gzclose(file) == Z_OK && ended ? data : "<error>";
+}
+
+TEST_F(ZlibTest, WithoutRulesAFileDecompressesToWhatWasWritten) {
+  const std::string data = Payload();
+  ASSERT_TRUE(GzWrite(Path("data.gz"), data));
+  EXPECT_LT(std::filesystem::file_size(Path("data.gz")), data.size());
+  EXPECT_TRUE(GzRead(Path("data.gz")) == data);
+  // zlib's own calls went through the interposer.
+  EXPECT_GT(Stats().calls_per_target["posix.write"], 1u);
+  EXPECT_GT(Stats().calls_per_target["posix.read"], 1u);
+  EXPECT_TRUE(Events().empty());
+}
+
+TEST_F(ZlibTest, DiskFullIsReportedByGzwriteGzerrorAndGzclose) {
+  Injector().AddRule(Errno("disk-full", ENOSPC).Target("posix.write").Path("*.gz"));
+  const std::string data = Payload();
+  gzFile file = gzopen(Path("data.gz").c_str(), "wb");
+  ASSERT_NE(file, nullptr);
+  // More than zlib buffers: it compresses and writes at once, and the write fails.
+  EXPECT_EQ(gzwrite(file, data.data(), static_cast<unsigned>(data.size())), 0);
+  int error = Z_OK;
+  const std::string message = gzerror(file, &error);
+  EXPECT_EQ(error, Z_ERRNO);
+  EXPECT_NE(message.find(std::strerror(ENOSPC)), std::string::npos) << message;
+  // Closing flushes what is pending: that write fails too.
+  EXPECT_EQ(gzclose(file), Z_ERRNO);
+  EXPECT_GE(Stats().faults_per_rule["disk-full"], 2u);
+}
+
+TEST_F(ZlibTest, ShortWritesAreResumedAndTheFileIsComplete) {
+  Injector().AddRule(faultline::Partial("short").Target("posix.write").Path("*.gz"));
+  const std::string data = Payload();
+  ASSERT_TRUE(GzWrite(Path("data.gz"), data));
+  EXPECT_GT(Stats().faults_per_rule["short"], 1u);
+  EXPECT_TRUE(GzRead(Path("data.gz")) == data);
+}
+
+TEST_F(ZlibTest, NoFailedWriteGoesUnreported) {
+  const std::string data = Payload();
+  std::uint64_t faulted_runs = 0;
+  const faultline::SweepResult result = Sweep(
+      Errno("disk-full", ENOSPC).Target("posix.write").Path("*.gz"), [&] {
+        const bool written = GzWrite(Path("data.gz"), data);
+        if (!Events().empty()) {
+          ++faulted_runs;
+          EXPECT_FALSE(written) << "zlib reported the file written although a write failed";
+        } else {
+          EXPECT_TRUE(written);
+        }
+        if (written) {
+          EXPECT_TRUE(GzRead(Path("data.gz")) == data);
+        }
+      });
+  EXPECT_TRUE(result.passed());
+  EXPECT_TRUE(result.complete) << result.Report();
+  ASSERT_EQ(result.targets.size(), 1u) << result.Report();
+  EXPECT_GE(result.targets[0].second, 3u) << result.Report();
+  EXPECT_EQ(faulted_runs, result.targets[0].second);
+}
+
+#endif  // FAULTLINE_TEST_ZLIB
 
 }  // namespace
