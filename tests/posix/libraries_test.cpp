@@ -1,5 +1,5 @@
 // Real, unmodified system libraries under the interposer: SQLite's commits and zlib's gz files
-// meet failing writes and syncs.
+// meet failing writes and syncs, and a planted bug (a swallowed fsync) is found and shrunk.
 // SQLite and zlib are compiled in where CMake found them (FAULTLINE_TEST_SQLITE3,
 // FAULTLINE_TEST_ZLIB).
 #include "faultline/posix.hpp"
@@ -327,5 +327,71 @@ TEST_F(ZlibTest, NoFailedWriteGoesUnreported) {
 }
 
 #endif  // FAULTLINE_TEST_ZLIB
+
+// Writes `text` to `path` as a temporary file, synced, then renamed over `path`; true when the
+// record is stored. The planted bug: it ignores fsync's result, so a record whose bytes may never
+// reach the disk is reported stored.
+bool Store(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  if (fd < 0) return false;
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return false;
+  }
+  static_cast<void>(::fsync(fd));  // the planted bug
+  if (::close(fd) != 0) {
+    ::unlink(temporary.c_str());
+    return false;
+  }
+  return ::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+using PlantedBugTest = LibraryTest;
+
+// Stores eight records, then throws when Store reported any of them stored although one of its
+// calls failed: every failure must reach the caller.
+void StoreRecords(const std::string& dir) {
+  std::string swallowed;
+  for (int i = 0; i < 8; ++i) {
+    const std::size_t faults_before = faultline::Current().Events().size();
+    const bool stored = Store(dir + "/" + std::to_string(i) + ".rec", "record " + std::to_string(i));
+    if (stored && faultline::Current().Events().size() != faults_before) {
+      swallowed += (swallowed.empty() ? "record " : ", record ") + std::to_string(i);
+    }
+  }
+  if (!swallowed.empty()) {
+    throw std::runtime_error("reported stored although one of its calls failed: " + swallowed);
+  }
+}
+
+TEST_F(PlantedBugTest, ExploreShrinksTheFailureToTheOneSwallowedFsync) {
+  // Any call on a record may fail: opens, writes, syncs, closes, renames.
+  Injector().AddRule(Errno("io", EIO).Target("posix.*").Path("*.rec*").Probability(0.2));
+  const faultline::ExploreResult result =
+      faultline::Explore(faultline::ExploreOptions().Runs(200), [&] { StoreRecords(dir_); });
+  ASSERT_TRUE(result.failed) << result.Report();
+  // Eight records of five calls each: the first failing run holds faults besides the fsync
+  // (for all but a rare seed), which shrinking removes.
+  EXPECT_GT(result.original.schedule.size(), 1u) << result.Report();
+  EXPECT_FALSE(result.flaky) << result.Report();
+  EXPECT_FALSE(result.shrink_exhausted) << result.Report();
+  ASSERT_EQ(result.minimal.size(), 1u) << result.Report();
+  const faultline::ScheduledFault& fault = result.minimal.faults()[0];
+  EXPECT_EQ(fault.target, "posix.fsync");
+  EXPECT_EQ(fault.call, 1u) << "moved to the first record's fsync";
+  EXPECT_EQ(result.ReplayFlag(), "--faultline_schedule=io=posix.fsync@1");
+  EXPECT_EQ(result.message, "reported stored although one of its calls failed: record 0");
+}
+
+TEST_F(PlantedBugTest, SweepStopsAtTheFirstFsyncItFails) {
+  const faultline::SweepResult result = faultline::Sweep(
+      Errno("io", EIO).Target("posix.*").Path("*.rec*"), [&] { StoreRecords(dir_); });
+  ASSERT_EQ(result.failures.size(), 1u) << result.Report();
+  EXPECT_EQ(result.failures[0].schedule.ToString(), "io=posix.fsync@1") << result.Report();
+  EXPECT_EQ(result.failures[0].message, "reported stored although one of its calls failed: record 0");
+  EXPECT_FALSE(result.complete);
+}
 
 }  // namespace
