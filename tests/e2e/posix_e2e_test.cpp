@@ -1,0 +1,215 @@
+// End to end: faultline::posix in a gtest program doing real file I/O, run as a child process.
+// Faults on every posix target must leave gtest's console, XML and JSON output and faultline's
+// summary and report complete; rules with path filters and probabilities fail exactly the calls
+// they name, the same ones for the same seed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "child_process.hpp"
+#include "well_formed.hpp"
+
+#include <cstdio>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace {
+
+using faultline::testing::ChildRun;
+using faultline::testing::EventLines;
+using faultline::testing::JsonProblem;
+using faultline::testing::ReadFile;
+using faultline::testing::ReportEvents;
+using faultline::testing::Shell;
+using faultline::testing::XmlProblem;
+using ::testing::ContainsRegex;
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kAll = "'--faultline_rules=all=posix.*:exception'";
+const std::string kDiskFull = "'--faultline_rules=disk=posix.write:errno(ENOSPC)@path(*.db)'";
+const char* const kTests[] = {
+    "Files.RawCallsSaveOrReportTheirError",   "Files.StdioCallsSaveOrReportTheirError",
+    "Handles.DescriptorWriteSyncAndClose",    "Handles.StreamWriteFlushAndClose",
+    "Store.KeepsTheJournalWhenTheDiskIsFull", "Store.NaiveCommit"};
+
+// The program with `environment` ("NAME=value ...") and `args`.
+ChildRun Posix(const std::string& environment, const std::string& args) {
+  return Shell(environment + " " + POSIX_TEST + " " + args);
+}
+
+std::string Temp(const std::string& name) {
+  const std::string path = ::testing::TempDir() + "faultline_posix_e2e_" + name;
+  std::remove(path.c_str());
+  return path;
+}
+
+std::string ReplayLine(const std::string& output) {
+  std::smatch match;
+  return std::regex_search(output, match, std::regex("\\[faultline\\] replay: (.*)"))
+             ? match[1].str()
+             : "";
+}
+
+// What every run under `all` prints: each file call failed with its target's default error,
+// faultline's lines and summary intact, and gtest's totals.
+void ExpectOutputUnderEveryFault(const ChildRun& run) {
+  EXPECT_THAT(run.output, HasSubstr("[faultline] global seed 42\n"));
+  EXPECT_THAT(run.output, HasSubstr("[store] raw.bin: open: Permission denied\n"));
+  EXPECT_THAT(run.output, HasSubstr("[store] stdio.txt: fopen: Permission denied\n"));
+  EXPECT_THAT(run.output, HasSubstr("[store] handle.bin write: write: Input/output error\n"
+                                    "[store] handle.bin fsync: fsync: Input/output error\n"
+                                    "[store] handle.bin close: close: Input/output error\n"));
+  EXPECT_THAT(run.output, HasSubstr("[store] handle.txt fwrite: fwrite: Input/output error\n"
+                                    "[store] handle.txt fflush: fflush: Input/output error\n"
+                                    "[store] handle.txt fclose: fclose: Input/output error\n"));
+  EXPECT_THAT(run.output, HasSubstr("[==========] 6 tests from 3 test suites ran."));
+  EXPECT_THAT(run.output, HasSubstr("[faultline] summary: global seed 42, 6 test(s)\n"));
+  // Every check fired: not one call of the program was let through.
+  std::smatch row;
+  ASSERT_TRUE(
+      std::regex_search(run.output, row,
+                        std::regex("all +posix\\.\\* +--faultline_rules +([0-9]+) +([0-9]+) "
+                                   "+1\\.000 +1\\.000 +6\n")));
+  EXPECT_EQ(row[1], row[2]);
+  EXPECT_THAT(run.output, EndsWith("6\n")) << "the summary is the last line";
+}
+
+// The report names every test and the targets the rule failed.
+void ExpectReportUnderEveryFault(const std::string& report) {
+  EXPECT_EQ(JsonProblem(report), "") << report;
+  EXPECT_THAT(report, HasSubstr("\"global_seed\": 42,"));
+  const auto events = ReportEvents(report);
+  EXPECT_EQ(events.size(), 6u);
+  for (const char* test : kTests) EXPECT_EQ(events.count(test), 1u) << test;
+  for (const char* target :
+       {"open", "fopen", "write", "fsync", "close", "fwrite", "fflush", "fclose"}) {
+    EXPECT_THAT(report, HasSubstr("\"target\": \"posix." + std::string(target) + "\""));
+  }
+}
+
+// Cut short anywhere before its end, a document is no longer well-formed: the checks would see
+// a truncated file.
+template <class Check>
+void ExpectEveryTruncationRejected(const std::string& document, Check check) {
+  const std::size_t end = document.find_last_not_of(" \n");
+  ASSERT_NE(end, std::string::npos);
+  for (std::size_t cut = 0; cut < end; cut += 1 + cut / 16) {
+    EXPECT_NE(check(document.substr(0, cut)), "") << "cut at " << cut;
+  }
+}
+
+TEST(PosixEndToEnd, WithoutRulesEveryTestPasses) {
+  const ChildRun run = Posix("", "");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[store] raw.bin: ok\n"));
+  EXPECT_THAT(run.output, HasSubstr("[store] handle.txt fclose: ok\n"));
+  EXPECT_THAT(run.output, HasSubstr("[  PASSED  ] 5 tests."));
+  EXPECT_THAT(run.output, HasSubstr("[faultline] summary: global seed 42, 6 test(s)\n"));
+}
+
+TEST(PosixEndToEnd, FaultsOnEveryPosixCallLeaveGtestsXmlAndTheReportComplete) {
+  const std::string xml = Temp("all.xml"), report = Temp("all-report.json");
+  // Store.NaiveCommit fails: its failure is printed and recorded while the rule is in force.
+  const ChildRun run = Posix("POSIX_E2E_STRICT=1",
+                             kAll + " --gtest_output=xml:" + xml + " --faultline_report=" + report);
+  EXPECT_EQ(run.status, 1) << run.output;
+  ExpectOutputUnderEveryFault(run);
+  EXPECT_THAT(run.output,
+              HasSubstr("Expected: (fd) >= (0), actual: -1 vs 0\nopen: Permission denied\n"
+                        "[faultline] seed: "));
+  EXPECT_THAT(run.output, HasSubstr("[faultline]   #1 all (exception) on posix.open call 1\n"
+                                    "[faultline] replay: "));
+  EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Store.NaiveCommit ("));
+  EXPECT_THAT(run.output, HasSubstr("[  PASSED  ] 5 tests."));
+
+  const std::string text = ReadFile(xml);
+  EXPECT_EQ(XmlProblem(text), "") << text;
+  EXPECT_THAT(text,
+              HasSubstr("<testsuites tests=\"6\" failures=\"1\" disabled=\"0\" errors=\"0\""));
+  for (const char* test : kTests) {
+    const std::string name = std::string(test).substr(std::string(test).find('.') + 1);
+    EXPECT_THAT(text, HasSubstr("<testcase name=\"" + name + "\"")) << test;
+  }
+  EXPECT_THAT(text, HasSubstr("<failure message=\""));
+  // The descriptor test's write, fsync and close failed.
+  EXPECT_THAT(text, HasSubstr("<property name=\"faultline_faults_all\" value=\"3\"/>"));
+  EXPECT_THAT(text, EndsWith("</testsuites>\n"));
+  ExpectEveryTruncationRejected(text, XmlProblem);
+
+  ExpectReportUnderEveryFault(ReadFile(report));
+  EXPECT_THAT(ReadFile(report), HasSubstr("{\"name\": \"Store.NaiveCommit\", \"seed\": "));
+  EXPECT_THAT(ReadFile(report), HasSubstr(", \"failed\": true,"));
+}
+
+TEST(PosixEndToEnd, FaultsOnEveryPosixCallLeaveGtestsJsonComplete) {
+  const std::string json = Temp("all.json"), report = Temp("all-report2.json");
+  // Every test handles its errors: under the rule the run passes.
+  const ChildRun run =
+      Posix("", kAll + " --gtest_output=json:" + json + " --faultline_report=" + report);
+  EXPECT_EQ(run.status, 0) << run.output;
+  ExpectOutputUnderEveryFault(run);
+  EXPECT_THAT(run.output, Not(HasSubstr("replay:")));
+
+  const std::string text = ReadFile(json);
+  EXPECT_EQ(JsonProblem(text), "") << text;
+  EXPECT_THAT(text, HasSubstr("\"tests\": 6,\n  \"failures\": 0,"));
+  for (const char* test : kTests) {
+    const std::string name = std::string(test).substr(std::string(test).find('.') + 1);
+    EXPECT_THAT(text, HasSubstr("\"name\": \"" + name + "\"")) << test;
+  }
+  EXPECT_THAT(text, HasSubstr("\"faultline_faults_all\": \"3\""));
+  ExpectEveryTruncationRejected(text, JsonProblem);
+
+  const std::string report_text = ReadFile(report);
+  ExpectReportUnderEveryFault(report_text);
+  ExpectEveryTruncationRejected(report_text, JsonProblem);
+}
+
+TEST(PosixEndToEnd, APathRuleFailsOnlyTheDatabasesWritesAndNamesItselfInTheReplay) {
+  const ChildRun run =
+      Posix("POSIX_E2E_STRICT=1 POSIX_E2E_DISK_FULL=1", "--gtest_filter=Store.* " + kDiskFull);
+  EXPECT_EQ(run.status, 1) << run.output;
+  // The test expecting ENOSPC passes: the journal is a .log, its writes are not even checked.
+  EXPECT_THAT(
+      run.output,
+      HasSubstr("[store] journal.log: ok\n[store] store.db: write: No space left on device\n"
+                "[       OK ] Store.KeepsTheJournalWhenTheDiskIsFull"));
+  EXPECT_THAT(run.output,
+              ContainsRegex("disk +posix.write +--faultline_rules +41 +41 +1.000 +1.000 +2\n"));
+  // The naive one fails, with the rule's events and a replay line carrying the rule.
+  EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Store.NaiveCommit"));
+  EXPECT_THAT(run.output, HasSubstr("[faultline] fault events (40):\n"
+                                    "[faultline]   #1 disk (return) on posix.write call 1\n"));
+  const std::string replay = ReplayLine(run.output);
+  EXPECT_EQ(replay, std::string(POSIX_TEST) +
+                        " --gtest_filter=Store.NaiveCommit --faultline_seed=42 " + kDiskFull);
+
+  const ChildRun again = Shell("POSIX_E2E_STRICT=1 " + replay);
+  EXPECT_EQ(again.status, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("1 test(s)"));
+  EXPECT_EQ(EventLines(again.output), EventLines(run.output));
+}
+
+TEST(PosixEndToEnd, TheSameSeedFailsTheSameCalls) {
+  const std::string rule = "'--faultline_rules=flaky=posix.write:30%errno(EIO)@path(*.db)'";
+  const std::string first_report = Temp("seed-1.json"), second_report = Temp("seed-2.json");
+  const auto run = [&](const std::string& seed, const std::string& report) {
+    return Posix("POSIX_E2E_STRICT=1", "--gtest_filter=Store.NaiveCommit " + rule +
+                                           " --faultline_seed=" + seed +
+                                           (report.empty() ? "" : " --faultline_report=" + report));
+  };
+  const ChildRun first = run("7", first_report);
+  const ChildRun second = run("7", second_report);
+  ASSERT_EQ(first.status, 1) << first.output;
+  const std::vector<std::string> events = EventLines(first.output);
+  // 30% of 40 writes: some fail, not all.
+  EXPECT_GT(events.size(), 2u);
+  EXPECT_LT(events.size(), 20u);
+  EXPECT_EQ(EventLines(second.output), events);
+  EXPECT_EQ(ReportEvents(ReadFile(second_report)), ReportEvents(ReadFile(first_report)));
+  EXPECT_NE(EventLines(run("8", "").output), events);
+}
+
+}  // namespace
