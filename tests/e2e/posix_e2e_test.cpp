@@ -1,7 +1,8 @@
-// End to end: faultline::posix in a gtest program doing real file I/O, run as a child process.
-// Faults on every posix target must leave gtest's console, XML and JSON output and faultline's
-// summary and report complete; rules with path filters and probabilities fail exactly the calls
-// they name, the same ones for the same seed.
+// End to end: faultline::posix in a gtest program doing real file I/O, and
+// libfaultline_preload.so under a plain program, run as child processes. Faults on every posix
+// target must leave gtest's console, XML and JSON output and faultline's summary and report
+// complete; rules with path filters and probabilities fail exactly the calls they name, the same
+// ones for the same seed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -210,6 +211,77 @@ TEST(PosixEndToEnd, TheSameSeedFailsTheSameCalls) {
   EXPECT_EQ(EventLines(second.output), events);
   EXPECT_EQ(ReportEvents(ReadFile(second_report)), ReportEvents(ReadFile(first_report)));
   EXPECT_NE(EventLines(run("8", "").output), events);
+}
+
+// The plain program under libfaultline_preload.so, with `environment`; stderr goes to `errors`.
+ChildRun Preloaded(const std::string& environment, const std::string& args,
+                   const std::string& errors) {
+  return Shell("{ LD_PRELOAD=" + std::string(PRELOAD_LIBRARY) + " " + environment + " " +
+                   PRELOAD_TARGET + " " + args + " 2>" + errors + "; }",
+               /*stdout_only=*/true);
+}
+
+TEST(PosixEndToEnd, PreloadFailsAPlainProgramsWritesAsFaultlineRulesSays) {
+  const std::string log = Temp("preload.log"), txt = Temp("preload.txt"),
+                    errors = Temp("preload.err");
+  const ChildRun run = Preloaded("FAULTLINE_RULES='disk=posix.write:errno(ENOSPC)@path(*.txt)'",
+                                 log + " " + txt, errors);
+  EXPECT_EQ(run.status, 1) << run.output << ReadFile(errors);
+  EXPECT_EQ(run.output, log + ": saved\n" + txt + ": write: No space left on device\n");
+  // Both writes count; the second, to the .txt, is the one that failed.
+  EXPECT_EQ(ReadFile(errors),
+            "[faultline] 1 fault(s) injected\n[faultline] #1 disk on posix.write call 2\n");
+  EXPECT_EQ(ReadFile(log), "hello from preload_target\n");
+  EXPECT_EQ(ReadFile(txt), "");
+}
+
+TEST(PosixEndToEnd, PreloadWithoutRulesChangesNothing) {
+  const std::string txt = Temp("plain.txt"), errors = Temp("plain.err");
+  const ChildRun run = Preloaded("", txt, errors);
+  EXPECT_EQ(run.status, 0) << run.output << ReadFile(errors);
+  EXPECT_EQ(run.output, txt + ": saved\n");
+  EXPECT_EQ(ReadFile(errors), "[faultline] 0 fault(s) injected\n");
+  EXPECT_EQ(ReadFile(txt), "hello from preload_target\n");
+}
+
+TEST(PosixEndToEnd, PreloadUnderFaultsOnEveryPosixCallStillPrintsItsFaults) {
+  const std::string txt = Temp("all.txt"), errors = Temp("all.err");
+  const ChildRun run = Preloaded("FAULTLINE_RULES='all=posix.*:exception'", txt, errors);
+  EXPECT_EQ(run.status, 1) << run.output << ReadFile(errors);
+  EXPECT_EQ(run.output, txt + ": open: Permission denied\n");
+  EXPECT_EQ(ReadFile(errors),
+            "[faultline] 1 fault(s) injected\n[faultline] #1 all on posix.open call 1\n");
+}
+
+TEST(PosixEndToEnd, PreloadReplaysTheSameFaultsForTheSameSeed) {
+  std::string files;
+  for (int i = 0; i < 20; ++i) files += " " + Temp("seeded" + std::to_string(i) + ".txt");
+  const std::string first = Temp("seed-a.err"), second = Temp("seed-b.err"),
+                    other = Temp("seed-c.err");
+  const std::string rules = "FAULTLINE_RULES='flaky=posix.write:30%errno(EIO)' FAULTLINE_SEED=";
+  const ChildRun a = Preloaded(rules + "3", files, first);
+  const ChildRun b = Preloaded(rules + "3", files, second);
+  const ChildRun c = Preloaded(rules + "4", files, other);
+  EXPECT_EQ(a.status, 1) << a.output << ReadFile(first);
+  EXPECT_THAT(a.output, HasSubstr("write: Input/output error"));
+  EXPECT_THAT(a.output, HasSubstr(": saved\n"));
+  EXPECT_EQ(b.output, a.output);
+  EXPECT_EQ(ReadFile(second), ReadFile(first));
+  EXPECT_NE(ReadFile(other), ReadFile(first));
+}
+
+TEST(PosixEndToEnd, PreloadRejectsBadSettingsBeforeTheProgramRuns) {
+  const std::string txt = Temp("bad.txt"), errors = Temp("bad.err");
+  const ChildRun rules =
+      Preloaded("FAULTLINE_RULES='disk=posix.write:errno(ENOSPACE)'", txt, errors);
+  EXPECT_EQ(rules.status, 2);
+  EXPECT_EQ(rules.output, "");
+  EXPECT_THAT(ReadFile(errors), HasSubstr("unknown error \"ENOSPACE\""));
+  EXPECT_THAT(ReadFile(errors), EndsWith(" (in FAULTLINE_RULES)\n"));
+  const ChildRun seed = Preloaded("FAULTLINE_SEED=x", txt, errors);
+  EXPECT_EQ(seed.status, 2);
+  EXPECT_EQ(seed.output, "");
+  EXPECT_EQ(ReadFile(errors), "faultline: FAULTLINE_SEED: expected a number, got \"x\"\n");
 }
 
 }  // namespace
