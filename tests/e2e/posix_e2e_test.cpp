@@ -9,10 +9,16 @@
 #include "child_process.hpp"
 #include "well_formed.hpp"
 
+#include <dlfcn.h>
+
 #include <cstdio>
 #include <regex>
 #include <string>
 #include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace {
 
@@ -213,11 +219,26 @@ TEST(PosixEndToEnd, TheSameSeedFailsTheSameCalls) {
   EXPECT_NE(EventLines(run("8", "").output), events);
 }
 
+// LD_PRELOAD's value. An ASan build of the library needs the ASan runtime loaded before it (the
+// runtime checks at start-up): the one this driver runs with, when it is a shared library.
+std::string PreloadList() {
+  std::string list = PRELOAD_LIBRARY;
+#if defined(__SANITIZE_ADDRESS__)
+  Dl_info runtime;
+  if (dladdr(reinterpret_cast<void*>(&__asan_address_is_poisoned), &runtime) != 0 &&
+      runtime.dli_fname != nullptr &&
+      std::string(runtime.dli_fname).find("libasan") != std::string::npos) {
+    list = std::string(runtime.dli_fname) + ":" + list;
+  }
+#endif
+  return list;
+}
+
 // The plain program under libfaultline_preload.so, with `environment`; stderr goes to `errors`.
 ChildRun Preloaded(const std::string& environment, const std::string& args,
                    const std::string& errors) {
-  return Shell("{ LD_PRELOAD=" + std::string(PRELOAD_LIBRARY) + " " + environment + " " +
-                   PRELOAD_TARGET + " " + args + " 2>" + errors + "; }",
+  return Shell("{ LD_PRELOAD=" + PreloadList() + " " + environment + " " + PRELOAD_TARGET + " " +
+                   args + " 2>" + errors + "; }",
                /*stdout_only=*/true);
 }
 
