@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <new>
 
 #include "check.hpp"
@@ -82,6 +83,13 @@ CallContext SizeCall(std::size_t size) {
 // True while a test runs and this thread is not in harness code.
 bool Eligible() { return Armed() && t_harness_depth == 0; }
 
+// A throwing operator new is not faulted while its thread unwinds or handles an exception: a
+// std::bad_alloc thrown from a destructor during unwinding ends the program, and one thrown
+// while a framework formats the report of a first exception escapes its handler.
+bool HandlingException() {
+  return std::uncaught_exceptions() > 0 || std::current_exception() != nullptr;
+}
+
 // A C allocation of `size` bytes: null with errno set on a fault, else `call()`, whose fresh
 // memory a corruption rule fills with garbage.
 template <class Call>
@@ -106,7 +114,8 @@ template <class Call>
 void* New(Target& target, std::size_t size, bool nothrow, Call call) {
   Fault fault;
   {
-    HarnessScope scope;
+    HarnessScope scope;  // the real operator new's malloc is part of this call
+    if (!nothrow && HandlingException()) return call();
     fault = faultline::posix::internal::Check(target, SizeCall(size));
     if (fault.kind == Fault::kNone || fault.kind == Fault::kCorrupt) return call();
     if (nothrow) return nullptr;

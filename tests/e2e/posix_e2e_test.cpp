@@ -174,6 +174,20 @@ TEST(PosixEndToEnd, FaultsOnEveryPosixCallLeaveGtestsJsonComplete) {
   ExpectEveryTruncationRejected(report_text, JsonProblem);
 }
 
+TEST(PosixEndToEnd, FailingEveryAllocationFailsEveryTestAndLeavesTheOutputComplete) {
+  // gtest catches each test's std::bad_alloc and allocates to report it: a throwing operator
+  // new is not faulted while its thread handles an exception, so the report is made.
+  const std::string xml = Temp("oom.xml");
+  const ChildRun run = Posix("", "'--faultline_rules=oom=alloc.*:exception' --gtest_output=xml:" + xml);
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("std::bad_alloc"));
+  EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] 6 tests, listed below:"));
+  EXPECT_THAT(run.output, HasSubstr("[faultline] summary: global seed 42, 6 test(s)\n"));
+  const std::string text = ReadFile(xml);
+  EXPECT_EQ(XmlProblem(text), "") << text;
+  EXPECT_THAT(text, HasSubstr("<testsuites tests=\"6\" failures=\"6\""));
+}
+
 TEST(PosixEndToEnd, APathRuleFailsOnlyTheDatabasesWritesAndNamesItselfInTheReplay) {
   const ChildRun run =
       Posix("POSIX_E2E_STRICT=1 POSIX_E2E_DISK_FULL=1", "--gtest_filter=Store.* " + kDiskFull);
