@@ -14,18 +14,25 @@ namespace faultline::posix::internal {
 
 using faultline::internal::CallContext;
 
-// The function an interposed one forwards to: the next definition after ours (libc's, or a
-// sanitizer runtime's), looked up on first use.
+// Calls the function an interposed one forwards to: the next definition after ours (libc's, or
+// a sanitizer runtime's), looked up on first use.
 template <class F>
 class RealFunction {
  public:
   explicit constexpr RealFunction(const char* name) : name_(name) {}
-  F get() {
+  // Both paths end in a tail call: the disarmed path of an interposed function needs no frame.
+  template <class... Args>
+  auto operator()(Args... args) {
     F function = function_.load(std::memory_order_relaxed);
-    return function != nullptr ? function : Resolve();
+    if (__builtin_expect(function != nullptr, 1)) return function(args...);
+    return ResolveAndCall(args...);
   }
 
  private:
+  template <class... Args>
+  __attribute__((noinline, cold)) auto ResolveAndCall(Args... args) {
+    return Resolve()(args...);
+  }
   F Resolve() {
     F function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name_));
     if (function == nullptr) {
