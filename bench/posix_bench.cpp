@@ -3,12 +3,15 @@
 // write, malloc and free come before libc's; faultline_posix_bench_plain does not, so its calls
 // are libc's own. bench/run.py runs the two in alternation and divides their medians.
 // The "libc_pointer" cases call libc through the pointer dlsym(RTLD_NEXT) gives, bypassing any
-// interposer: the same in both binaries, they show what the binaries differ by apart from it.
+// interposer, and the "model" cases through the least an interposer can do (below): the same in
+// both binaries, they show what the binaries differ by apart from the interposer, and how far
+// the interposer is from its limit in the same process.
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +46,31 @@ F Libc(const char* name) {
   return function;
 }
 
+using WriteFunction = ssize_t (*)(int, const void*, std::size_t);
+using MallocFunction = void* (*)(std::size_t);
+using FreeFunction = void (*)(void*);
+
+// The limit of an interposer as faultline::posix is specified: a function called directly that
+// loads an armed flag, then jumps through a pointer to libc's function (the pointer load and
+// the jump are what the PLT does anyway). free is no target: it checks no flag. noipa: not
+// specialized for the constant arguments of the loops.
+std::atomic<bool> g_model_armed{false};
+std::atomic<WriteFunction> g_model_write{nullptr};
+std::atomic<MallocFunction> g_model_malloc{nullptr};
+std::atomic<FreeFunction> g_model_free{nullptr};
+
+__attribute__((noipa)) ssize_t ModelWrite(int fd, const void* data, std::size_t n) {
+  if (__builtin_expect(g_model_armed.load(std::memory_order_relaxed), false)) return -1;
+  return g_model_write.load(std::memory_order_relaxed)(fd, data, n);
+}
+__attribute__((noipa)) void* ModelMalloc(std::size_t size) {
+  if (__builtin_expect(g_model_armed.load(std::memory_order_relaxed), false)) return nullptr;
+  return g_model_malloc.load(std::memory_order_relaxed)(size);
+}
+__attribute__((noipa)) void ModelFree(void* memory) {
+  g_model_free.load(std::memory_order_relaxed)(memory);
+}
+
 void BM_Write(benchmark::State& state) {
   const int fd = DevNull();
   const char byte = 'x';
@@ -56,9 +84,19 @@ void BM_WriteLibcPointer(benchmark::State& state) {
   const int fd = DevNull();
   const char byte = 'x';
   // Read through a volatile each time so the call stays indirect, as through the PLT.
-  static decltype(&::write) const volatile real = Libc<decltype(&::write)>("write");
+  static WriteFunction const volatile real = Libc<WriteFunction>("write");
   for (auto _ : state) {
     ssize_t written = real(fd, &byte, 1);
+    benchmark::DoNotOptimize(written);
+  }
+}
+
+void BM_WriteModel(benchmark::State& state) {
+  const int fd = DevNull();
+  const char byte = 'x';
+  g_model_write.store(Libc<WriteFunction>("write"));
+  for (auto _ : state) {
+    ssize_t written = ModelWrite(fd, &byte, 1);
     benchmark::DoNotOptimize(written);
   }
 }
@@ -73,10 +111,8 @@ void BM_MallocFree(benchmark::State& state) {
 }
 
 void BM_MallocFreeLibcPointer(benchmark::State& state) {
-  using Malloc = void* (*)(std::size_t);
-  using Free = void (*)(void*);
-  static Malloc const volatile real_malloc = Libc<Malloc>("malloc");
-  static Free const volatile real_free = Libc<Free>("free");
+  static MallocFunction const volatile real_malloc = Libc<MallocFunction>("malloc");
+  static FreeFunction const volatile real_free = Libc<FreeFunction>("free");
   for (auto _ : state) {
     void* memory = real_malloc(32);
     benchmark::DoNotOptimize(memory);
@@ -84,10 +120,22 @@ void BM_MallocFreeLibcPointer(benchmark::State& state) {
   }
 }
 
+void BM_MallocFreeModel(benchmark::State& state) {
+  g_model_malloc.store(Libc<MallocFunction>("malloc"));
+  g_model_free.store(Libc<FreeFunction>("free"));
+  for (auto _ : state) {
+    void* memory = ModelMalloc(32);
+    benchmark::DoNotOptimize(memory);
+    ModelFree(memory);
+  }
+}
+
 BENCHMARK(BM_Write)->Name("posix/write_devnull_1B/disarmed");
 BENCHMARK(BM_WriteLibcPointer)->Name("posix/write_devnull_1B/libc_pointer");
 BENCHMARK(BM_MallocFree)->Name("posix/malloc_free_32B/disarmed");
 BENCHMARK(BM_MallocFreeLibcPointer)->Name("posix/malloc_free_32B/libc_pointer");
+BENCHMARK(BM_WriteModel)->Name("posix/write_devnull_1B/model");
+BENCHMARK(BM_MallocFreeModel)->Name("posix/malloc_free_32B/model");
 
 #if defined(FAULTLINE_BENCH_INTERPOSED)
 // Inside a test: the current injector counts every call (armed), with no rule anywhere or with

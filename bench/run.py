@@ -33,9 +33,10 @@ The interposer (--posix, --posix-plain): faultline_posix_bench and faultline_pos
 one source built with and without faultline::posix. Each of --posix-rounds rounds runs, for
 each call, the two binaries back to back in alternating order (plain first in even rounds),
 with --posix-repetitions repetitions of each case in random order (CPU time per call). Figures are medians of every repetition of every
-round; the ratio is the interposed median over the plain one, and its spread the quartiles of
-the same ratio computed round by round, each round's two runs seconds apart. Armed rows add
-their difference to the disarmed call in the same process: what counting costs. Two controls: libc
+round. The ratio is the median over rounds of the interposed median over the plain one, each
+round's two runs seconds apart (a paired estimate, robust to a slow spell of a shared machine),
+with its quartiles; the ratio of the pooled medians follows. Armed rows add their difference to
+the disarmed call in the same process: what counting costs. Two controls: libc
 called through dlsym(RTLD_NEXT)'s pointer in the interposed binary, against the interposed call
 in the same process, and against the same pointer call in the plain binary (what the two
 binaries differ by besides the interposer; ~1.00x when the method is sound).
@@ -356,6 +357,7 @@ def print_control_table(rows):
 POSIX_CALLS = [("write_devnull_1B", "`write(fd, 1 byte)` to /dev/null"),
                ("malloc_free_32B", "`malloc(32)` + `free`")]
 POSIX_ROWS = [("disarmed", "interposed, disarmed (no test running)"),
+              ("model", "model: a flag load and a jump through libc's pointer (the limit)"),
               ("armed/no_rule", "armed: in a test, no rule (every call counted)"),
               ("armed/rule_elsewhere", "armed: in a test, a rule on another target")]
 POSIX_GOAL = 1.05
@@ -404,68 +406,66 @@ def print_posix_table(rounds):
     def pooled(label, case):
         return [x for one in rounds for x in one[label].get(case, [])]
 
-    def ratios(case, base_label, base_case):
-        """The pooled ratio of medians and the quartiles of the per-round ratios."""
-        values, bases = pooled("interposed", case), pooled(base_label, base_case)
-        if not values or not bases:
-            return None
-        per_round = sorted(median(one["interposed"][case]) / median(one[base_label][base_case])
-                           for one in rounds)
-        return (median(values) / median(bases), per_round[len(per_round) // 4],
-                per_round[(3 * len(per_round)) // 4])
+    def quartiles(values):
+        ordered = sorted(values)
+        return ordered[len(ordered) // 4], ordered[(3 * len(ordered)) // 4]
 
     def spread(values):
         """The middle half of `values` around their median, in percent."""
-        ordered = sorted(values)
-        low, high = ordered[len(ordered) // 4], ordered[(3 * len(ordered)) // 4]
-        return f"{100 * (low / median(values) - 1):+.0f}/{100 * (high / median(values) - 1):+.0f}%"
+        low, high = quartiles(values)
+        middle = median(values)
+        return f"{100 * (low / middle - 1):+.0f}/{100 * (high / middle - 1):+.0f}%"
+
+    failed = []
+
+    def row(what, case, base_label, base_case, base_what, goal=None):
+        """A row: `case` of the interposed binary over `base_case` of `base_label`'s."""
+        values, bases = pooled("interposed", case), pooled(base_label, base_case)
+        if not values or not bases:
+            return
+        # The two runs of a round are seconds apart: their ratio is the paired estimate.
+        per_round = [median(one["interposed"][case]) / median(one[base_label][base_case])
+                     for one in rounds]
+        ratio, (low, high) = median(per_round), quartiles(per_round)
+        cells = [what, f"{median(values):.1f} ({spread(values)})",
+                 f"{median(bases):.1f} {base_what}", f"{ratio:.3f}x ({low:.3f}-{high:.3f})",
+                 f"{median(values) / median(bases):.3f}x"]
+        if goal == "limit":
+            cells.append(verdict(ratio <= POSIX_GOAL, f"<= {POSIX_GOAL}x"))
+            if ratio > POSIX_GOAL:
+                failed.append(what)
+        elif goal == "counting":
+            disarmed = case.rsplit("/", 2)[0] + "/disarmed"
+            extra = median([median(one["interposed"][case]) - median(one["interposed"][disarmed])
+                            for one in rounds])
+            cells.append(f"{extra:+.1f} ns over disarmed, same process")
+        else:
+            cells.append(goal or "")
+        print("| " + " | ".join(cells) + " |")
 
     samples = len(pooled("plain", f"posix/{POSIX_CALLS[0][0]}/disarmed"))
-    print(f"\n| interposer: call, state | ns/call (median, IQR) | plain libc, same run "
-          f"| ratio | per-round ratio IQR | goal |")
+    print("\n| interposer: call, state | ns/call, median (IQR) | baseline, same run "
+          "| ratio, median of rounds (IQR) | ratio of medians | goal |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
-    failed = []
     for call, what in POSIX_CALLS:
-        plain_case = f"posix/{call}/disarmed"
-        plain = pooled("plain", plain_case)
-        if not plain:
-            continue
-        base = f"{median(plain):.1f} ({spread(plain)})"
-        for row, state in POSIX_ROWS:
-            case = f"posix/{call}/{row}"
-            values = pooled("interposed", case)
-            found = ratios(case, "plain", plain_case)
-            if not values or found is None:
-                continue
-            ratio, low, high = found
-            goal = ""
-            if row == "disarmed":
-                ok = ratio <= POSIX_GOAL
-                goal = verdict(ok, f"<= {POSIX_GOAL}x")
-                if not ok:
-                    failed.append(f"{what}, {state}")
-            else:
-                # Counting's own cost: over the disarmed call in the same process.
-                disarmed = pooled("interposed", f"posix/{call}/disarmed")
-                goal = f"{median(values) - median(disarmed):+.1f} ns over disarmed"
-            print(f"| {what}, {state} | {median(values):.1f} ({spread(values)}) | {base} "
-                  f"| {ratio:.3f}x | {low:.3f}-{high:.3f}x | {goal} |")
-        # The controls: libc through its own pointer, beside the interposed call in the same
-        # process and beside the same pointer call in the plain binary.
+        plain = (f"posix/{call}/disarmed", "plain libc")
+        row(f"{what}, interposed, disarmed (no test running)", f"posix/{call}/disarmed",
+            "plain", *plain, goal="limit")
+        row(f"{what}, model: a flag load and a jump through libc's pointer (the limit)",
+            f"posix/{call}/model", "plain", *plain, goal="limit of the design")
+        for state, description in (("armed/no_rule", "in a test, no rule (every call counted)"),
+                                   ("armed/rule_elsewhere", "in a test, a rule on another target")):
+            row(f"{what}, armed: {description}", f"posix/{call}/{state}", "plain", *plain,
+                goal="counting")
+        # The controls: the interposed call against libc through its own pointer and against
+        # the model in the same process; the pointer call in one binary against the other.
         pointer = f"posix/{call}/libc_pointer"
-        found = ratios(f"posix/{call}/disarmed", "interposed", pointer)
-        if found is not None:
-            ratio, low, high = found
-            print(f"| {what}: interposed, disarmed over libc through its pointer, same process "
-                  f"| | {median(pooled('interposed', pointer)):.1f} "
-                  f"| {ratio:.3f}x | {low:.3f}-{high:.3f}x | control |")
-        found = ratios(pointer, "plain", pointer)
-        if found is not None:
-            ratio, low, high = found
-            print(f"| {what}: libc through its pointer, interposed binary over plain binary "
-                  f"| {median(pooled('interposed', pointer)):.1f} "
-                  f"| {median(pooled('plain', pointer)):.1f} "
-                  f"| {ratio:.3f}x | {low:.3f}-{high:.3f}x | control: ~1.00x |")
+        row(f"{what}, interposed, disarmed; same process", f"posix/{call}/disarmed",
+            "interposed", pointer, "libc via pointer", goal="control")
+        row(f"{what}, interposed, disarmed; same process", f"posix/{call}/disarmed",
+            "interposed", f"posix/{call}/model", "model", goal="control")
+        row(f"{what}, libc via pointer: interposed binary over plain", pointer, "plain", pointer,
+            "plain binary", goal="control: ~1.00x")
     print(f"\n{len(rounds)} rounds, {samples} repetitions per case and binary. "
           + (f"Missed: {'; '.join(failed)}." if failed else "Interposer goals met."))
 
@@ -489,7 +489,7 @@ def main():
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--posix", help="faultline_posix_bench (linked with faultline::posix)")
     parser.add_argument("--posix-plain", help="faultline_posix_bench_plain (libc's own calls)")
-    parser.add_argument("--posix-rounds", type=int, default=20)
+    parser.add_argument("--posix-rounds", type=int, default=30)
     parser.add_argument("--posix-repetitions", type=int, default=2)
     parser.add_argument("--posix-min-time", type=float, default=0.05,
                         help="seconds per repetition of an interposer case")
