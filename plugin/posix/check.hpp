@@ -47,8 +47,11 @@ class RealFunction {
 };
 
 // True while the current injector is armed (a test runs): the one load of a disarmed call.
+// Expected false: the disarmed path falls through, its one taken branch the jump to the real
+// function.
 inline bool Armed() {
-  return faultline::internal::g_current_armed.load(std::memory_order_relaxed);
+  return __builtin_expect(faultline::internal::g_current_armed.load(std::memory_order_relaxed),
+                          false);
 }
 
 // One target ("posix.write") and the error its calls fail with when a rule names none.
