@@ -28,6 +28,18 @@ in the same run, so that the ratio holds on a shared machine where absolute time
   --gtest_repeat=1, and its wall-clock start-up running one test with a 4,000-rule
   --faultline_rules flag beside no flag (best of --startup-runs; a 1,000-rule flag gives the
   per-rule cost that a linear start-up keeps at 4,000).
+
+The interposer (--posix, --posix-plain): faultline_posix_bench and faultline_posix_bench_plain are
+one source built with and without faultline::posix. Each of --posix-rounds rounds runs, for
+each call, the two binaries back to back in alternating order (plain first in even rounds),
+with --posix-repetitions repetitions of each case in random order (CPU time per call). Figures are medians of every repetition of every
+round. The ratio is the median over rounds of the interposed median over the plain one, each
+round's two runs seconds apart (a paired estimate, robust to a slow spell of a shared machine),
+with its quartiles; the ratio of the pooled medians follows. Armed rows add their difference to
+the disarmed call in the same process: what counting costs. Two controls: libc
+called through dlsym(RTLD_NEXT)'s pointer in the interposed binary, against the interposed call
+in the same process, and against the same pointer call in the plain binary (what the two
+binaries differ by besides the interposer; ~1.00x when the method is sound).
 """
 import argparse
 import json
@@ -340,6 +352,127 @@ def print_control_table(rows):
           + "".join(f"\n- missed: {what.strip()}" for what in failed))
 
 
+# ---- The interposer: faultline::posix against plain libc, two binaries in alternation ----
+
+POSIX_CALLS = [("write_devnull_1B", "`write(fd, 1 byte)` to /dev/null"),
+               ("malloc_free_32B", "`malloc(32)` + `free`")]
+POSIX_ROWS = [("disarmed", "interposed, disarmed (no test running)"),
+              ("model", "model: a flag load and a jump through libc's pointer (the limit)"),
+              ("armed/no_rule", "armed: in a test, no rule (every call counted)"),
+              ("armed/rule_elsewhere", "armed: in a test, a rule on another target")]
+POSIX_GOAL = 1.05
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def posix_samples(binary, call, repetitions, min_time):
+    """{case: [CPU ns per call of each repetition]} of one run of `binary` on `call`'s cases."""
+    command = [binary, "--benchmark_format=json", f"--benchmark_filter=^posix/{call}/",
+               f"--benchmark_repetitions={repetitions}",
+               "--benchmark_enable_random_interleaving=true",
+               f"--benchmark_min_time={min_time}"]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    samples = {}
+    for bench in json.loads(output)["benchmarks"]:
+        if bench.get("run_type") == "iteration":
+            samples.setdefault(bench["run_name"], []).append(
+                bench["cpu_time"] * NS_PER_UNIT[bench["time_unit"]])
+    return samples
+
+
+def run_posix(args):
+    """[{binary: {case: [samples]}}], one entry per round."""
+    binaries = {"plain": args.posix_plain, "interposed": args.posix}
+    print(f"running: {args.posix_rounds} rounds of {args.posix_plain} and {args.posix}, "
+          f"alternating", file=sys.stderr, flush=True)
+    rounds = []
+    for number in range(args.posix_rounds):
+        # One call at a time, so that the two runs a ratio divides are seconds apart.
+        order = ["plain", "interposed"] if number % 2 == 0 else ["interposed", "plain"]
+        one = {label: {} for label in order}
+        for call, _ in POSIX_CALLS:
+            for label in order:
+                one[label].update(posix_samples(binaries[label], call, args.posix_repetitions,
+                                                args.posix_min_time))
+        rounds.append(one)
+    return rounds
+
+
+def print_posix_table(rounds):
+    def pooled(label, case):
+        return [x for one in rounds for x in one[label].get(case, [])]
+
+    def quartiles(values):
+        ordered = sorted(values)
+        return ordered[len(ordered) // 4], ordered[(3 * len(ordered)) // 4]
+
+    def spread(values):
+        """The middle half of `values` around their median, in percent."""
+        low, high = quartiles(values)
+        middle = median(values)
+        return f"{100 * (low / middle - 1):+.0f}/{100 * (high / middle - 1):+.0f}%"
+
+    failed = []
+
+    def row(what, case, base_label, base_case, base_what, goal=None):
+        """A row: `case` of the interposed binary over `base_case` of `base_label`'s."""
+        values, bases = pooled("interposed", case), pooled(base_label, base_case)
+        if not values or not bases:
+            return
+        # The two runs of a round are seconds apart: their ratio is the paired estimate.
+        per_round = [median(one["interposed"][case]) / median(one[base_label][base_case])
+                     for one in rounds]
+        ratio, (low, high) = median(per_round), quartiles(per_round)
+        cells = [what, f"{median(values):.1f} ({spread(values)})",
+                 f"{median(bases):.1f} {base_what}", f"{ratio:.3f}x ({low:.3f}-{high:.3f})",
+                 f"{median(values) / median(bases):.3f}x"]
+        if goal == "limit":
+            # Rounds that disagree by more than the margin the goal allows decide nothing.
+            noisy = high - low > 2 * (POSIX_GOAL - 1)
+            cells.append(verdict(ratio <= POSIX_GOAL, f"<= {POSIX_GOAL}x")
+                         + (" (noisy rounds: rerun on a quieter machine)" if noisy else ""))
+            if ratio > POSIX_GOAL:
+                failed.append(what)
+        elif goal == "counting":
+            disarmed = case.rsplit("/", 2)[0] + "/disarmed"
+            extra = median([median(one["interposed"][case]) - median(one["interposed"][disarmed])
+                            for one in rounds])
+            cells.append(f"{extra:+.1f} ns over disarmed, same process")
+        else:
+            cells.append(goal or "")
+        print("| " + " | ".join(cells) + " |")
+
+    samples = len(pooled("plain", f"posix/{POSIX_CALLS[0][0]}/disarmed"))
+    print("\n| interposer: call, state | ns/call, median (IQR) | baseline, same run "
+          "| ratio, median of rounds (IQR) | ratio of medians | goal |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for call, what in POSIX_CALLS:
+        plain = (f"posix/{call}/disarmed", "plain libc")
+        row(f"{what}, interposed, disarmed (no test running)", f"posix/{call}/disarmed",
+            "plain", *plain, goal="limit")
+        row(f"{what}, model: a flag load and a jump through libc's pointer (the limit)",
+            f"posix/{call}/model", "plain", *plain, goal="limit of the design")
+        for state, description in (("armed/no_rule", "in a test, no rule (every call counted)"),
+                                   ("armed/rule_elsewhere", "in a test, a rule on another target")):
+            row(f"{what}, armed: {description}", f"posix/{call}/{state}", "plain", *plain,
+                goal="counting")
+        # The controls: the interposed call against libc through its own pointer and against
+        # the model in the same process; the pointer call in one binary against the other.
+        pointer = f"posix/{call}/libc_pointer"
+        row(f"{what}, interposed, disarmed; same process", f"posix/{call}/disarmed",
+            "interposed", pointer, "libc via pointer", goal="control")
+        row(f"{what}, interposed, disarmed; same process", f"posix/{call}/disarmed",
+            "interposed", f"posix/{call}/model", "model", goal="control")
+        row(f"{what}, libc via pointer: interposed binary over plain", pointer, "plain", pointer,
+            "plain binary", goal="control: ~1.00x")
+    print(f"\n{len(rounds)} rounds, {samples} repetitions per case and binary. "
+          + (f"Missed: {'; '.join(failed)}." if failed else "Interposer goals met."))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", help="the faultline_bench binary (the hot-path table)")
@@ -357,7 +490,15 @@ def main():
     parser.add_argument("--memory", help="the faultline_memory_growth binary")
     parser.add_argument("--suite", help="the faultline_gtest_suite binary")
     parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--posix", help="faultline_posix_bench (linked with faultline::posix)")
+    parser.add_argument("--posix-plain", help="faultline_posix_bench_plain (libc's own calls)")
+    parser.add_argument("--posix-rounds", type=int, default=30)
+    parser.add_argument("--posix-repetitions", type=int, default=2)
+    parser.add_argument("--posix-min-time", type=float, default=0.05,
+                        help="seconds per repetition of an interposer case")
     args = parser.parse_args()
+    if bool(args.posix) != bool(args.posix_plain):
+        parser.error("--posix and --posix-plain go together")
     if args.callgrind and not args.loop:
         parser.error("--callgrind needs --loop")
 
@@ -386,6 +527,8 @@ def main():
                                              args.control_min_time))
     if rows:
         print_control_table(rows)
+    if args.posix:
+        print_posix_table(run_posix(args))
 
 
 if __name__ == "__main__":

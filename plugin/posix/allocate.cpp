@@ -2,8 +2,10 @@
 // new. Each forwards to the next definition (libc's, libstdc++'s or a sanitizer runtime's), so
 // the allocator in use stays the one the program would have had.
 #include <malloc.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -17,52 +19,108 @@ using faultline::internal::t_harness_depth;
 using faultline::posix::internal::Armed;
 using faultline::posix::internal::CorruptBytes;
 using faultline::posix::internal::Fault;
-using faultline::posix::internal::RealFunction;
 using faultline::posix::internal::Target;
 
 namespace {
 
-// Looking up a real function may itself allocate (dlsym's error state): those allocations, on
-// the thread doing the lookup, come from this arena and are never freed.
+// Looking up the real allocator may itself allocate (dlsym's error state): those allocations,
+// on the thread doing the lookup, come from this arena and are never freed.
 alignas(std::max_align_t) unsigned char g_arena[16 * 1024];
 std::atomic<std::size_t> g_arena_used{0};
-void* ArenaAllocate(std::size_t size) {
+__thread bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
+
+void* ArenaAllocate(std::size_t size) noexcept {
   const std::size_t rounded = (size + alignof(std::max_align_t) - 1) & ~(alignof(std::max_align_t) - 1);
   const std::size_t at = g_arena_used.fetch_add(rounded, std::memory_order_relaxed);
   if (at + rounded > sizeof(g_arena)) return nullptr;
   return g_arena + at;
 }
+// One comparison: an address below the arena wraps around to a large offset.
 bool InArena(const void* pointer) {
-  const auto* p = static_cast<const unsigned char*>(pointer);
-  return p >= g_arena && p < g_arena + sizeof(g_arena);
+  return reinterpret_cast<std::uintptr_t>(pointer) - reinterpret_cast<std::uintptr_t>(g_arena) <
+         sizeof(g_arena);
 }
 
-using MallocFunction = void* (*)(std::size_t);
-using CallocFunction = void* (*)(std::size_t, std::size_t);
-using ReallocFunction = void* (*)(void*, std::size_t);
-using FreeFunction = void (*)(void*);
-using AlignedAllocFunction = void* (*)(std::size_t, std::size_t);
-using PosixMemalignFunction = int (*)(void**, std::size_t, std::size_t);
-using NewFunction = void* (*)(std::size_t);
-using NewNothrowFunction = void* (*)(std::size_t, const std::nothrow_t&);
-using NewAlignedFunction = void* (*)(std::size_t, std::align_val_t);
-using NewAlignedNothrowFunction = void* (*)(std::size_t, std::align_val_t, const std::nothrow_t&);
+// Calls the next definition of an allocation function, looked up on first use; while this
+// thread is looking one up, calls `fallback` instead.
+template <class F>
+class RealAllocator {
+ public:
+  explicit constexpr RealAllocator(const char* name, F fallback = nullptr)
+      : name_(name), fallback_(fallback) {}
+  // Both paths end in a tail call, and Allocate and New are out of line and take calls that
+  // capture by value (a local captured by reference needs a stack slot on every path): the
+  // disarmed path of an allocation function is two loads, two branches and a jump to the real
+  // one, with no frame.
+  template <class... Args>
+  auto operator()(Args... args) {
+    F function = function_.load(std::memory_order_relaxed);
+    if (__builtin_expect(function != nullptr, 1)) return function(args...);
+    return ResolveAndCall(args...);
+  }
 
-RealFunction<MallocFunction> real_malloc("malloc");
-RealFunction<CallocFunction> real_calloc("calloc");
-RealFunction<ReallocFunction> real_realloc("realloc");
-RealFunction<FreeFunction> real_free("free");
-RealFunction<AlignedAllocFunction> real_aligned_alloc("aligned_alloc");
-RealFunction<PosixMemalignFunction> real_posix_memalign("posix_memalign");
-RealFunction<NewFunction> real_new("_Znwm");
-RealFunction<NewFunction> real_new_array("_Znam");
-RealFunction<NewNothrowFunction> real_new_nothrow("_ZnwmRKSt9nothrow_t");
-RealFunction<NewNothrowFunction> real_new_array_nothrow("_ZnamRKSt9nothrow_t");
-RealFunction<NewAlignedFunction> real_new_aligned("_ZnwmSt11align_val_t");
-RealFunction<NewAlignedFunction> real_new_array_aligned("_ZnamSt11align_val_t");
-RealFunction<NewAlignedNothrowFunction> real_new_aligned_nothrow(
+ private:
+  template <class... Args>
+  __attribute__((noinline, cold)) auto ResolveAndCall(Args... args) {
+    F function = Resolve();
+    return (function != nullptr ? function : fallback_)(args...);
+  }
+  F Resolve() {
+    if (t_resolving) return nullptr;
+    // The lookup's own allocations are never checked: the callers no longer look up first.
+    HarnessScope scope;
+    t_resolving = true;
+    F function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name_));
+    t_resolving = false;
+    if (function == nullptr) {
+      static const char kMessage[] = "[faultline] cannot find the real allocation function\n";
+      static_cast<void>(::write(2, kMessage, sizeof(kMessage) - 1));
+      std::abort();
+    }
+    function_.store(function, std::memory_order_relaxed);
+    return function;
+  }
+
+  std::atomic<F> function_{nullptr};
+  const char* name_;
+  F fallback_;
+};
+
+// noexcept where the real function is: a noexcept function calling one that may throw needs a
+// handler around the call, which rules out a tail call.
+using MallocFunction = void* (*)(std::size_t) noexcept;
+using CallocFunction = void* (*)(std::size_t, std::size_t) noexcept;
+using ReallocFunction = void* (*)(void*, std::size_t) noexcept;
+using FreeFunction = void (*)(void*) noexcept;
+using AlignedAllocFunction = void* (*)(std::size_t, std::size_t) noexcept;
+using PosixMemalignFunction = int (*)(void**, std::size_t, std::size_t) noexcept;
+using NewFunction = void* (*)(std::size_t);
+using NewNothrowFunction = void* (*)(std::size_t, const std::nothrow_t&) noexcept;
+using NewAlignedFunction = void* (*)(std::size_t, std::align_val_t);
+using NewAlignedNothrowFunction = void* (*)(std::size_t, std::align_val_t,
+                                            const std::nothrow_t&) noexcept;
+
+RealAllocator<MallocFunction> real_malloc("malloc", &ArenaAllocate);
+RealAllocator<CallocFunction> real_calloc("calloc",
+                                          [](std::size_t count, std::size_t size) noexcept {
+                                            return ArenaAllocate(count * size);  // zeroed
+                                          });
+RealAllocator<ReallocFunction> real_realloc("realloc", [](void*, std::size_t size) noexcept {
+  return ArenaAllocate(size);
+});
+// Looking up free frees dlsym's previous error message: that one block is left alone.
+RealAllocator<FreeFunction> real_free("free", [](void*) noexcept {});
+RealAllocator<AlignedAllocFunction> real_aligned_alloc("aligned_alloc");
+RealAllocator<PosixMemalignFunction> real_posix_memalign("posix_memalign");
+RealAllocator<NewFunction> real_new("_Znwm");
+RealAllocator<NewFunction> real_new_array("_Znam");
+RealAllocator<NewNothrowFunction> real_new_nothrow("_ZnwmRKSt9nothrow_t");
+RealAllocator<NewNothrowFunction> real_new_array_nothrow("_ZnamRKSt9nothrow_t");
+RealAllocator<NewAlignedFunction> real_new_aligned("_ZnwmSt11align_val_t");
+RealAllocator<NewAlignedFunction> real_new_array_aligned("_ZnamSt11align_val_t");
+RealAllocator<NewAlignedNothrowFunction> real_new_aligned_nothrow(
     "_ZnwmSt11align_val_tRKSt9nothrow_t");
-RealFunction<NewAlignedNothrowFunction> real_new_array_aligned_nothrow(
+RealAllocator<NewAlignedNothrowFunction> real_new_array_aligned_nothrow(
     "_ZnamSt11align_val_tRKSt9nothrow_t");
 
 Target t_malloc{"alloc.malloc", ENOMEM};
@@ -91,9 +149,10 @@ bool HandlingException() {
 }
 
 // A C allocation of `size` bytes: null with errno set on a fault, else `call()`, whose fresh
-// memory a corruption rule fills with garbage.
+// memory a corruption rule fills with garbage. noexcept as its callers are, so that they need
+// no handler around the call and no frame.
 template <class Call>
-void* Allocate(Target& target, std::size_t size, Call call) {
+__attribute__((noinline)) void* Allocate(Target& target, std::size_t size, Call call) noexcept {
   HarnessScope scope;
   const Fault fault = faultline::posix::internal::Check(target, SizeCall(size));
   if (fault.kind == Fault::kNone) return call();
@@ -111,7 +170,7 @@ void* Allocate(Target& target, std::size_t size, Call call) {
 // An operator new of `size` bytes: throws std::bad_alloc (or the rule's own exception) on a
 // fault, or returns null for the nothrow forms.
 template <class Call>
-void* New(Target& target, std::size_t size, bool nothrow, Call call) {
+__attribute__((noinline)) void* New(Target& target, std::size_t size, bool nothrow, Call call) {
   Fault fault;
   {
     HarnessScope scope;  // the real operator new's malloc is part of this call
@@ -129,17 +188,13 @@ void* New(Target& target, std::size_t size, bool nothrow, Call call) {
 extern "C" {
 
 void* malloc(std::size_t size) noexcept {
-  MallocFunction real = real_malloc.get();
-  if (real == nullptr) return ArenaAllocate(size);
-  if (!Eligible()) return real(size);
-  return Allocate(t_malloc, size, [&] { return real(size); });
+  if (!Eligible()) return real_malloc(size);
+  return Allocate(t_malloc, size, [=] { return real_malloc(size); });
 }
 
 void* calloc(std::size_t count, std::size_t size) noexcept {
-  CallocFunction real = real_calloc.get();
-  if (real == nullptr) return ArenaAllocate(count * size);  // the arena is zeroed
-  if (!Eligible()) return real(count, size);
-  return Allocate(t_calloc, count * size, [&] { return real(count, size); });
+  if (!Eligible()) return real_calloc(count, size);
+  return Allocate(t_calloc, count * size, [=] { return real_calloc(count, size); });
 }
 
 void* realloc(void* pointer, std::size_t size) noexcept {
@@ -148,34 +203,31 @@ void* realloc(void* pointer, std::size_t size) noexcept {
     if (moved != nullptr) std::memcpy(moved, pointer, size);
     return moved;
   }
-  ReallocFunction real = real_realloc.get();
-  if (real == nullptr) return ArenaAllocate(size);
-  if (!Eligible() || size == 0) return real(pointer, size);
-  return Allocate(t_realloc, size, [&] { return real(pointer, size); });
+  if (!Eligible() || size == 0) return real_realloc(pointer, size);
+  return Allocate(t_realloc, size, [=] { return real_realloc(pointer, size); });
 }
 
 void free(void* pointer) noexcept {
-  if (pointer == nullptr || InArena(pointer)) return;
-  // Looking up free frees dlsym's previous error message: that one block is left alone.
-  if (FreeFunction real = real_free.get()) real(pointer);
+  // free(nullptr) goes to the real free, which does nothing: no branch for it here.
+  if (InArena(pointer)) return;
+  real_free(pointer);
 }
 
 void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
-  AlignedAllocFunction real = real_aligned_alloc.get();
-  if (!Eligible()) return real(alignment, size);
-  return Allocate(t_aligned_alloc, size, [&] { return real(alignment, size); });
+  if (!Eligible()) return real_aligned_alloc(alignment, size);
+  return Allocate(t_aligned_alloc, size, [=] { return real_aligned_alloc(alignment, size); });
 }
 
 int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept {
-  PosixMemalignFunction real = real_posix_memalign.get();
-  if (!Eligible()) return real(out, alignment, size);
+  if (!Eligible()) return real_posix_memalign(out, alignment, size);
   // posix_memalign reports its error as its result and leaves errno alone.
   const int saved = errno;
   int result = 0;
-  void* memory = Allocate(t_posix_memalign, size, [&]() -> void* {
-    result = real(out, alignment, size);
-    return result == 0 ? *out : nullptr;
-  });
+  void* memory =
+      Allocate(t_posix_memalign, size, [&result, out, alignment, size]() -> void* {
+        result = real_posix_memalign(out, alignment, size);
+        return result == 0 ? *out : nullptr;
+      });
   if (memory == nullptr && result == 0) {
     result = errno;
     errno = saved;
@@ -186,39 +238,39 @@ int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept
 }  // extern "C"
 
 void* operator new(std::size_t size) {
-  if (!Eligible()) return real_new.get()(size);
-  return New(t_new, size, false, [&] { return real_new.get()(size); });
+  if (!Eligible()) return real_new(size);
+  return New(t_new, size, false, [=] { return real_new(size); });
 }
 void* operator new[](std::size_t size) {
-  if (!Eligible()) return real_new_array.get()(size);
-  return New(t_new_array, size, false, [&] { return real_new_array.get()(size); });
+  if (!Eligible()) return real_new_array(size);
+  return New(t_new_array, size, false, [=] { return real_new_array(size); });
 }
 void* operator new(std::size_t size, const std::nothrow_t& tag) noexcept {
-  if (!Eligible()) return real_new_nothrow.get()(size, tag);
-  return New(t_new, size, true, [&] { return real_new_nothrow.get()(size, tag); });
+  if (!Eligible()) return real_new_nothrow(size, tag);
+  return New(t_new, size, true, [=] { return real_new_nothrow(size, tag); });
 }
 void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
-  if (!Eligible()) return real_new_array_nothrow.get()(size, tag);
-  return New(t_new_array, size, true, [&] { return real_new_array_nothrow.get()(size, tag); });
+  if (!Eligible()) return real_new_array_nothrow(size, tag);
+  return New(t_new_array, size, true, [=] { return real_new_array_nothrow(size, tag); });
 }
 void* operator new(std::size_t size, std::align_val_t alignment) {
-  if (!Eligible()) return real_new_aligned.get()(size, alignment);
-  return New(t_new, size, false, [&] { return real_new_aligned.get()(size, alignment); });
+  if (!Eligible()) return real_new_aligned(size, alignment);
+  return New(t_new, size, false, [=] { return real_new_aligned(size, alignment); });
 }
 void* operator new[](std::size_t size, std::align_val_t alignment) {
-  if (!Eligible()) return real_new_array_aligned.get()(size, alignment);
+  if (!Eligible()) return real_new_array_aligned(size, alignment);
   return New(t_new_array, size, false,
-             [&] { return real_new_array_aligned.get()(size, alignment); });
+             [=] { return real_new_array_aligned(size, alignment); });
 }
 void* operator new(std::size_t size, std::align_val_t alignment,
                    const std::nothrow_t& tag) noexcept {
-  if (!Eligible()) return real_new_aligned_nothrow.get()(size, alignment, tag);
+  if (!Eligible()) return real_new_aligned_nothrow(size, alignment, tag);
   return New(t_new, size, true,
-             [&] { return real_new_aligned_nothrow.get()(size, alignment, tag); });
+             [=] { return real_new_aligned_nothrow(size, alignment, tag); });
 }
 void* operator new[](std::size_t size, std::align_val_t alignment,
                      const std::nothrow_t& tag) noexcept {
-  if (!Eligible()) return real_new_array_aligned_nothrow.get()(size, alignment, tag);
+  if (!Eligible()) return real_new_array_aligned_nothrow(size, alignment, tag);
   return New(t_new_array, size, true,
-             [&] { return real_new_array_aligned_nothrow.get()(size, alignment, tag); });
+             [=] { return real_new_array_aligned_nothrow(size, alignment, tag); });
 }

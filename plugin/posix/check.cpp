@@ -9,9 +9,6 @@
 #include "../core/epoch.hpp"
 
 namespace faultline::posix::internal {
-
-__thread bool t_resolving = false;
-
 namespace {
 
 // The path of each descriptor below kTracked, as opened. An entry replaced or cleared is

@@ -14,29 +14,29 @@ namespace faultline::posix::internal {
 
 using faultline::internal::CallContext;
 
-// True while this thread looks a real function up: dlsym may allocate, and an allocation
-// function must not then look itself up again.
-extern __thread bool t_resolving __attribute__((tls_model("initial-exec")));
-
-// The function an interposed one forwards to: the next definition after ours (libc's, or a
-// sanitizer runtime's), looked up on first use.
+// Calls the function an interposed one forwards to: the next definition after ours (libc's, or
+// a sanitizer runtime's), looked up on first use.
 template <class F>
 class RealFunction {
  public:
   explicit constexpr RealFunction(const char* name) : name_(name) {}
-  // Null only when called during this thread's own lookup (an allocation dlsym makes).
-  F get() {
+  // Both paths end in a tail call: the disarmed path of an interposed function needs no frame.
+  template <class... Args>
+  auto operator()(Args... args) {
     F function = function_.load(std::memory_order_relaxed);
-    return function != nullptr || t_resolving ? function : Resolve();
+    if (__builtin_expect(function != nullptr, 1)) return function(args...);
+    return ResolveAndCall(args...);
   }
 
  private:
+  template <class... Args>
+  __attribute__((noinline, cold)) auto ResolveAndCall(Args... args) {
+    return Resolve()(args...);
+  }
   F Resolve() {
-    t_resolving = true;
     F function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name_));
-    t_resolving = false;
     if (function == nullptr) {
-      std::fprintf(stderr, "[faultline] cannot find the real %s\n", name_);
+      std::fprintf(stderr, "[faultline] cannot find the real %s: %s\n", name_, dlerror());
       std::abort();
     }
     function_.store(function, std::memory_order_relaxed);
@@ -47,8 +47,11 @@ class RealFunction {
 };
 
 // True while the current injector is armed (a test runs): the one load of a disarmed call.
+// Expected false: the disarmed path falls through, its one taken branch the jump to the real
+// function.
 inline bool Armed() {
-  return faultline::internal::g_current_armed.load(std::memory_order_relaxed);
+  return __builtin_expect(faultline::internal::g_current_armed.load(std::memory_order_relaxed),
+                          false);
 }
 
 // One target ("posix.write") and the error its calls fail with when a rule names none.

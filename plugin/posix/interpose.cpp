@@ -210,12 +210,17 @@ int OpenDescriptor(Target& target, int dir, const char* path, Call call) {
   return Open<int>(target, dir, path, -1, call, [](int fd) { return fd; });
 }
 
-// A read-like (`into`) or write-like call of `n` bytes at `buffer`; `call(count, data)` moves
-// `count` bytes at `data`.
+// The checked paths below are out of line, and the calls they take capture by value (a local
+// captured by reference needs a stack slot on every path), so that the disarmed path of an
+// entry point is a load, a branch and a tail call of the real function: no frame.
+
+// A read-like (`into`) or write-like call of `n` bytes at `data`; `call(count, data)` moves
+// `count` bytes at `data`. A write's buffer is const, yet `data` is not: passed as const, read's
+// buffer, which glibc declares write-only, would look to the compiler like a read of it.
 template <class Call>
-ssize_t Transfer(Target& target, int fd, const void* buffer, size_t n, bool into, Call call) {
+__attribute__((noinline)) ssize_t Transfer(Target& target, int fd, void* data, size_t n, bool into,
+                                           Call call) {
   HarnessScope scope;
-  void* data = const_cast<void*>(buffer);
   const Fault fault = faultline::posix::internal::Check(target, TransferCall(fd, n));
   switch (fault.kind) {
     case Fault::kNone:
@@ -236,8 +241,8 @@ ssize_t Transfer(Target& target, int fd, const void* buffer, size_t n, bool into
     return got;
   }
   // The caller's buffer is const: a corrupted copy is written.
-  std::vector<unsigned char> copy(static_cast<const unsigned char*>(buffer),
-                                  static_cast<const unsigned char*>(buffer) + n);
+  std::vector<unsigned char> copy(static_cast<const unsigned char*>(data),
+                                  static_cast<const unsigned char*>(data) + n);
   CorruptBytes(copy.data(), n, fault.stream);
   return call(n, copy.data());
 }
@@ -251,8 +256,8 @@ size_t TotalLength(const struct iovec* iov, int count) {
 // readv, writev, sendmsg, recvmsg: `call(iov, count)` with the caller's vector, or a shortened
 // or corrupted copy.
 template <class Call>
-ssize_t VectorTransfer(Target& target, int fd, const struct iovec* iov, int count, bool into,
-                       Call call) {
+__attribute__((noinline)) ssize_t VectorTransfer(Target& target, int fd, const struct iovec* iov,
+                                                 int count, bool into, Call call) {
   HarnessScope scope;
   const size_t total = iov != nullptr && count > 0 ? TotalLength(iov, count) : 0;
   const Fault fault = faultline::posix::internal::Check(target, TransferCall(fd, total));
@@ -302,8 +307,8 @@ ssize_t VectorTransfer(Target& target, int fd, const struct iovec* iov, int coun
 
 // fread, fwrite: `call(items, data)` moves `items` items of `size` bytes at `data`.
 template <class Call>
-size_t StreamTransfer(Target& target, FILE* stream, const void* buffer, size_t size, size_t n,
-                      bool into, Call call) {
+__attribute__((noinline)) size_t StreamTransfer(Target& target, FILE* stream, const void* buffer,
+                                                size_t size, size_t n, bool into, Call call) {
   HarnessScope scope;
   void* data = const_cast<void*>(buffer);
   const Fault fault =
@@ -334,7 +339,8 @@ size_t StreamTransfer(Target& target, FILE* stream, const void* buffer, size_t s
 
 // A call with no data: checked, then made or failed.
 template <class R, class Call>
-R Plain(Target& target, const CallContext& context, R failure, Call call) {
+__attribute__((noinline)) R Plain(Target& target, const CallContext& context, R failure,
+                                  Call call) {
   HarnessScope scope;
   return Simple<R>(target, context, failure, call);
 }
@@ -360,43 +366,43 @@ extern "C" {
 
 int open(const char* path, int flags, ...) {
   FAULTLINE_INTERNAL_MODE(flags);
-  return OpenDescriptor(t_open, AT_FDCWD, path, [&] { return real_open.get()(path, flags, mode); });
+  return OpenDescriptor(t_open, AT_FDCWD, path, [=] { return real_open(path, flags, mode); });
 }
 int open64(const char* path, int flags, ...) {
   FAULTLINE_INTERNAL_MODE(flags);
   return OpenDescriptor(t_open, AT_FDCWD, path,
-                        [&] { return real_open64.get()(path, flags, mode); });
+                        [=] { return real_open64(path, flags, mode); });
 }
 int __open_2(const char* path, int flags) {
-  return OpenDescriptor(t_open, AT_FDCWD, path, [&] { return real___open_2.get()(path, flags); });
+  return OpenDescriptor(t_open, AT_FDCWD, path, [=] { return real___open_2(path, flags); });
 }
 int __open64_2(const char* path, int flags) {
   return OpenDescriptor(t_open, AT_FDCWD, path,
-                        [&] { return real___open64_2.get()(path, flags); });
+                        [=] { return real___open64_2(path, flags); });
 }
 int openat(int dir, const char* path, int flags, ...) {
   FAULTLINE_INTERNAL_MODE(flags);
   return OpenDescriptor(t_openat, dir, path,
-                        [&] { return real_openat.get()(dir, path, flags, mode); });
+                        [=] { return real_openat(dir, path, flags, mode); });
 }
 int openat64(int dir, const char* path, int flags, ...) {
   FAULTLINE_INTERNAL_MODE(flags);
   return OpenDescriptor(t_openat, dir, path,
-                        [&] { return real_openat64.get()(dir, path, flags, mode); });
+                        [=] { return real_openat64(dir, path, flags, mode); });
 }
 int __openat_2(int dir, const char* path, int flags) {
   return OpenDescriptor(t_openat, dir, path,
-                        [&] { return real___openat_2.get()(dir, path, flags); });
+                        [=] { return real___openat_2(dir, path, flags); });
 }
 int __openat64_2(int dir, const char* path, int flags) {
   return OpenDescriptor(t_openat, dir, path,
-                        [&] { return real___openat64_2.get()(dir, path, flags); });
+                        [=] { return real___openat64_2(dir, path, flags); });
 }
 int creat(const char* path, mode_t mode) {
-  return OpenDescriptor(t_creat, AT_FDCWD, path, [&] { return real_creat.get()(path, mode); });
+  return OpenDescriptor(t_creat, AT_FDCWD, path, [=] { return real_creat(path, mode); });
 }
 int creat64(const char* path, mode_t mode) {
-  return OpenDescriptor(t_creat, AT_FDCWD, path, [&] { return real_creat64.get()(path, mode); });
+  return OpenDescriptor(t_creat, AT_FDCWD, path, [=] { return real_creat64(path, mode); });
 }
 
 int close(int fd) {
@@ -408,151 +414,150 @@ int close(int fd) {
     if (fault.kind == Fault::kError || fault.kind == Fault::kValue) {
       // Like Linux, a close that fails has still released the descriptor.
       RememberPath(fd, AT_FDCWD, nullptr);
-      real_close.get()(fd);
+      real_close(fd);
       if (fault.kind == Fault::kValue) return static_cast<int>(fault.value);
       errno = fault.error;
       return -1;
     }
   }
   RememberPath(fd, AT_FDCWD, nullptr);
-  return real_close.get()(fd);
+  return real_close(fd);
 }
 
 #define FAULTLINE_INTERNAL_TRANSFER(target, fd, buffer, n, into, real_call)              \
   if (!Armed() || !EligibleDescriptor(fd)) return real_call(n, buffer);               \
-  return Transfer(target, fd, buffer, n, into, [&](size_t count, void* data) {         \
-    return real_call(count, data);                                                     \
-  })
+  return Transfer(target, fd, const_cast<void*>(static_cast<const void*>(buffer)), n, into, \
+                  [=](size_t count, void* data) { return real_call(count, data); })
 
 ssize_t read(int fd, void* buf, size_t n) {
-  auto real = [&](size_t count, void* data) { return real_read.get()(fd, data, count); };
+  auto real = [=](size_t count, void* data) { return real_read(fd, data, count); };
   FAULTLINE_INTERNAL_TRANSFER(t_read, fd, buf, n, true, real);
 }
 ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen) {
-  auto real = [&](size_t count, void* data) {
-    return real___read_chk.get()(fd, data, count, buflen);
+  auto real = [=](size_t count, void* data) {
+    return real___read_chk(fd, data, count, buflen);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_read, fd, buf, n, true, real);
 }
 ssize_t pread(int fd, void* buf, size_t n, off_t offset) {
-  auto real = [&](size_t count, void* data) { return real_pread.get()(fd, data, count, offset); };
+  auto real = [=](size_t count, void* data) { return real_pread(fd, data, count, offset); };
   FAULTLINE_INTERNAL_TRANSFER(t_pread, fd, buf, n, true, real);
 }
 ssize_t pread64(int fd, void* buf, size_t n, off64_t offset) {
-  auto real = [&](size_t count, void* data) {
-    return real_pread64.get()(fd, data, count, offset);
+  auto real = [=](size_t count, void* data) {
+    return real_pread64(fd, data, count, offset);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_pread, fd, buf, n, true, real);
 }
 ssize_t __pread_chk(int fd, void* buf, size_t n, off_t offset, size_t buflen) {
-  auto real = [&](size_t count, void* data) {
-    return real___pread_chk.get()(fd, data, count, offset, buflen);
+  auto real = [=](size_t count, void* data) {
+    return real___pread_chk(fd, data, count, offset, buflen);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_pread, fd, buf, n, true, real);
 }
 ssize_t __pread64_chk(int fd, void* buf, size_t n, off64_t offset, size_t buflen) {
-  auto real = [&](size_t count, void* data) {
-    return real___pread64_chk.get()(fd, data, count, offset, buflen);
+  auto real = [=](size_t count, void* data) {
+    return real___pread64_chk(fd, data, count, offset, buflen);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_pread, fd, buf, n, true, real);
 }
 ssize_t write(int fd, const void* buf, size_t n) {
-  auto real = [&](size_t count, const void* data) { return real_write.get()(fd, data, count); };
+  auto real = [=](size_t count, const void* data) { return real_write(fd, data, count); };
   FAULTLINE_INTERNAL_TRANSFER(t_write, fd, buf, n, false, real);
 }
 ssize_t pwrite(int fd, const void* buf, size_t n, off_t offset) {
-  auto real = [&](size_t count, const void* data) {
-    return real_pwrite.get()(fd, data, count, offset);
+  auto real = [=](size_t count, const void* data) {
+    return real_pwrite(fd, data, count, offset);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_pwrite, fd, buf, n, false, real);
 }
 ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t offset) {
-  auto real = [&](size_t count, const void* data) {
-    return real_pwrite64.get()(fd, data, count, offset);
+  auto real = [=](size_t count, const void* data) {
+    return real_pwrite64(fd, data, count, offset);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_pwrite, fd, buf, n, false, real);
 }
 
 ssize_t readv(int fd, const struct iovec* iov, int count) {
-  if (!Armed() || !EligibleDescriptor(fd)) return real_readv.get()(fd, iov, count);
-  return VectorTransfer(t_readv, fd, iov, count, true, [&](const struct iovec* v, int c) {
-    return real_readv.get()(fd, v, c);
+  if (!Armed() || !EligibleDescriptor(fd)) return real_readv(fd, iov, count);
+  return VectorTransfer(t_readv, fd, iov, count, true, [=](const struct iovec* v, int c) {
+    return real_readv(fd, v, c);
   });
 }
 ssize_t writev(int fd, const struct iovec* iov, int count) {
-  if (!Armed() || !EligibleDescriptor(fd)) return real_writev.get()(fd, iov, count);
-  return VectorTransfer(t_writev, fd, iov, count, false, [&](const struct iovec* v, int c) {
-    return real_writev.get()(fd, v, c);
+  if (!Armed() || !EligibleDescriptor(fd)) return real_writev(fd, iov, count);
+  return VectorTransfer(t_writev, fd, iov, count, false, [=](const struct iovec* v, int c) {
+    return real_writev(fd, v, c);
   });
 }
 
 #define FAULTLINE_INTERNAL_DESCRIPTOR_CALL(target, fd, real_call)                \
   if (!Armed() || !EligibleDescriptor(fd)) return real_call;                    \
-  return Plain<int>(target, DescriptorCall(fd), -1, [&] { return real_call; })
+  return Plain<int>(target, DescriptorCall(fd), -1, [=] { return real_call; })
 
-int fsync(int fd) { FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_fsync, fd, real_fsync.get()(fd)); }
+int fsync(int fd) { FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_fsync, fd, real_fsync(fd)); }
 int fdatasync(int fd) {
-  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_fdatasync, fd, real_fdatasync.get()(fd));
+  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_fdatasync, fd, real_fdatasync(fd));
 }
 int ftruncate(int fd, off_t length) {
-  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_ftruncate, fd, real_ftruncate.get()(fd, length));
+  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_ftruncate, fd, real_ftruncate(fd, length));
 }
 int ftruncate64(int fd, off64_t length) {
-  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_ftruncate, fd, real_ftruncate64.get()(fd, length));
+  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_ftruncate, fd, real_ftruncate64(fd, length));
 }
 
 #define FAULTLINE_INTERNAL_PATH_CALL(target, path, real_call)          \
   if (!Armed() || !Eligible()) return real_call;                      \
-  return Plain<int>(target, PathCall(path), -1, [&] { return real_call; })
+  return Plain<int>(target, PathCall(path), -1, [=] { return real_call; })
 
 int rename(const char* from, const char* to) noexcept {
-  FAULTLINE_INTERNAL_PATH_CALL(t_rename, from, real_rename.get()(from, to));
+  FAULTLINE_INTERNAL_PATH_CALL(t_rename, from, real_rename(from, to));
 }
 int unlink(const char* path) noexcept {
-  FAULTLINE_INTERNAL_PATH_CALL(t_unlink, path, real_unlink.get()(path));
+  FAULTLINE_INTERNAL_PATH_CALL(t_unlink, path, real_unlink(path));
 }
 int mkdir(const char* path, mode_t mode) noexcept {
-  FAULTLINE_INTERNAL_PATH_CALL(t_mkdir, path, real_mkdir.get()(path, mode));
+  FAULTLINE_INTERNAL_PATH_CALL(t_mkdir, path, real_mkdir(path, mode));
 }
 
 // stdio.
 
 FILE* fopen(const char* path, const char* mode) {
   return Open<FILE*>(t_fopen, AT_FDCWD, path, nullptr,
-                     [&] { return real_fopen.get()(path, mode); },
+                     [=] { return real_fopen(path, mode); },
                      [](FILE* stream) { return fileno(stream); });
 }
 FILE* fopen64(const char* path, const char* mode) {
   return Open<FILE*>(t_fopen, AT_FDCWD, path, nullptr,
-                     [&] { return real_fopen64.get()(path, mode); },
+                     [=] { return real_fopen64(path, mode); },
                      [](FILE* stream) { return fileno(stream); });
 }
 size_t fread(void* ptr, size_t size, size_t n, FILE* stream) {
-  if (!Armed() || !EligibleStream(stream)) return real_fread.get()(ptr, size, n, stream);
-  return StreamTransfer(t_fread, stream, ptr, size, n, true, [&](size_t items, void* data) {
-    return real_fread.get()(data, size, items, stream);
+  if (!Armed() || !EligibleStream(stream)) return real_fread(ptr, size, n, stream);
+  return StreamTransfer(t_fread, stream, ptr, size, n, true, [=](size_t items, void* data) {
+    return real_fread(data, size, items, stream);
   });
 }
 size_t __fread_chk(void* ptr, size_t ptrlen, size_t size, size_t n, FILE* stream) {
   if (!Armed() || !EligibleStream(stream)) {
-    return real___fread_chk.get()(ptr, ptrlen, size, n, stream);
+    return real___fread_chk(ptr, ptrlen, size, n, stream);
   }
-  return StreamTransfer(t_fread, stream, ptr, size, n, true, [&](size_t items, void* data) {
-    return real___fread_chk.get()(data, ptrlen, size, items, stream);
+  return StreamTransfer(t_fread, stream, ptr, size, n, true, [=](size_t items, void* data) {
+    return real___fread_chk(data, ptrlen, size, items, stream);
   });
 }
 size_t fwrite(const void* ptr, size_t size, size_t n, FILE* stream) {
-  if (!Armed() || !EligibleStream(stream)) return real_fwrite.get()(ptr, size, n, stream);
+  if (!Armed() || !EligibleStream(stream)) return real_fwrite(ptr, size, n, stream);
   return StreamTransfer(t_fwrite, stream, ptr, size, n, false,
-                        [&](size_t items, const void* data) {
-                          return real_fwrite.get()(data, size, items, stream);
+                        [=](size_t items, const void* data) {
+                          return real_fwrite(data, size, items, stream);
                         });
 }
 int fflush(FILE* stream) {
   // fflush(nullptr) flushes every stream, the standard ones included: never faulted.
-  if (!Armed() || stream == nullptr || !EligibleStream(stream)) return real_fflush.get()(stream);
+  if (!Armed() || stream == nullptr || !EligibleStream(stream)) return real_fflush(stream);
   return Plain<int>(t_fflush, DescriptorCall(fileno(stream)), EOF,
-                    [&] { return real_fflush.get()(stream); });
+                    [=] { return real_fflush(stream); });
 }
 int fclose(FILE* stream) {
   const bool check = Armed() && EligibleStream(stream);
@@ -562,7 +567,7 @@ int fclose(FILE* stream) {
   if (check) fault = faultline::posix::internal::Check(t_fclose, DescriptorCall(fd));
   RememberPath(fd, AT_FDCWD, nullptr);
   // Like glibc, a failed fclose has still closed the stream.
-  const int result = real_fclose.get()(stream);
+  const int result = real_fclose(stream);
   if (fault.kind == Fault::kError) {
     errno = fault.error;
     return EOF;
@@ -574,79 +579,79 @@ int fclose(FILE* stream) {
 // Network.
 
 int socket(int domain, int type, int protocol) noexcept {
-  if (!Armed() || !Eligible()) return real_socket.get()(domain, type, protocol);
+  if (!Armed() || !Eligible()) return real_socket(domain, type, protocol);
   return Plain<int>(t_socket, CallContext{}, -1,
-                    [&] { return real_socket.get()(domain, type, protocol); });
+                    [=] { return real_socket(domain, type, protocol); });
 }
 int connect(int fd, const struct sockaddr* address, socklen_t length) {
-  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_connect, fd, real_connect.get()(fd, address, length));
+  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_connect, fd, real_connect(fd, address, length));
 }
 int accept(int fd, struct sockaddr* address, socklen_t* length) {
-  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_accept, fd, real_accept.get()(fd, address, length));
+  FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_accept, fd, real_accept(fd, address, length));
 }
 int accept4(int fd, struct sockaddr* address, socklen_t* length, int flags) {
   FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_accept4, fd,
-                                     real_accept4.get()(fd, address, length, flags));
+                                     real_accept4(fd, address, length, flags));
 }
 ssize_t send(int fd, const void* buf, size_t n, int flags) {
-  auto real = [&](size_t count, const void* data) {
-    return real_send.get()(fd, data, count, flags);
+  auto real = [=](size_t count, const void* data) {
+    return real_send(fd, data, count, flags);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_send, fd, buf, n, false, real);
 }
 ssize_t sendto(int fd, const void* buf, size_t n, int flags, const struct sockaddr* to,
                socklen_t length) {
-  auto real = [&](size_t count, const void* data) {
-    return real_sendto.get()(fd, data, count, flags, to, length);
+  auto real = [=](size_t count, const void* data) {
+    return real_sendto(fd, data, count, flags, to, length);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_sendto, fd, buf, n, false, real);
 }
 ssize_t recv(int fd, void* buf, size_t n, int flags) {
-  auto real = [&](size_t count, void* data) { return real_recv.get()(fd, data, count, flags); };
+  auto real = [=](size_t count, void* data) { return real_recv(fd, data, count, flags); };
   FAULTLINE_INTERNAL_TRANSFER(t_recv, fd, buf, n, true, real);
 }
 ssize_t __recv_chk(int fd, void* buf, size_t n, size_t buflen, int flags) {
-  auto real = [&](size_t count, void* data) {
-    return real___recv_chk.get()(fd, data, count, buflen, flags);
+  auto real = [=](size_t count, void* data) {
+    return real___recv_chk(fd, data, count, buflen, flags);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_recv, fd, buf, n, true, real);
 }
 ssize_t recvfrom(int fd, void* buf, size_t n, int flags, struct sockaddr* from,
                  socklen_t* length) {
-  auto real = [&](size_t count, void* data) {
-    return real_recvfrom.get()(fd, data, count, flags, from, length);
+  auto real = [=](size_t count, void* data) {
+    return real_recvfrom(fd, data, count, flags, from, length);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_recvfrom, fd, buf, n, true, real);
 }
 ssize_t __recvfrom_chk(int fd, void* buf, size_t n, size_t buflen, int flags,
                        struct sockaddr* from, socklen_t* length) {
-  auto real = [&](size_t count, void* data) {
-    return real___recvfrom_chk.get()(fd, data, count, buflen, flags, from, length);
+  auto real = [=](size_t count, void* data) {
+    return real___recvfrom_chk(fd, data, count, buflen, flags, from, length);
   };
   FAULTLINE_INTERNAL_TRANSFER(t_recvfrom, fd, buf, n, true, real);
 }
 ssize_t sendmsg(int fd, const struct msghdr* message, int flags) {
   if (!Armed() || !EligibleDescriptor(fd) || message == nullptr) {
-    return real_sendmsg.get()(fd, message, flags);
+    return real_sendmsg(fd, message, flags);
   }
   return VectorTransfer(t_sendmsg, fd, message->msg_iov, static_cast<int>(message->msg_iovlen),
-                        false, [&](const struct iovec* v, int c) {
+                        false, [=](const struct iovec* v, int c) {
                           struct msghdr copy = *message;
                           copy.msg_iov = const_cast<struct iovec*>(v);
                           copy.msg_iovlen = static_cast<size_t>(c);
-                          return real_sendmsg.get()(fd, &copy, flags);
+                          return real_sendmsg(fd, &copy, flags);
                         });
 }
 ssize_t recvmsg(int fd, struct msghdr* message, int flags) {
   if (!Armed() || !EligibleDescriptor(fd) || message == nullptr) {
-    return real_recvmsg.get()(fd, message, flags);
+    return real_recvmsg(fd, message, flags);
   }
   return VectorTransfer(t_recvmsg, fd, message->msg_iov, static_cast<int>(message->msg_iovlen),
-                        true, [&](const struct iovec* v, int c) {
+                        true, [=](const struct iovec* v, int c) {
                           struct msghdr copy = *message;
                           copy.msg_iov = const_cast<struct iovec*>(v);
                           copy.msg_iovlen = static_cast<size_t>(c);
-                          const ssize_t got = real_recvmsg.get()(fd, &copy, flags);
+                          const ssize_t got = real_recvmsg(fd, &copy, flags);
                           message->msg_flags = copy.msg_flags;
                           message->msg_controllen = copy.msg_controllen;
                           message->msg_namelen = copy.msg_namelen;
@@ -654,21 +659,21 @@ ssize_t recvmsg(int fd, struct msghdr* message, int flags) {
                         });
 }
 int poll(struct pollfd* fds, nfds_t n, int timeout) {
-  if (!Armed() || !Eligible()) return real_poll.get()(fds, n, timeout);
-  return Plain<int>(t_poll, CallContext{}, -1, [&] { return real_poll.get()(fds, n, timeout); });
+  if (!Armed() || !Eligible()) return real_poll(fds, n, timeout);
+  return Plain<int>(t_poll, CallContext{}, -1, [=] { return real_poll(fds, n, timeout); });
 }
 int __poll_chk(struct pollfd* fds, nfds_t n, int timeout, size_t fdslen) {
-  if (!Armed() || !Eligible()) return real___poll_chk.get()(fds, n, timeout, fdslen);
+  if (!Armed() || !Eligible()) return real___poll_chk(fds, n, timeout, fdslen);
   return Plain<int>(t_poll, CallContext{}, -1,
-                    [&] { return real___poll_chk.get()(fds, n, timeout, fdslen); });
+                    [=] { return real___poll_chk(fds, n, timeout, fdslen); });
 }
 int epoll_wait(int fd, struct epoll_event* events, int max, int timeout) {
   FAULTLINE_INTERNAL_DESCRIPTOR_CALL(t_epoll_wait, fd,
-                                     real_epoll_wait.get()(fd, events, max, timeout));
+                                     real_epoll_wait(fd, events, max, timeout));
 }
 int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints,
                 struct addrinfo** result) {
-  auto call = [&] { return real_getaddrinfo.get()(node, service, hints, result); };
+  auto call = [=] { return real_getaddrinfo(node, service, hints, result); };
   if (!Armed() || !Eligible()) return call();
   HarnessScope scope;
   const Fault fault = faultline::posix::internal::Check(t_getaddrinfo, CallContext{});
