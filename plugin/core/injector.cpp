@@ -828,6 +828,11 @@ Decision FaultInjector::Apply(const internal::Fired& fired) {
 }
 
 Decision FaultInjector::EvaluateArmed(Site& site, const internal::CallContext& context) {
+  // As in CheckArmed: a site no rule matches is only counted, without entering an epoch.
+  if (site.rules.load(std::memory_order_relaxed) == nullptr) {
+    if (site.calls.fetch_add(1, std::memory_order_relaxed) == 0) Touch(site);
+    return {};
+  }
   const internal::Fired fired = Decide(site, &context);
   if (fired.rule == nullptr) return {};
   return Decision{t_fired.config, fired.call, t_fired.stream};
