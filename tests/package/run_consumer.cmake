@@ -24,6 +24,7 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${WORK_DIR}/buil
     -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" ${configure_args})
 # Only the consumer's targets: `all` would also build the adapters it does not link (Catch2's,
 # when Catch2 is found), about three quarters more compiling in the add_subdirectory build.
-run(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j2 --target consumer consumer_gtest)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j2 --target consumer consumer_gtest consumer_posix)
 run(${WORK_DIR}/build/consumer)
 run(${WORK_DIR}/build/consumer_gtest)
+run(${WORK_DIR}/build/consumer_posix)
