@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cmath>
 #include <limits>
 
@@ -85,6 +86,28 @@ TEST(FaultConfigTest, MalformedGlobsThrow) {
               ThrowsMessage<std::invalid_argument>(HasSubstr("trailing '\\'")));
 }
 
+TEST(FaultConfigTest, BadCallFiltersAndErrorNumbersThrow) {
+  EXPECT_THAT([] { faultline::Exception("x").Path("db[ab"); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"x\": bad path \"db[ab\": '[' at column 3 is never "
+                  "closed by ']'"));
+  EXPECT_THAT([] { faultline::Exception("x").Sizes(5, 1); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"x\": size range must have min <= max, got [5, 1]"));
+  EXPECT_THAT([] { faultline::Errno("x", 0); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"x\": an error number must be positive, got 0"));
+}
+
+TEST(FaultConfigTest, ErrnoNamesAndNumbersMapBothWays) {
+  EXPECT_STREQ(faultline::ErrnoName(ENOSPC), "ENOSPC");
+  EXPECT_STREQ(faultline::ErrnoName(EWOULDBLOCK), "EAGAIN");  // the first of two names
+  EXPECT_EQ(faultline::ErrnoName(4095), nullptr);
+  EXPECT_EQ(faultline::ErrnoFromName("EIO"), EIO);
+  EXPECT_EQ(faultline::ErrnoFromName("EWOULDBLOCK"), EAGAIN);
+  EXPECT_EQ(faultline::ErrnoFromName("eio"), 0);
+}
+
 TEST(FaultConfigTest, ZeroOrNegativeCountsThrow) {
   EXPECT_THAT([] { faultline::Exception("x").MaxTriggers(0); },
               ThrowsMessage<std::invalid_argument>(
@@ -163,6 +186,12 @@ TEST(FaultConfigTest, EqualityComparesEveryField) {
   EXPECT_NE(faultline::Return("r", 1), faultline::Return("r", 2));
   EXPECT_EQ(faultline::Return("r", 1), faultline::Return("r", 1L));
   EXPECT_NE(faultline::Exception("e"), faultline::Exception<GatewayError>("e", 1, "x"));
+  EXPECT_EQ(faultline::Errno("e", EIO), faultline::Errno("e", EIO));
+  EXPECT_NE(faultline::Errno("e", EIO), faultline::Errno("e", ENOSPC));
+  EXPECT_EQ(faultline::Partial("p"), faultline::Partial("p"));
+  EXPECT_NE(faultline::Partial("p"), faultline::Partial("p").Path("*.db"));
+  EXPECT_NE(faultline::Partial("p").Sizes(1, 2), faultline::Partial("p").Sizes(1, 3));
+  EXPECT_NE(faultline::Partial("p"), faultline::Partial("p").Scoped());
 }
 
 TEST(FaultTypeTest, ToStringNamesEveryType) {
