@@ -1,6 +1,7 @@
 #include "faultline/injector.hpp"
 
 #include <cxxabi.h>
+#include <dirent.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -73,6 +74,49 @@ std::vector<std::string> TakeProblems() {
   Problems& problems = ReportedProblems();
   HarnessLock lock(problems.mutex);
   return std::exchange(problems.messages, {});
+}
+
+namespace {
+// One bit per descriptor below 65536.
+constexpr int kDescriptorWords = 1024;
+std::atomic<std::uint64_t> g_framework_descriptors[kDescriptorWords];
+}  // namespace
+
+std::vector<int> OpenDescriptors() {
+  HarnessScope scope;
+  std::vector<int> open;
+  DIR* directory = ::opendir("/proc/self/fd");
+  if (directory == nullptr) return open;
+  while (const dirent* entry = ::readdir(directory)) {
+    char* end = nullptr;
+    const long fd = std::strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd == ::dirfd(directory)) continue;
+    open.push_back(static_cast<int>(fd));
+  }
+  ::closedir(directory);
+  std::sort(open.begin(), open.end());
+  return open;
+}
+
+void MarkFrameworkDescriptors(const std::vector<int>& before) {
+  for (const int fd : OpenDescriptors()) {
+    if (fd < 0 || fd >= kDescriptorWords * 64) continue;
+    if (std::binary_search(before.begin(), before.end(), fd)) continue;
+    g_framework_descriptors[fd / 64].fetch_or(std::uint64_t{1} << (fd % 64),
+                                               std::memory_order_relaxed);
+  }
+}
+
+bool IsFrameworkDescriptor(int fd) {
+  return fd >= 0 && fd < kDescriptorWords * 64 &&
+         ((g_framework_descriptors[fd / 64].load(std::memory_order_relaxed) >> (fd % 64)) & 1) != 0;
+}
+
+void ForgetFrameworkDescriptor(int fd) {
+  if (IsFrameworkDescriptor(fd)) {
+    g_framework_descriptors[fd / 64].fetch_and(~(std::uint64_t{1} << (fd % 64)),
+                                                std::memory_order_relaxed);
+  }
 }
 
 FaultInjector& DefaultInjector() {

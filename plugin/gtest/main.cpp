@@ -2,7 +2,10 @@
 #include "faultline/gtest.hpp"
 
 int main(int argc, char** argv) {
+  const std::vector<int> before = faultline::internal::OpenDescriptors();
   ::testing::InitGoogleMock(&argc, argv);
+  // gtest's result stream (--gtest_stream_result_to) is open now: never faulted.
+  faultline::internal::MarkFrameworkDescriptors(before);
   faultline::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -30,6 +30,8 @@ const bool g_lookup_installed = [] {
 }  // namespace
 
 void RememberPath(int fd, int dir, const char* path) {
+  // Opened or closed: the number no longer names what the framework had open.
+  faultline::internal::ForgetFrameworkDescriptor(fd);
   if (fd < 0 || fd >= kTracked) return;
   char* copy = nullptr;
   if (path != nullptr) {

@@ -96,7 +96,8 @@ inline std::size_t PartialCount(std::size_t asked, std::uint64_t stream) {
 void CorruptBytes(void* data, std::size_t size, std::uint64_t stream);
 
 // Remembers that descriptor `fd` was opened on `path` (relative to descriptor `dir`, or to
-// the working directory when dir is AT_FDCWD); forgets it when path is null.
+// the working directory when dir is AT_FDCWD); forgets it when path is null. Either way the
+// number is no longer one of the framework's descriptors.
 void RememberPath(int fd, int dir, const char* path);
 
 }  // namespace faultline::posix::internal

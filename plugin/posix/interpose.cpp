@@ -149,12 +149,16 @@ Target t_poll{"posix.poll", EINTR};
 Target t_epoll_wait{"posix.epoll_wait", EINTR};
 Target t_getaddrinfo{"posix.getaddrinfo", EAGAIN};
 
-// Calls made by harness code, and calls on the standard streams (the frameworks' output), are
-// neither faulted nor counted.
+// Calls made by harness code, and calls on the standard streams and the framework's own
+// descriptors (its output), are neither faulted nor counted.
 bool Eligible() { return t_harness_depth == 0; }
-bool EligibleDescriptor(int fd) { return t_harness_depth == 0 && fd > STDERR_FILENO; }
+bool EligibleDescriptor(int fd) {
+  return t_harness_depth == 0 && fd > STDERR_FILENO &&
+         !faultline::internal::IsFrameworkDescriptor(fd);
+}
 bool EligibleStream(FILE* stream) {
-  return t_harness_depth == 0 && stream != stdin && stream != stdout && stream != stderr;
+  return t_harness_depth == 0 && stream != stdin && stream != stdout && stream != stderr &&
+         !faultline::internal::IsFrameworkDescriptor(fileno(stream));
 }
 
 CallContext PathCall(const char* path) {

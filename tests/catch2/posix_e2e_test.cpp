@@ -95,6 +95,28 @@ TEST_CASE("a JUnit report written to a file under faults on every posix call is 
   CHECK_THAT(text, EndsWith("</testsuites>\n"));
 }
 
+// The console and xml reporters write to their -o file while test cases run: catch2_main marks
+// the descriptors Catch2 opened before the first test as its own, never faulted.
+TEST_CASE("streaming reporters writing to a file under faults on every posix call are complete") {
+  const std::string console = Temp("all.txt");
+  const Run run = Posix("POSIX_E2E_STRICT=1", kAll + " -o " + console);
+  CHECK(run.status == 1);
+  CheckSummary(run.output);
+  const std::string text = ReadFile(console);
+  CHECK_THAT(text, Contains("REQUIRE( fd >= 0 )"));
+  CHECK_THAT(text, Contains("test cases: 4 | 3 passed | 1 failed\n"));
+  // No call the reporter made was counted as a test case's.
+  CHECK_THAT(run.output, !Contains("on posix.write call"));
+
+  const std::string xml = Temp("all-reporter.xml");
+  const Run xml_run = Posix("POSIX_E2E_STRICT=1", kAll + " -r xml -o " + xml);
+  CHECK(xml_run.status == 1);
+  const std::string xml_text = ReadFile(xml);
+  CHECK(XmlProblem(xml_text) == "");
+  CHECK_THAT(xml_text, Contains("<OverallResultsCases successes=\"3\" failures=\"1\""));
+  CHECK_THAT(xml_text, EndsWith("</Catch>\n"));
+}
+
 TEST_CASE("a JUnit report on stdout under faults on every posix call is complete") {
   const Run run = Posix("POSIX_E2E_STRICT=1", kAll + " -r junit", /*stdout_only=*/true);
   CHECK(run.status == 1);

@@ -63,6 +63,16 @@ struct CallContext {
 using DescriptorPathFunction = const char* (*)(int fd);
 extern std::atomic<DescriptorPathFunction> g_descriptor_path;
 
+// The descriptors open in this process now, ascending.
+std::vector<int> OpenDescriptors();
+// Marks the descriptors open now and not in `before` as the test framework's own (a report
+// file given with Catch2's -o, gtest's --gtest_stream_result_to socket): faultline's mains take
+// `before` just ahead of the framework's set-up. The interposer never faults calls on them;
+// opening or closing a descriptor number forgets it.
+void MarkFrameworkDescriptors(const std::vector<int>& before);
+bool IsFrameworkDescriptor(int fd);
+void ForgetFrameworkDescriptor(int fd);
+
 // Records a misuse found where nothing can be thrown (inside an interposed C call), such as a
 // return value a system call cannot return; the test adapters fail the running test with it.
 void ReportProblem(std::string message);
