@@ -2,7 +2,6 @@
 // new. Each forwards to the next definition (libc's, libstdc++'s or a sanitizer runtime's), so
 // the allocator in use stays the one the program would have had.
 #include <malloc.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -19,6 +18,7 @@ using faultline::internal::t_harness_depth;
 using faultline::posix::internal::Armed;
 using faultline::posix::internal::CorruptBytes;
 using faultline::posix::internal::Fault;
+using faultline::posix::internal::RealFunction;
 using faultline::posix::internal::Target;
 
 namespace {
@@ -27,7 +27,6 @@ namespace {
 // on the thread doing the lookup, come from this arena and are never freed.
 alignas(std::max_align_t) unsigned char g_arena[16 * 1024];
 std::atomic<std::size_t> g_arena_used{0};
-__thread bool t_resolving __attribute__((tls_model("initial-exec"))) = false;
 
 void* ArenaAllocate(std::size_t size) noexcept {
   const std::size_t rounded = (size + alignof(std::max_align_t) - 1) & ~(alignof(std::max_align_t) - 1);
@@ -40,51 +39,6 @@ bool InArena(const void* pointer) {
   return reinterpret_cast<std::uintptr_t>(pointer) - reinterpret_cast<std::uintptr_t>(g_arena) <
          sizeof(g_arena);
 }
-
-// Calls the next definition of an allocation function, looked up on first use; while this
-// thread is looking one up, calls `fallback` instead.
-template <class F>
-class RealAllocator {
- public:
-  explicit constexpr RealAllocator(const char* name, F fallback = nullptr)
-      : name_(name), fallback_(fallback) {}
-  // Both paths end in a tail call, and Allocate and New are out of line and take calls that
-  // capture by value (a local captured by reference needs a stack slot on every path): the
-  // disarmed path of an allocation function is two loads, two branches and a jump to the real
-  // one, with no frame.
-  template <class... Args>
-  auto operator()(Args... args) {
-    F function = function_.load(std::memory_order_relaxed);
-    if (__builtin_expect(function != nullptr, 1)) return function(args...);
-    return ResolveAndCall(args...);
-  }
-
- private:
-  template <class... Args>
-  __attribute__((noinline, cold)) auto ResolveAndCall(Args... args) {
-    F function = Resolve();
-    return (function != nullptr ? function : fallback_)(args...);
-  }
-  F Resolve() {
-    if (t_resolving) return nullptr;
-    // The lookup's own allocations are never checked: the callers no longer look up first.
-    HarnessScope scope;
-    t_resolving = true;
-    F function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name_));
-    t_resolving = false;
-    if (function == nullptr) {
-      static const char kMessage[] = "[faultline] cannot find the real allocation function\n";
-      static_cast<void>(::write(2, kMessage, sizeof(kMessage) - 1));
-      std::abort();
-    }
-    function_.store(function, std::memory_order_relaxed);
-    return function;
-  }
-
-  std::atomic<F> function_{nullptr};
-  const char* name_;
-  F fallback_;
-};
 
 // noexcept where the real function is: a noexcept function calling one that may throw needs a
 // handler around the call, which rules out a tail call.
@@ -100,27 +54,27 @@ using NewAlignedFunction = void* (*)(std::size_t, std::align_val_t);
 using NewAlignedNothrowFunction = void* (*)(std::size_t, std::align_val_t,
                                             const std::nothrow_t&) noexcept;
 
-RealAllocator<MallocFunction> real_malloc("malloc", &ArenaAllocate);
-RealAllocator<CallocFunction> real_calloc("calloc",
+RealFunction<MallocFunction> real_malloc("malloc", &ArenaAllocate);
+RealFunction<CallocFunction> real_calloc("calloc",
                                           [](std::size_t count, std::size_t size) noexcept {
                                             return ArenaAllocate(count * size);  // zeroed
                                           });
-RealAllocator<ReallocFunction> real_realloc("realloc", [](void*, std::size_t size) noexcept {
+RealFunction<ReallocFunction> real_realloc("realloc", [](void*, std::size_t size) noexcept {
   return ArenaAllocate(size);
 });
 // Looking up free frees dlsym's previous error message: that one block is left alone.
-RealAllocator<FreeFunction> real_free("free", [](void*) noexcept {});
-RealAllocator<AlignedAllocFunction> real_aligned_alloc("aligned_alloc");
-RealAllocator<PosixMemalignFunction> real_posix_memalign("posix_memalign");
-RealAllocator<NewFunction> real_new("_Znwm");
-RealAllocator<NewFunction> real_new_array("_Znam");
-RealAllocator<NewNothrowFunction> real_new_nothrow("_ZnwmRKSt9nothrow_t");
-RealAllocator<NewNothrowFunction> real_new_array_nothrow("_ZnamRKSt9nothrow_t");
-RealAllocator<NewAlignedFunction> real_new_aligned("_ZnwmSt11align_val_t");
-RealAllocator<NewAlignedFunction> real_new_array_aligned("_ZnamSt11align_val_t");
-RealAllocator<NewAlignedNothrowFunction> real_new_aligned_nothrow(
+RealFunction<FreeFunction> real_free("free", [](void*) noexcept {});
+RealFunction<AlignedAllocFunction> real_aligned_alloc("aligned_alloc");
+RealFunction<PosixMemalignFunction> real_posix_memalign("posix_memalign");
+RealFunction<NewFunction> real_new("_Znwm");
+RealFunction<NewFunction> real_new_array("_Znam");
+RealFunction<NewNothrowFunction> real_new_nothrow("_ZnwmRKSt9nothrow_t");
+RealFunction<NewNothrowFunction> real_new_array_nothrow("_ZnamRKSt9nothrow_t");
+RealFunction<NewAlignedFunction> real_new_aligned("_ZnwmSt11align_val_t");
+RealFunction<NewAlignedFunction> real_new_array_aligned("_ZnamSt11align_val_t");
+RealFunction<NewAlignedNothrowFunction> real_new_aligned_nothrow(
     "_ZnwmSt11align_val_tRKSt9nothrow_t");
-RealAllocator<NewAlignedNothrowFunction> real_new_array_aligned_nothrow(
+RealFunction<NewAlignedNothrowFunction> real_new_array_aligned_nothrow(
     "_ZnamSt11align_val_tRKSt9nothrow_t");
 
 Target t_malloc{"alloc.malloc", ENOMEM};

@@ -9,6 +9,9 @@
 #include "../core/epoch.hpp"
 
 namespace faultline::posix::internal {
+
+__thread bool t_resolving = false;
+
 namespace {
 
 // The path of each descriptor below kTracked, as opened. An entry replaced or cleared is
@@ -53,6 +56,8 @@ void CorruptBytes(void* data, std::size_t size, std::uint64_t stream) {
 }
 
 Fault Check(Target& target, const CallContext& context) {
+  // The framework's output (a reporter's -o file): neither faulted nor counted.
+  if (faultline::internal::IsFrameworkDescriptor(context.descriptor)) return {};
   FaultInjector& injector = Current();
   std::uint32_t id = target.id.load(std::memory_order_relaxed);
   if (id == Target::kUnset) {

@@ -2,10 +2,10 @@
 #pragma once
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 
 #include "faultline/injector.hpp"
@@ -14,13 +14,22 @@ namespace faultline::posix::internal {
 
 using faultline::internal::CallContext;
 
+// True while this thread looks a real function up: dlsym may allocate, and an allocation
+// function must not then look itself up again.
+extern __thread bool t_resolving __attribute__((tls_model("initial-exec")));
+
 // Calls the function an interposed one forwards to: the next definition after ours (libc's, or
-// a sanitizer runtime's), looked up on first use.
+// a sanitizer runtime's), looked up on first use. While this thread is looking one up, calls
+// `fallback` instead (the allocation functions' arena).
 template <class F>
 class RealFunction {
  public:
-  explicit constexpr RealFunction(const char* name) : name_(name) {}
-  // Both paths end in a tail call: the disarmed path of an interposed function needs no frame.
+  explicit constexpr RealFunction(const char* name, F fallback = nullptr)
+      : name_(name), fallback_(fallback) {}
+  // Both paths end in a tail call, and the checked paths are out of line and take calls that
+  // capture by value (a local captured by reference needs a stack slot on every path): the
+  // disarmed path of an interposed function is two loads, two branches and a jump to the real
+  // one, with no frame.
   template <class... Args>
   auto operator()(Args... args) {
     F function = function_.load(std::memory_order_relaxed);
@@ -31,12 +40,20 @@ class RealFunction {
  private:
   template <class... Args>
   __attribute__((noinline, cold)) auto ResolveAndCall(Args... args) {
-    return Resolve()(args...);
+    F function = Resolve();
+    return (function != nullptr ? function : fallback_)(args...);
   }
   F Resolve() {
+    if (t_resolving) return nullptr;
+    // The lookup's own allocations are never checked.
+    faultline::internal::HarnessScope scope;
+    t_resolving = true;
     F function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name_));
+    t_resolving = false;
     if (function == nullptr) {
-      std::fprintf(stderr, "[faultline] cannot find the real %s: %s\n", name_, dlerror());
+      // No stdio: it may allocate, and this may be the allocator's lookup.
+      static const char kMessage[] = "[faultline] cannot find a real libc function\n";
+      static_cast<void>(::write(2, kMessage, sizeof(kMessage) - 1));
       std::abort();
     }
     function_.store(function, std::memory_order_relaxed);
@@ -44,6 +61,7 @@ class RealFunction {
   }
   std::atomic<F> function_{nullptr};
   const char* name_;
+  F fallback_;
 };
 
 // True while the current injector is armed (a test runs): the one load of a disarmed call.
@@ -83,8 +101,9 @@ struct Fault {
 };
 
 // Checks a call of `target` about `context` on the current injector, or returns kNone when the
-// call is not eligible (harness code on this thread). Call only when Armed(); the caller holds
-// a HarnessScope for the whole call, so nothing the check or the real call does is faulted.
+// call is not eligible (on one of the framework's own descriptors). Call only when Armed(); the
+// caller holds a HarnessScope for the whole call, so nothing the check or the real call does is
+// faulted.
 Fault Check(Target& target, const CallContext& context);
 
 // The count a partial transfer of `asked` bytes (or items) moves: in [1, asked - 1].

@@ -149,16 +149,12 @@ Target t_poll{"posix.poll", EINTR};
 Target t_epoll_wait{"posix.epoll_wait", EINTR};
 Target t_getaddrinfo{"posix.getaddrinfo", EAGAIN};
 
-// Calls made by harness code, and calls on the standard streams and the framework's own
-// descriptors (its output), are neither faulted nor counted.
+// Calls made by harness code, and calls on the standard streams (the frameworks' output), are
+// neither faulted nor counted; Check excludes the framework's other descriptors.
 bool Eligible() { return t_harness_depth == 0; }
-bool EligibleDescriptor(int fd) {
-  return t_harness_depth == 0 && fd > STDERR_FILENO &&
-         !faultline::internal::IsFrameworkDescriptor(fd);
-}
+bool EligibleDescriptor(int fd) { return t_harness_depth == 0 && fd > STDERR_FILENO; }
 bool EligibleStream(FILE* stream) {
-  return t_harness_depth == 0 && stream != stdin && stream != stdout && stream != stderr &&
-         !faultline::internal::IsFrameworkDescriptor(fileno(stream));
+  return t_harness_depth == 0 && stream != stdin && stream != stdout && stream != stderr;
 }
 
 CallContext PathCall(const char* path) {
