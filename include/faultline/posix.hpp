@@ -62,6 +62,17 @@ inline std::function<void()> ExceptionSafetyRun(std::function<void()> operation,
   };
 }
 
+namespace internal {
+// A sweep that passed without reaching an allocation target tested nothing: the executable
+// does not link faultline::posix.
+inline bool ReachedNoAllocation(const SweepResult& result) {
+  return result.targets.empty() && result.passed() && !result.replayed;
+}
+inline constexpr char kNoAllocationReached[] =
+    "faultline: SweepAllocations: no allocation target was reached; link faultline::posix into "
+    "the test executable";
+}  // namespace internal
+
 // Sweeps every allocation `operation` makes, the way standard-library implementers test
 // exception safety: run k fails the k-th call of each allocation target in turn (operator new
 // throws std::bad_alloc, malloc returns null) until no run reaches one more, and `check(threw)`
@@ -75,10 +86,8 @@ inline SweepResult SweepAllocations(std::function<void()> operation,
   options.faults = {AllocationFailure()};
   SweepResult result =
       Sweep(options, ExceptionSafetyRun(std::move(operation), std::move(check)));
-  if (result.targets.empty() && result.passed() && !result.replayed) {
-    throw std::logic_error(
-        "faultline: SweepAllocations: no allocation target was reached; link faultline::posix "
-        "into the test executable");
+  if (internal::ReachedNoAllocation(result)) {
+    throw std::logic_error(internal::kNoAllocationReached);
   }
   return result;
 }

@@ -295,9 +295,8 @@ SweepResult FaultTest::SweepAllocations(std::function<void()> operation,
   const SweepResult result =
       Sweep(SweepOptions().Fault(posix::AllocationFailure()),
             posix::ExceptionSafetyRun(std::move(operation), std::move(check)));
-  if (result.targets.empty() && result.passed() && !result.replayed) {
-    ADD_FAILURE() << "[faultline] SweepAllocations: no allocation target was reached; link "
-                     "faultline::posix into the test executable";
+  if (posix::internal::ReachedNoAllocation(result)) {
+    ADD_FAILURE() << posix::internal::kNoAllocationReached;
   }
   return result;
 }

@@ -29,7 +29,8 @@ alignas(std::max_align_t) unsigned char g_arena[16 * 1024];
 std::atomic<std::size_t> g_arena_used{0};
 
 void* ArenaAllocate(std::size_t size) noexcept {
-  const std::size_t rounded = (size + alignof(std::max_align_t) - 1) & ~(alignof(std::max_align_t) - 1);
+  constexpr std::size_t kAlign = alignof(std::max_align_t);
+  const std::size_t rounded = (size + kAlign - 1) & ~(kAlign - 1);
   const std::size_t at = g_arena_used.fetch_add(rounded, std::memory_order_relaxed);
   if (at + rounded > sizeof(g_arena)) return nullptr;
   return g_arena + at;

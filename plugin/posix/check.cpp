@@ -39,10 +39,8 @@ void RememberPath(int fd, int dir, const char* path) {
   char* copy = nullptr;
   if (path != nullptr) {
     const char* base = path[0] != '/' && dir != AT_FDCWD ? PathOf(dir) : nullptr;
-    std::string joined = base != nullptr ? std::string(base) + "/" + path : std::string(path);
-    copy = static_cast<char*>(std::malloc(joined.size() + 1));
+    copy = ::strdup(base != nullptr ? (std::string(base) + "/" + path).c_str() : path);
     if (copy == nullptr) return;
-    std::memcpy(copy, joined.c_str(), joined.size() + 1);
   }
   char* previous = g_paths[fd].exchange(copy, std::memory_order_acq_rel);
   if (previous != nullptr) faultline::internal::Retire(previous, &FreePath);

@@ -345,6 +345,24 @@ __attribute__((noinline)) R Plain(Target& target, const CallContext& context, R 
   return Simple<R>(target, context, failure, call);
 }
 
+// close, fclose: checked when `check`, the descriptor's path forgotten before the call (once
+// closed, its number may be reused by another thread's open), and the call made even when it
+// fails, since a failed close has still released the descriptor, as on Linux.
+template <class Call>
+__attribute__((noinline)) int Release(Target& target, int fd, bool check, int failure,
+                                      Call call) {
+  HarnessScope scope;
+  const Fault fault = check ? faultline::posix::internal::Check(target, DescriptorCall(fd))
+                            : Fault();
+  RememberPath(fd, AT_FDCWD, nullptr);
+  const int result = call();
+  if (fault.kind == Fault::kError) {
+    errno = fault.error;
+    return failure;
+  }
+  return fault.kind == Fault::kValue ? static_cast<int>(fault.value) : result;
+}
+
 mode_t ModeArgument(int flags, va_list args) {
   return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE
              ? static_cast<mode_t>(va_arg(args, int))
@@ -406,22 +424,8 @@ int creat64(const char* path, mode_t mode) {
 }
 
 int close(int fd) {
-  const bool check = Armed() && EligibleDescriptor(fd);
-  HarnessScope scope;
-  // Forgotten first: once closed, the number may be reused by another thread's open.
-  if (check) {
-    const Fault fault = faultline::posix::internal::Check(t_close, DescriptorCall(fd));
-    if (fault.kind == Fault::kError || fault.kind == Fault::kValue) {
-      // Like Linux, a close that fails has still released the descriptor.
-      RememberPath(fd, AT_FDCWD, nullptr);
-      real_close(fd);
-      if (fault.kind == Fault::kValue) return static_cast<int>(fault.value);
-      errno = fault.error;
-      return -1;
-    }
-  }
-  RememberPath(fd, AT_FDCWD, nullptr);
-  return real_close(fd);
+  return Release(t_close, fd, Armed() && EligibleDescriptor(fd), -1,
+                 [=] { return real_close(fd); });
 }
 
 #define FAULTLINE_INTERNAL_TRANSFER(target, fd, buffer, n, into, real_call)              \
@@ -560,20 +564,8 @@ int fflush(FILE* stream) {
                     [=] { return real_fflush(stream); });
 }
 int fclose(FILE* stream) {
-  const bool check = Armed() && EligibleStream(stream);
-  HarnessScope scope;
-  const int fd = fileno(stream);
-  Fault fault;
-  if (check) fault = faultline::posix::internal::Check(t_fclose, DescriptorCall(fd));
-  RememberPath(fd, AT_FDCWD, nullptr);
-  // Like glibc, a failed fclose has still closed the stream.
-  const int result = real_fclose(stream);
-  if (fault.kind == Fault::kError) {
-    errno = fault.error;
-    return EOF;
-  }
-  if (fault.kind == Fault::kValue) return static_cast<int>(fault.value);
-  return result;
+  return Release(t_fclose, fileno(stream), Armed() && EligibleStream(stream), EOF,
+                 [=] { return real_fclose(stream); });
 }
 
 // Network.
