@@ -233,6 +233,9 @@ struct FaultEvent {
   std::uint64_t sequence = 0;  // 1-based order among all events of the injector
   std::thread::id thread;      // the calling thread
   std::chrono::nanoseconds timestamp{0};  // the injector's Clock at the fault
+  // The full name of the test that owned the call ("Suite.Test"); empty outside any test and
+  // without a test adapter.
+  std::string test;
 };
 
 // Counters of one installed rule.

@@ -40,6 +40,7 @@
 #include "faultline/corrupt.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/internal/call_context.hpp"
+#include "faultline/internal/ownership.hpp"
 #include "faultline/internal/site.hpp"
 #include "faultline/schedule.hpp"
 
@@ -213,9 +214,11 @@ class FaultInjector {
   internal::Fired Decide(internal::Site& site, const internal::CallContext* context = nullptr);
   Decision EvaluateArmed(internal::Site& site, const internal::CallContext& context);
   // Records the event of `rule` firing on call `call` of `site` and ends the check's epoch
-  // (`slot`), keeping the rule alive for this thread until its next fault.
+  // (`slot`), keeping the rule alive for this thread until its next fault. Fires nothing on a
+  // thread a finished test left running, giving back the MaxTriggers trigger Decide took
+  // (`took_limited`).
   internal::Fired Fire(internal::Rule& rule, internal::Site& site, std::uint64_t call,
-                       internal::EpochSlot& slot);
+                       internal::EpochSlot& slot, bool took_limited = false);
   // Applies a fault Decide found other than the default exception: throws a custom exception
   // or a timeout, sleeps a delay, or returns the Decision of a kReturn or kCorruption rule.
   Decision Apply(const internal::Fired& fired);
@@ -282,6 +285,18 @@ class CurrentInjector {
 
  private:
   FaultInjector* previous_;
+};
+
+// Threads started on this thread while a SharedThreads lives serve every test, as threads
+// started outside any test do. With the test adapters, a thread started inside a test belongs
+// to that test: once the test ends no rule fires on it (a note says so). Wrap the first use of
+// a process-wide pool that starts its threads lazily in one, so later tests can fault it.
+class SharedThreads {
+ public:
+  SharedThreads() { ++internal::t_shared_threads_depth; }
+  ~SharedThreads() { --internal::t_shared_threads_depth; }
+  SharedThreads(const SharedThreads&) = delete;
+  SharedThreads& operator=(const SharedThreads&) = delete;
 };
 
 namespace internal {

@@ -159,7 +159,7 @@ class Listener : public ListenerBase {
     const std::vector<std::string> unverified = session.VerifyExpectations();
     const bool failed = stats.assertions.failed > 0;
     const ::faultline::internal::TestRecord record = session.EndTest(failed);
-    std::string out = Session::UnreachedNote(record);
+    std::string out = Session::UnreachedNote(record) + Session::NotesText(record.notes);
     if (failed) {
       for (const std::string& problem : unverified) out += "[faultline] " + problem + "\n";
       out += Session::FailureReport(record, ReplayCommand(record));
@@ -171,7 +171,7 @@ class Listener : public ListenerBase {
     faultline::internal::HarnessScope scope;
     ListenerBase::testRunEnded(stats);
     Session& session = Session::Instance();
-    std::string out = session.Summary();
+    std::string out = Session::NotesText(faultline::internal::TakeNotes()) + session.Summary();
     try {
       session.WriteReport();
     } catch (const std::exception& error) {

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "faultline/internal/ownership.hpp"
 #include "faultline/rules.hpp"
 #include "faultline/schedule.hpp"
 
@@ -255,6 +256,7 @@ void Session::Configure(const Options& options) {
       }
     }
   }
+  TrackThreadStarts();
   // Child processes a test starts see the same rules and seed as the test itself.
   if (!options.rules.empty()) setenv("FAULTLINE_RULES", options.rules.c_str(), 1);
   setenv("FAULTLINE_SEED", std::to_string(options.seed).c_str(), 1);
@@ -362,6 +364,7 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
   FaultInjector& injector = Current();
   // Nothing a previous test did to the injector carries over.
   injector.Reset();
+  internal::BeginTestOwnership(full_name);
   injector.SetClock(nullptr);  // a fixture's virtual clock may not outlive its test
   injector.SetEventLimit(kDefaultEventLimit);
   if (options_.disabled) {
@@ -424,6 +427,7 @@ std::vector<std::string> Session::CheckTests(const std::vector<std::string>& tes
     }
   }
   internal::HarnessLock lock(mutex_);
+  internal::EndTestOwnership();
   Disarm();
   current_test_.clear();
   origins_.clear();
@@ -475,6 +479,8 @@ std::vector<std::string> Session::VerifyExpectations() {
 
 TestRecord Session::EndTest(bool failed) {
   internal::HarnessLock lock(mutex_);
+  // From here on a fault in a thread this test started is noted, not counted.
+  internal::EndTestOwnership();
   const HarnessStats stats = Current().Stats();
   TestRecord record;
   record.name = current_test_;
@@ -488,6 +494,7 @@ TestRecord Session::EndTest(bool failed) {
     auto origin = origins_.find(rule.name);
     record.origins.push_back(origin == origins_.end() ? "the test body" : origin->second);
   }
+  record.notes = internal::TakeNotes();
   record.properties = std::move(properties_);
   record.failing_schedule = std::move(failing_schedule_);
   properties_.clear();
@@ -595,6 +602,12 @@ std::string Session::UnreachedNote(const TestRecord& record) {
   return note;
 }
 
+std::string Session::NotesText(const std::vector<std::string>& notes) {
+  std::string text;
+  for (const std::string& note : notes) text += "[faultline] note: " + note + "\n";
+  return text;
+}
+
 std::string Session::Summary() const {
   internal::HarnessLock lock(mutex_);
   std::ostringstream out;
@@ -654,6 +667,13 @@ void Session::WriteTestJson(const TestRecord& record) {
         << ", \"call\": " << event.call << "}";
   }
   out << "], \"dropped_events\": " << record.dropped_events;
+  if (!record.notes.empty()) {
+    out << ",\n     \"notes\": [";
+    for (std::size_t n = 0; n < record.notes.size(); ++n) {
+      out << (n == 0 ? "" : ", ") << JsonString(record.notes[n]);
+    }
+    out << "]";
+  }
   if (!record.properties.empty()) {
     out << ",\n     \"exploration\": {";
     for (std::size_t p = 0; p < record.properties.size(); ++p) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "epoch.hpp"
+#include "faultline/internal/ownership.hpp"
 #include "glob.hpp"
 
 namespace faultline {
@@ -220,6 +221,7 @@ struct EventRecord {
   std::uint64_t sequence;
   std::thread::id thread;
   std::chrono::nanoseconds timestamp;
+  std::shared_ptr<const std::string> test;  // null outside any test
 };
 
 // A published schedule, indexed for Decide: per process-wide site id, the scheduled calls in
@@ -624,6 +626,7 @@ FaultEvent ToEvent(const EventRecord& record) {
   event.sequence = record.sequence;
   event.thread = record.thread;
   event.timestamp = record.timestamp;
+  if (record.test != nullptr) event.test = *record.test;
   return event;
 }
 }  // namespace
@@ -784,7 +787,7 @@ internal::Fired FaultInjector::Decide(Site& site, const internal::CallContext* c
       while (fired < limit && !rule->limited_triggers.compare_exchange_weak(
                                   fired, fired + 1, std::memory_order_relaxed)) {
       }
-      if (fired < limit) return Fire(*rule, site, call, slot);
+      if (fired < limit) return Fire(*rule, site, call, slot, /*took_limited=*/true);
     }
   }
   internal::ExitEpoch(slot);
@@ -807,16 +810,24 @@ thread_local LastFired t_fired;
 // Out of line: the loop of Decide, which mostly decides not to fire, stays small.
 __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& site,
                                                               std::uint64_t call,
-                                                              internal::EpochSlot& slot) {
-  rule.record->triggers.fetch_add(1, std::memory_order_relaxed);
+                                                              internal::EpochSlot& slot,
+                                                              bool took_limited) {
+  std::shared_ptr<const std::string> test;
   std::chrono::nanoseconds now{0};
   try {
+    if (!internal::ClaimFault(rule.config->name(), site.name, &test)) {
+      // Not injected: the trigger goes back to the rule's MaxTriggers budget.
+      if (took_limited) rule.limited_triggers.fetch_sub(1, std::memory_order_relaxed);
+      internal::ExitEpoch(slot);
+      return internal::Fired{nullptr, call};
+    }
     // Before the lock: a clock may call wrapped code, which may fire.
     now = clock().Now();
   } catch (...) {
     internal::ExitEpoch(slot);
     throw;
   }
+  rule.record->triggers.fetch_add(1, std::memory_order_relaxed);
   {
     internal::HarnessLock lock(state_->events_mutex);
     // A rule installed before the last Reset() fired in a check still in flight: its event
@@ -824,7 +835,8 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
     if (rule.generation == state_->generation) {
       if (state_->events.size() < state_->event_limit) {
         state_->events.push_back(EventRecord{rule.record, &site, call, state_->next_sequence,
-                                             std::this_thread::get_id(), now});
+                                             std::this_thread::get_id(), now,
+                                             std::move(test)});
       } else {
         ++state_->dropped_events;
       }

@@ -58,7 +58,7 @@ class Listener : public ::testing::EmptyTestEventListener {
       ::testing::Test::RecordProperty("faultline_faults_" + rule.name, std::to_string(rule.triggers));
     }
     ::testing::Test::RecordProperty("faultline_faults", std::to_string(faults));
-    std::string out = Session::UnreachedNote(record);
+    std::string out = Session::UnreachedNote(record) + Session::NotesText(record.notes);
     if (failed) out += Session::FailureReport(record, ReplayCommand(record));
     if (!out.empty()) {
       std::fputs(out.c_str(), stdout);
@@ -69,7 +69,7 @@ class Listener : public ::testing::EmptyTestEventListener {
   void OnTestProgramEnd(const ::testing::UnitTest&) override {
     internal::HarnessScope scope;
     Session& session = Session::Instance();
-    std::fputs(session.Summary().c_str(), stdout);
+    std::fputs((Session::NotesText(internal::TakeNotes()) + session.Summary()).c_str(), stdout);
     try {
       session.WriteReport();
     } catch (const std::exception& error) {
@@ -133,6 +133,29 @@ class HarnessListener : public ::testing::TestEventListener {
   std::unique_ptr<::testing::TestEventListener> listener_;
 };
 
+// The child of a death test in the "threadsafe" style re-executes the program for that one
+// test, and gtest forwards no test event to listeners there: this environment begins the test
+// instead, so the child runs with the test's rules and seed, as the parent did.
+class DeathTestChild : public ::testing::Environment {
+ public:
+  explicit DeathTestChild(::testing::TestEventListener* listener) : listener_(listener) {}
+
+  void SetUp() override {
+    if (GTEST_FLAG_GET(internal_run_death_test).empty()) return;
+    const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
+    for (int s = 0; s < unit.total_test_suite_count(); ++s) {
+      const ::testing::TestSuite& suite = *unit.GetTestSuite(s);
+      for (int t = 0; t < suite.total_test_count(); ++t) {
+        const ::testing::TestInfo& test = *suite.GetTestInfo(t);
+        if (test.should_run()) return listener_->OnTestStart(test);
+      }
+    }
+  }
+
+ private:
+  ::testing::TestEventListener* listener_;
+};
+
 [[noreturn]] void Fail(const std::string& message) {
   std::fprintf(stderr, "%s\n", message.c_str());
   std::exit(1);
@@ -179,7 +202,9 @@ void InitGoogleTest(int* argc, char** argv) {
     listeners.Release(printer);
     listeners.Append(new HarnessListener(printer));
   }
-  listeners.Append(MakeListener(program));
+  ::testing::TestEventListener* listener = MakeListener(program);
+  listeners.Append(listener);
+  ::testing::AddGlobalTestEnvironment(new DeathTestChild(listener));
 }
 
 void FaultTest::TearDown() {

@@ -100,6 +100,9 @@ struct TestRecord {
   std::vector<std::pair<std::string, std::string>> properties;
   // The schedule that replays the failure a sweep or an exploration found ("" when none).
   std::string failing_schedule;
+  // What the harness noted while the test ran: faults it did not inject in threads earlier
+  // tests left running, faults that fired outside any test.
+  std::vector<std::string> notes;
 };
 
 // The process-wide state of the adapters. Thread-safe.
@@ -173,6 +176,9 @@ class Session {
   static std::string FiredSummary();
   // A note for a test whose rules never reached their target (typos must not pass silently).
   static std::string UnreachedNote(const TestRecord& record);
+  // `notes` as output lines ("[faultline] note: ..."): a test's record.notes, or at the end of
+  // the run those taken outside any test.
+  static std::string NotesText(const std::vector<std::string>& notes);
   // The end-of-run table: rule, target, origin, calls, triggers, configured and observed rate,
   // tests; one row per distinct (rule, target, probability, origin).
   std::string Summary() const;
@@ -219,6 +225,10 @@ class Session {
   std::unique_ptr<std::ofstream> report_;  // open from the first test's end to WriteReport
   bool report_has_tests_ = false;
 };
+
+// Marks the run as managed by a test adapter and prepares the tracking of thread starts: a
+// thread started while a test runs belongs to that test.
+void TrackThreadStarts();
 
 // The name of a test as annotations see it: "Prefix/Suite/3.Test/7" (parameterized or typed)
 // becomes "Suite.Test".
