@@ -158,7 +158,7 @@ TEST_CASE("each test case's faults are the same in any order") {
   Sample("--order decl --rng-seed 3 --faultline-report=" + declared);
   Sample("--order rand --rng-seed 3 --faultline-report=" + shuffled);
   const auto in_order = ReportEvents(ReadFile(declared));
-  CHECK(in_order.size() == 6);
+  CHECK(in_order.size() == 7);
   CHECK(ReportEvents(ReadFile(shuffled)) == in_order);
 }
 
