@@ -58,8 +58,10 @@ using MatcherBase = ::Catch::MatcherBase<T>;
 // Expects rule `name` to fire in this run of the test case: at least once by default, or as
 // set on the result (.Times(n), .AtLeast(n), .Never()). Verified when the body of a
 // FAULTLINE_TEST_CASE or FAULTLINE_TEST_CASE_METHOD returns; throws std::logic_error in any
-// other test case, where nothing would verify it. The expectation is owned by the session.
-FaultExpectation& ExpectFault(const std::string& name);
+// other test case, where nothing would verify it. A failure is reported at `file`:`line`, which
+// default to the line that calls ExpectFault. The expectation is owned by the session.
+FaultExpectation& ExpectFault(const std::string& name, const char* file = __builtin_FILE(),
+                              int line = __builtin_LINE());
 
 
 // Matches a FaultEvent of rule `name`.

@@ -46,6 +46,8 @@ struct RunFailure {
   Schedule schedule;       // the faults the run injected
   std::uint64_t seed = 0;  // the injector's seed during the run
   std::string message;     // the body's failure
+  // The run's fault events, in order (the injector keeps only its last run's).
+  std::vector<FaultEvent> events;
 };
 
 // How to sweep. Chainable: SweepOptions().Fault(...).MaxRuns(500).
@@ -158,6 +160,8 @@ struct ExploreResult {
   Schedule minimal;
   // The failure of the body under `minimal` (the original's when flaky).
   std::string message;
+  // The fault events of the run under `minimal` (the original's when flaky).
+  std::vector<FaultEvent> minimal_events;
   // The shrinking stopped at max_shrink_runs before it was done.
   bool shrink_exhausted = false;
   // The one run was a replay of ExploreOptions::replay: nothing was explored or shrunk.

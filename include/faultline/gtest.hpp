@@ -60,9 +60,11 @@ class FaultTest : public ::testing::Test {
   // Counters of this test.
   HarnessStats Stats() { return Current().Stats(); }
   // Expects rule `name` to fire: at least once by default, or as set on the result
-  // (.Times(n), .AtLeast(n), .Never()). Verified when the test ends.
-  FaultExpectation& ExpectFault(const std::string& name) {
-    return internal::Session::Instance().ExpectFault(name);
+  // (.Times(n), .AtLeast(n), .Never()). Verified when the test ends; a failure is reported at
+  // `file`:`line`, which default to the line that calls ExpectFault.
+  FaultExpectation& ExpectFault(const std::string& name, const char* file = __builtin_FILE(),
+                                int line = __builtin_LINE()) {
+    return internal::Session::Instance().ExpectFault(name, file, line);
   }
   // Runs this test's delays and timeouts on a VirtualClock owned by the fixture, so they cost
   // no wall-clock time (in every run of Sweep and Explore too); TearDown restores the real

@@ -156,12 +156,12 @@ class Listener : public ListenerBase {
     if (--depth_ != 0) return;
     Session& session = Session::Instance();
     // Left when the body stopped early (a failed REQUIRE, an exception): shown, not asserted.
-    const std::vector<std::string> unverified = session.VerifyExpectations();
+    const std::vector<::faultline::internal::TestFailure> unverified = session.VerifyExpectations();
     const bool failed = stats.assertions.failed > 0;
     const ::faultline::internal::TestRecord record = session.EndTest(failed);
-    std::string out = Session::UnreachedNote(record) + Session::NotesText(record.notes);
+    std::string out = Session::RuleNotes(record) + Session::NotesText(record.notes);
     if (failed) {
-      for (const std::string& problem : unverified) out += "[faultline] " + problem + "\n";
+      for (const auto& problem : unverified) out += "[faultline] " + problem.message + "\n";
       out += Session::FailureReport(record, ReplayCommand(record));
     }
     Print(out);
@@ -302,14 +302,14 @@ class Listener : public ListenerBase {
 
 }  // namespace
 
-FaultExpectation& ExpectFault(const std::string& name) {
+FaultExpectation& ExpectFault(const std::string& name, const char* file, int line) {
   if (!State().in_body) {
     throw std::logic_error("faultline: ExpectFault(\"" + name +
                            "\") is verified only in the body of a FAULTLINE_TEST_CASE or "
                            "FAULTLINE_TEST_CASE_METHOD, not in " +
                            ::Catch::getResultCapture().getCurrentTestName());
   }
-  return Session::Instance().ExpectFault(name);
+  return Session::Instance().ExpectFault(name, file, line);
 }
 
 std::string FaultNamed::describe() const { return "is a fault of rule \"" + name_ + "\""; }
@@ -335,10 +335,14 @@ void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& 
     const InBody in_body;
     body();
   }
-  for (const std::string& failure : Session::Instance().VerifyExpectations()) {
-    ::Catch::AssertionHandler handler("FAULTLINE_TEST_CASE", where, ::Catch::StringRef(),
+  for (const ::faultline::internal::TestFailure& failure : Session::Instance().VerifyExpectations()) {
+    const ::Catch::SourceLineInfo at =
+        failure.file.empty() ? where
+                             : ::Catch::SourceLineInfo(failure.file.c_str(),
+                                                       static_cast<std::size_t>(failure.line));
+    ::Catch::AssertionHandler handler("FAULTLINE_TEST_CASE", at, ::Catch::StringRef(),
                                       ::Catch::ResultDisposition::ContinueOnFailure);
-    handler.handleMessage(::Catch::ResultWas::ExplicitFailure, "[faultline] " + failure);
+    handler.handleMessage(::Catch::ResultWas::ExplicitFailure, "[faultline] " + failure.message);
     handler.complete();
   }
 }

@@ -1,6 +1,7 @@
 #include "faultline/internal/session.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -115,6 +116,17 @@ void ApplyOption(Options& options, const std::string& key, const std::string& va
 }
 
 namespace {
+
+// Below this chance of no fire in a test, a rule that never fired points at something other
+// than bad luck: one run in a thousand.
+constexpr double kUnlikelyChance = 1e-3;
+
+// `fraction` as a percentage with up to 4 significant digits: 0.0001 is "0.01%", 0.3 is "30%".
+std::string Percent(double fraction) {
+  std::ostringstream out;
+  out << std::setprecision(4) << fraction * 100 << "%";
+  return out.str();
+}
 
 std::string JsonString(const std::string& text) {
   std::ostringstream out;
@@ -305,8 +317,12 @@ std::vector<std::string> Session::CheckAnnotations(const std::vector<std::string
     known.insert(BaseTestName(name));
   }
   std::vector<std::string> problems;
+  // Annotations of one test are merged, so a rule name is checked across all of them:
+  // test name -> rule name -> where it was first annotated.
+  std::map<std::string, std::map<std::string, std::string>> annotated_at;
   for (Annotation& annotation : annotations_) {
-    const std::string where = annotation.file + ":" + std::to_string(annotation.line) + ": ";
+    const std::string location = annotation.file + ":" + std::to_string(annotation.line);
+    const std::string where = location + ": ";
     const std::string& name = annotation.name;
     if (known.count(name) == 0) {
       problems.push_back(where + "faultline: rules are annotated on test " + name +
@@ -318,12 +334,13 @@ std::vector<std::string> Session::CheckAnnotations(const std::vector<std::string
       problems.push_back(where + "test " + name + ": " + error.what());
       continue;
     }
-    std::set<std::string> names;
+    std::map<std::string, std::string>& rules = annotated_at[name];
     for (const AnnotatedRule& annotated : annotation.rules) {
-      if (!names.insert(annotated.rule.name()).second) {
-        problems.push_back(where + "faultline: test " + name + ": rule \"" + annotated.rule.name() +
-                           "\" is annotated twice");
-      }
+      const auto [first, fresh] = rules.emplace(annotated.rule.name(), location);
+      if (fresh) continue;
+      problems.push_back(where + "faultline: test " + name + ": rule \"" + annotated.rule.name() +
+                         "\" is annotated twice" +
+                         (first->second == location ? "" : " (first at " + first->second + ")"));
     }
   }
   return problems;
@@ -348,15 +365,14 @@ std::uint64_t Session::TestSeed(std::string_view full_name) const {
   return Mix64(global_seed() ^ Mix64(HashName(full_name.data(), full_name.size())));
 }
 
-const Session::Annotation* Session::FindAnnotation(const std::string& full_name) const {
+std::vector<const Session::Annotation*> Session::FindAnnotations(const std::string& full_name) const {
   const std::string base = BaseTestName(full_name);
-  const Annotation* by_base = nullptr;
+  std::vector<const Annotation*> by_name, by_base;
   for (const Annotation& annotation : annotations_) {
-    const std::string& name = annotation.name;
-    if (name == full_name) return &annotation;
-    if (name == base) by_base = &annotation;
+    if (annotation.name == full_name) by_name.push_back(&annotation);
+    if (annotation.name == base) by_base.push_back(&annotation);
   }
-  return by_base;
+  return by_name.empty() ? by_base : by_name;
 }
 
 void Session::BeginTest(const std::string& full_name, const std::vector<FaultConfig>& extra) {
@@ -380,6 +396,7 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
   verified_ = false;
   properties_.clear();
   failing_schedule_.clear();
+  failing_events_.reset();
 
   // Every rule with its origin, checked for clashing names before any is installed.
   std::vector<const FaultConfig*> rules;
@@ -394,13 +411,14 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
     rules.push_back(&rule);
   };
   std::vector<std::unique_ptr<FaultExpectation>> expectations;
-  if (const Annotation* annotation = FindAnnotation(full_name)) {
+  for (const Annotation* annotation : FindAnnotations(full_name)) {
     const std::string origin =
         "annotation at " + annotation->file + ":" + std::to_string(annotation->line);
     for (const AnnotatedRule& annotated : annotation->rules) {
       collect(annotated.rule, origin);
       if (!annotated.expected_exact && !annotated.expected_min) continue;
-      expectations.push_back(std::make_unique<FaultExpectation>(annotated.rule.name()));
+      expectations.push_back(std::make_unique<FaultExpectation>(
+          annotated.rule.name(), annotation->file, annotation->line));
       if (annotated.expected_exact) {
         expectations.back()->Times(*annotated.expected_exact);
       } else {
@@ -440,22 +458,24 @@ void Session::RecordProperty(const std::string& key, const std::string& value) {
   properties_.emplace_back(key, value);
 }
 
-void Session::SetFailingSchedule(const std::string& schedule) {
+void Session::SetFailingRun(const std::string& schedule, std::vector<FaultEvent> events) {
   internal::HarnessLock lock(mutex_);
   failing_schedule_ = schedule;
+  failing_events_ = std::move(events);
 }
 
-FaultExpectation& Session::ExpectFault(const std::string& rule) {
+FaultExpectation& Session::ExpectFault(const std::string& rule, const std::string& file, int line) {
   internal::HarnessLock lock(mutex_);
-  expectations_.push_back(std::make_unique<FaultExpectation>(rule));
+  expectations_.push_back(std::make_unique<FaultExpectation>(rule, file, line));
   verified_ = false;
   return *expectations_.back();
 }
 
-std::vector<std::string> Session::VerifyExpectations() {
+std::vector<TestFailure> Session::VerifyExpectations() {
   internal::HarnessLock lock(mutex_);
   // Misuse found inside interposed calls, which could not throw, fails the test here.
-  std::vector<std::string> failures = internal::TakeProblems();
+  std::vector<TestFailure> failures;
+  for (std::string& problem : internal::TakeProblems()) failures.push_back({std::move(problem), {}, 0});
   if (verified_) return failures;
   verified_ = true;
   if (!Current().enabled()) return failures;  // --faultline_disable: no fault can fire
@@ -465,13 +485,14 @@ std::vector<std::string> Session::VerifyExpectations() {
     if (fired == stats.faults_per_rule.end()) {
       std::string installed;
       for (const RuleStats& rule : stats.rules) installed += (installed.empty() ? "" : ", ") + rule.name;
-      failures.push_back("fault \"" + expectation->rule() +
-                         "\" is expected, but no rule of that name was installed in this test "
-                         "(installed: " + (installed.empty() ? "none" : installed) + ")");
+      failures.push_back({"fault \"" + expectation->rule() +
+                              "\" is expected, but no rule of that name was installed in this "
+                              "test (installed: " + (installed.empty() ? "none" : installed) + ")",
+                          expectation->file(), expectation->line()});
       continue;
     }
     if (auto problem = expectation->Check(fired->second)) {
-      failures.push_back(*problem);
+      failures.push_back({std::move(*problem), expectation->file(), expectation->line()});
     }
   }
   return failures;
@@ -487,10 +508,21 @@ TestRecord Session::EndTest(bool failed) {
   record.seed = TestSeed(current_test_);
   record.failed = failed;
   record.rules = stats.rules;
-  record.events = stats.events;
-  record.dropped_events = stats.dropped_events;
+  if (failing_events_) {
+    record.events = std::move(*failing_events_);  // the failing run, not the injector's last
+  } else {
+    record.events = stats.events;
+    record.dropped_events = stats.dropped_events;
+  }
+  // Under a schedule, a sweep or an exploration, rules fire where the schedule says: a rule
+  // that did not fire tells nothing about its probability.
+  const bool by_chance = !schedule_ && properties_.empty();
   for (const RuleStats& rule : stats.rules) {
     if (rule.target_calls == 0 && Current().enabled()) record.unreached_rules.push_back(rule.name);
+    if (by_chance && Current().enabled() && rule.checks > 0 && rule.triggers == 0 &&
+        rule.probability > 0 && rule.probability < 1) {
+      record.unfired_rules.push_back(rule);
+    }
     auto origin = origins_.find(rule.name);
     record.origins.push_back(origin == origins_.end() ? "the test body" : origin->second);
   }
@@ -499,6 +531,7 @@ TestRecord Session::EndTest(bool failed) {
   record.failing_schedule = std::move(failing_schedule_);
   properties_.clear();
   failing_schedule_.clear();
+  failing_events_.reset();
   AddToSummary(record);
   if (!options_.report.empty()) WriteTestJson(record);
   current_test_.clear();
@@ -593,11 +626,24 @@ std::string Session::FiredSummary() {
   return fired.empty() ? "no fault fired in this test" : "faults that fired: " + fired;
 }
 
-std::string Session::UnreachedNote(const TestRecord& record) {
+std::string Session::RuleNotes(const TestRecord& record) {
   std::string note;
   for (const std::string& rule : record.unreached_rules) {
     note += "[faultline] note: rule \"" + rule + "\" matched no call in " + record.name +
             " (check its target)\n";
+  }
+  for (const RuleStats& rule : record.unfired_rules) {
+    // The chance that a rule of probability p fires on none of n independent calls.
+    const double none = std::pow(1 - rule.probability, double(rule.checks));
+    note += "[faultline] note: rule \"" + rule.name + "\" was tried on " +
+            std::to_string(rule.checks) + " call(s) in " + record.name + " and never fired; ";
+    if (none < kUnlikelyChance) {
+      note += "at probability " + Percent(rule.probability) + " that happens with chance " +
+              Percent(none) + ", so something else stopped it (its call conditions?)\n";
+    } else {
+      note += "at probability " + Percent(rule.probability) + " no fire was to be expected (" +
+              Percent(1 - none) + " chance of one): raise the probability or make more calls\n";
+    }
   }
   return note;
 }
@@ -629,9 +675,9 @@ std::string Session::Summary() const {
     out << "[faultline]   " << std::left << std::setw(int(name_width) + 2) << row.name
         << std::setw(int(target_width) + 2) << row.target << std::setw(int(origin_width) + 2)
         << row.origin << std::right << std::setw(8)
-        << row.calls << std::setw(10) << row.triggers << std::fixed << std::setprecision(3)
-        << std::setw(12) << row.probability << std::setw(10)
-        << (row.calls == 0 ? 0.0 : double(row.triggers) / double(row.calls)) << std::setw(7)
+        << row.calls << std::setw(10) << row.triggers << std::setw(12) << Percent(row.probability)
+        << std::setw(10)
+        << Percent(row.calls == 0 ? 0.0 : double(row.triggers) / double(row.calls)) << std::setw(7)
         << row.tests << (row.calls == 0 ? "   <- never reached its target" : "") << "\n";
   }
   return out.str();

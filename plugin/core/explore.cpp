@@ -16,6 +16,7 @@ namespace {
 struct Outcome {
   std::optional<std::string> failure;
   Schedule schedule;  // the faults the run injected
+  std::vector<FaultEvent> events;
   std::map<std::string, std::uint64_t> calls_per_target;
 };
 
@@ -59,6 +60,7 @@ class Harness {
     });
     const HarnessStats stats = injector_.Stats();
     outcome.schedule = Schedule::FromEvents(stats.events);
+    outcome.events = stats.events;
     outcome.calls_per_target = stats.calls_per_target;
     return outcome;
   }
@@ -111,7 +113,8 @@ class Sweeper {
     ++result_.runs;
     *outcome = harness_.Run(faults_, harness_.seed(), &schedule, body_);
     if (!outcome->failure) return true;
-    result_.failures.push_back(RunFailure{outcome->schedule, harness_.seed(), *outcome->failure});
+    result_.failures.push_back(
+        RunFailure{outcome->schedule, harness_.seed(), *outcome->failure, outcome->events});
     return !options_.stop_at_first_failure;
   }
 
@@ -182,6 +185,7 @@ class Shrinker {
     if (!last_failed_) return false;
     current_ = outcome.schedule;
     result_.message = *outcome.failure;
+    result_.minimal_events = outcome.events;
     return true;
   }
 
@@ -191,6 +195,7 @@ class Shrinker {
       result_.flaky = !result_.shrink_exhausted;
       result_.minimal = result_.original.schedule;
       result_.message = result_.original.message;
+      result_.minimal_events = result_.original.events;
       return;
     }
     while (!result_.shrink_exhausted && (Remove() || Move())) {
@@ -338,8 +343,10 @@ ExploreResult Explore(const ExploreOptions& options, const std::function<void()>
     result.runs = 1;
     result.replayed = true;
     result.failed = outcome.failure.has_value();
-    result.original = RunFailure{outcome.schedule, harness.seed(), outcome.failure.value_or("")};
+    result.original =
+        RunFailure{outcome.schedule, harness.seed(), outcome.failure.value_or(""), outcome.events};
     result.minimal = outcome.schedule;
+    result.minimal_events = outcome.events;
     result.message = result.original.message;
     return result;
   }
@@ -350,7 +357,7 @@ ExploreResult Explore(const ExploreOptions& options, const std::function<void()>
     ++result.runs;
     if (!outcome.failure) continue;
     result.failed = true;
-    result.original = RunFailure{outcome.schedule, seed, *outcome.failure};
+    result.original = RunFailure{outcome.schedule, seed, *outcome.failure, outcome.events};
     break;
   }
   if (!result.failed) return result;

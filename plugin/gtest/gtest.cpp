@@ -17,6 +17,37 @@ std::string FullName(const ::testing::TestInfo& test) {
   return std::string(test.test_suite_name()) + "." + test.name();
 }
 
+// gtest's own test of a disabled name (its kDisabledTestFilter, "DISABLED_*:*/DISABLED_*"),
+// for a test or a suite.
+bool DisabledName(const std::string& name) {
+  return name.rfind("DISABLED_", 0) == 0 || name.find("/DISABLED_") != std::string::npos;
+}
+
+bool Disabled(const ::testing::TestInfo& test) {
+  return DisabledName(test.test_suite_name()) || DisabledName(test.name());
+}
+
+// Fails the running test at its definition: the failure is the test's, not this file's.
+void FailAtTest(const std::string& report) {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (test != nullptr && test->file() != nullptr) {
+    ADD_FAILURE_AT(test->file(), test->line()) << report;
+  } else {
+    ADD_FAILURE() << report;
+  }
+}
+
+// Fails the running test with each of `failures`, where its expectation was declared.
+void Report(const std::vector<internal::TestFailure>& failures) {
+  for (const internal::TestFailure& failure : failures) {
+    if (failure.file.empty()) {
+      FailAtTest("[faultline] " + failure.message);
+    } else {
+      ADD_FAILURE_AT(failure.file.c_str(), failure.line) << "[faultline] " << failure.message;
+    }
+  }
+}
+
 // Seeds and fills Current() at each test start, verifies and reports at each test end.
 class Listener : public ::testing::EmptyTestEventListener {
  public:
@@ -46,9 +77,7 @@ class Listener : public ::testing::EmptyTestEventListener {
     Session& session = Session::Instance();
     // Tests without the FaultTest fixture are verified here. gtest calls OnTestEnd of later
     // listeners first, so the failure still reaches the printer and the XML/JSON output.
-    for (const std::string& failure : session.VerifyExpectations()) {
-      ADD_FAILURE() << "[faultline] " << failure;
-    }
+    Report(session.VerifyExpectations());
     const bool failed = test.result()->Failed();
     const internal::TestRecord record = session.EndTest(failed);
     ::testing::Test::RecordProperty("faultline_seed", std::to_string(record.seed));
@@ -58,8 +87,8 @@ class Listener : public ::testing::EmptyTestEventListener {
       ::testing::Test::RecordProperty("faultline_faults_" + rule.name, std::to_string(rule.triggers));
     }
     ::testing::Test::RecordProperty("faultline_faults", std::to_string(faults));
-    std::string out = Session::UnreachedNote(record) + Session::NotesText(record.notes);
-    if (failed) out += Session::FailureReport(record, ReplayCommand(record));
+    std::string out = Session::RuleNotes(record) + Session::NotesText(record.notes);
+    if (failed) out += Session::FailureReport(record, ReplayCommand(record, Disabled(test)));
     if (!out.empty()) {
       std::fputs(out.c_str(), stdout);
       std::fflush(stdout);
@@ -79,9 +108,11 @@ class Listener : public ::testing::EmptyTestEventListener {
   }
 
  private:
-  std::string ReplayCommand(const internal::TestRecord& record) const {
+  // The command that runs the test of `record` alone; a disabled test runs only when asked to.
+  std::string ReplayCommand(const internal::TestRecord& record, bool disabled) const {
     std::string command = internal::ShellQuote(program_) + " " +
                           internal::ShellQuote("--gtest_filter=" + record.name);
+    if (disabled) command += " --gtest_also_run_disabled_tests";
     for (const auto& [key, value] : Session::Instance().ReplaySettings(record)) {
       command += " " + internal::ShellQuote(key == "disable" ? "--faultline_disable"
                                                              : "--faultline_" + key + "=" + value);
@@ -210,9 +241,7 @@ void InitGoogleTest(int* argc, char** argv) {
 void FaultTest::TearDown() {
   internal::HarnessScope scope;
   if (virtual_clock_ != nullptr) Injector().SetClock(nullptr);
-  for (const std::string& failure : internal::Session::Instance().VerifyExpectations()) {
-    ADD_FAILURE() << "[faultline] " << failure;
-  }
+  Report(internal::Session::Instance().VerifyExpectations());
 }
 
 VirtualClock& FaultTest::UseVirtualClock() {
@@ -252,16 +281,6 @@ std::optional<std::string> RunCollectingFailures(const std::function<void()>& bo
   return failures;
 }
 
-// Fails the running test at its definition: the failure is the test's, not this file's.
-void FailAtTest(const std::string& report) {
-  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  if (test != nullptr && test->file() != nullptr) {
-    ADD_FAILURE_AT(test->file(), test->line()) << report;
-  } else {
-    ADD_FAILURE() << report;
-  }
-}
-
 // The --faultline_schedule to replay instead of exploring, if any.
 std::optional<Schedule> CommandLineSchedule() {
   const std::string& text = Session::Instance().options().schedule;
@@ -280,9 +299,11 @@ void UseTestDefaults(Options& options, FaultInjector& injector) {
 }
 
 // Records a sweep's or exploration's results as test properties (XML/JSON output) and in the
-// report, then fails the test once with `report`, or prints the report of a replay.
+// report, then fails the test once with `report` (its record showing the failing run's
+// `failing_events`, replayed by `failing_schedule`), or prints the report of a replay.
 template <class Result>
 void Conclude(const Result& result, bool failed, const std::string& failing_schedule,
+              std::vector<FaultEvent> failing_events,
               const std::vector<std::pair<std::string, std::string>>& properties) {
   Session& session = Session::Instance();
   for (const auto& [key, value] : properties) {
@@ -290,7 +311,7 @@ void Conclude(const Result& result, bool failed, const std::string& failing_sche
     session.RecordProperty(key, value);
   }
   if (failed) {
-    if (!failing_schedule.empty()) session.SetFailingSchedule(failing_schedule);
+    session.SetFailingRun(failing_schedule, std::move(failing_events));
     FailAtTest(result.Report());
   } else if (result.replayed) {
     std::fputs(result.Report().c_str(), stdout);  // the assertions, if any, reported themselves
@@ -304,6 +325,7 @@ SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& 
   const SweepResult result = faultline::Sweep(options, body);
   Conclude(result, !result.passed(),
            result.passed() ? "" : result.failures.front().schedule.ToString(),
+           result.passed() ? std::vector<FaultEvent>() : result.failures.front().events,
            {{"faultline_sweep_runs", std::to_string(result.runs)},
             {"faultline_sweep_failures", std::to_string(result.failures.size())}});
   return result;
@@ -337,7 +359,7 @@ ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<voi
     properties.emplace_back("faultline_explore_flaky", result.flaky ? "1" : "0");
   }
   Conclude(result, result.failed, result.failed && !result.flaky ? result.minimal.ToString() : "",
-           properties);
+           result.minimal_events, properties);
   return result;
 }
 

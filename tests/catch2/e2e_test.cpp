@@ -51,6 +51,15 @@ TEST_CASE("passing test cases exit zero and print the seed and the summary") {
   CHECK_THAT(run.output, Contains("All tests passed"));
 }
 
+TEST_CASE("a rule too rare to fire is noted and its probability printed in full") {
+  const Run run = Sample("'[rare]'");
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Contains("[faultline] note: rule \"rare\" was tried on 10 call(s) in "
+                                  "sample: rare rule never fires and never fired; at probability "
+                                  "0.01% no fire was to be expected"));
+  CHECK(std::regex_search(run.output, std::regex("rare +rare.point +annotation +10 +0 +0.01% +0%")));
+}
+
 TEST_CASE("a failing test case prints seed, events and a replay line that reproduces it") {
   const Run run = Sample("'sample: breaks under db faults,sample: tolerates flaky work' --faultline-seed=9");
   REQUIRE(run.status != 0);
@@ -149,7 +158,7 @@ TEST_CASE("each test case's faults are the same in any order") {
   Sample("--order decl --rng-seed 3 --faultline-report=" + declared);
   Sample("--order rand --rng-seed 3 --faultline-report=" + shuffled);
   const auto in_order = ReportEvents(ReadFile(declared));
-  CHECK(in_order.size() == 6);
+  CHECK(in_order.size() == 7);
   CHECK(ReportEvents(ReadFile(shuffled)) == in_order);
 }
 

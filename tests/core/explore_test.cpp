@@ -104,6 +104,17 @@ TEST_F(ExploreTest, SweepKeepsGoingAndRespectsMaxRuns) {
   EXPECT_FALSE(result.complete);
 }
 
+TEST_F(ExploreTest, EachFailingRunKeepsItsOwnEvents) {
+  SweepOptions options;
+  options.Fault(Exception("put-fails").Target("Storage::Put")).KeepGoing().injector = &injector_;
+  const SweepResult result = Sweep(options, [&] { Uploader(injector_, true).Upload(5); });
+  ASSERT_FALSE(result.passed()) << result.Report();
+  for (const RunFailure& failure : result.failures) {
+    EXPECT_EQ(Schedule::FromEvents(failure.events), failure.schedule);
+  }
+  EXPECT_TRUE(injector_.Events().empty()) << "the injector's rules differ from the sweep's";
+}
+
 TEST_F(ExploreTest, SweepUsesTheInstalledRulesAndRestoresThem) {
   injector_.AddRule(Exception("put-fails").Target("Storage::Put").Probability(0.01));
   injector_.SetSeed(99);
@@ -155,6 +166,8 @@ TEST_F(ExploreTest, ExploreFindsTheTwoFaultBugAndShrinksItToExactlyThoseFaults) 
   EXPECT_THAT(result.Report(), HasSubstr("[faultline] replay: " + result.ReplayFlag()));
   EXPECT_EQ(Schedule::FromEvents(injector_.Events()), result.minimal)
       << "the injector is left with the minimal failing run";
+  EXPECT_EQ(Schedule::FromEvents(result.minimal_events), result.minimal);
+  EXPECT_EQ(Schedule::FromEvents(result.original.events), result.original.schedule);
   std::printf("%s", result.Report().c_str());
 }
 
@@ -203,6 +216,7 @@ TEST_F(ExploreTest, AFailureThatDoesNotReplayIsReportedFlaky) {
   EXPECT_TRUE(result.flaky);
   EXPECT_EQ(result.shrink_runs, 1u);
   EXPECT_EQ(result.message, "only the first time");
+  EXPECT_EQ(Schedule::FromEvents(result.minimal_events), result.original.schedule);
   EXPECT_THAT(result.Report(), HasSubstr("[faultline] flaky: replaying that schedule passed"));
   EXPECT_THAT(result.Report(), Not(HasSubstr("replay: --faultline_schedule")));
 }

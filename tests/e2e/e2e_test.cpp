@@ -92,6 +92,47 @@ TEST(EndToEnd, AnExpectedFaultThatNeverFiresFailsTheTest) {
   EXPECT_THAT(ReadFile(xml), HasSubstr("never reached this error path"));
 }
 
+TEST(EndToEnd, EveryAnnotationOfATestIsUsedAndItsExpectationFailsAtIt) {
+  const ChildRun run = Sample("--gtest_filter=Sample.ExpectationOfASecondAnnotation");
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, ::testing::ContainsRegex(
+                              "sample_test.cpp:[0-9]+: Failure\nFailed\n\\[faultline\\] fault \"second\" "
+                              "was expected to fire at least 1 time\\(s\\)"));
+  EXPECT_THAT(run.output, ::testing::ContainsRegex("first +first.point +annotation"));
+}
+
+TEST(EndToEnd, AnExpectFaultFailureIsReportedWhereItWasDeclared) {
+  const ChildRun run = Sample("--gtest_filter=Sample.ExpectFaultOfAMissingRule");
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, ::testing::ContainsRegex(
+                              "sample_test.cpp:[0-9]+: Failure\nFailed\n\\[faultline\\] fault \"missing\" "
+                              "is expected, but no rule of that name was installed"));
+  EXPECT_THAT(run.output, Not(HasSubstr("gtest.cpp")));
+}
+
+TEST(EndToEnd, ARuleTooRareToFireIsNotedAndItsProbabilityPrintedInFull) {
+  const ChildRun run = Sample("--gtest_filter=Sample.RareRuleNeverFires");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[faultline] note: rule \"rare\" was tried on 10 call(s) in "
+                                    "Sample.RareRuleNeverFires and never fired; at probability "
+                                    "0.01% no fire was to be expected"));
+  EXPECT_THAT(run.output, ::testing::ContainsRegex("rare +rare.point +annotation +10 +0 +0.01% +0%"));
+}
+
+TEST(EndToEnd, TheReplayLineOfADisabledTestRunsIt) {
+  for (const std::string test : {"Sample.DISABLED_FailsWhenRun", "DISABLED_Suite.FailsWhenRun"}) {
+    const ChildRun run = Sample("--gtest_also_run_disabled_tests --gtest_filter=" + test);
+    ASSERT_EQ(run.status, 1) << run.output;
+    const std::string replay = ReplayLine(run.output);
+    EXPECT_THAT(replay, HasSubstr("--gtest_filter=" + test + " --gtest_also_run_disabled_tests"));
+    const ChildRun again = Shell(replay);
+    EXPECT_EQ(again.status, 1) << again.output;
+    EXPECT_THAT(again.output, HasSubstr("1 test(s)"));
+  }
+  const ChildRun enabled = Sample("--gtest_filter=Sample.BreaksUnderDbFaults");
+  EXPECT_THAT(ReplayLine(enabled.output), Not(HasSubstr("--gtest_also_run_disabled_tests")));
+}
+
 TEST(EndToEnd, SeedsAndFaultCountsAppearInXmlAndJsonOutput) {
   const std::string xml = Temp("out.xml");
   const std::string json = Temp("out.json");
@@ -172,7 +213,11 @@ TEST(EndToEnd, AnnotationsOfMissingTestsAndDuplicateRulesAbortStartUp) {
   EXPECT_EQ(run.status, 1);
   EXPECT_THAT(run.output, HasSubstr("rules are annotated on test Missing.NoSuchTest, which does not exist"));
   EXPECT_THAT(run.output, HasSubstr("test Present.Twice: rule \"dup\" is annotated twice"));
-  EXPECT_THAT(run.output, HasSubstr("2 problem(s) in fault annotations; no test was run"));
+  // Across two annotations of one test, which are merged.
+  EXPECT_THAT(run.output, ::testing::ContainsRegex(
+                              "bad_annotation_test.cpp:[0-9]+: faultline: test Present.Across: rule "
+                              "\"same\" is annotated twice \\(first at [^ ]*bad_annotation_test.cpp:[0-9]+\\)"));
+  EXPECT_THAT(run.output, HasSubstr("3 problem(s) in fault annotations; no test was run"));
   EXPECT_THAT(run.output, Not(HasSubstr("[ RUN      ]")));
 }
 

@@ -80,6 +80,22 @@ TEST(ExploreEndToEnd, AFailingSweepNamesTheCallThatBreaksTheTest) {
   EXPECT_THAT(again.output, HasSubstr("chunk 4 was lost"));
 }
 
+TEST(ExploreEndToEnd, AFailingSweepOfAGivenFaultReportsTheFailingRunsEvents) {
+  const ChildRun run = Program("--gtest_filter=Upload.SurvivesAGivenFailedPut");
+  ASSERT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[faultline] failing schedule: put-fails=Storage::Put@5"));
+  EXPECT_THAT(run.output, HasSubstr("[faultline] fault events (1):\n"
+                                    "[faultline]   #1 put-fails (exception) on Storage::Put call 5\n"));
+}
+
+TEST(ExploreEndToEnd, AFailingExplorationReportsTheMinimalRunsEvents) {
+  const ChildRun run = Program("--gtest_filter=Payments.SurviveAFlakyGatewayAndASlowLedger");
+  ASSERT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[faultline] fault events (2):\n"
+                                    "[faultline]   #1 gw-fail (exception) on Gateway::Charge call 3\n"
+                                    "[faultline]   #2 ledger-slow (delay) on Ledger::Record call 5\n"));
+}
+
 TEST(ExploreEndToEnd, SweepResultsAppearAsPropertiesAndInTheJsonReport) {
   const std::string xml = Temp("sweep.xml");
   const std::string report = Temp("sweep.json");

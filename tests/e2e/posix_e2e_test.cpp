@@ -78,7 +78,7 @@ void ExpectOutputUnderEveryFault(const ChildRun& run) {
   ASSERT_TRUE(
       std::regex_search(run.output, row,
                         std::regex("all +posix\\.\\* +--faultline_rules +([0-9]+) +([0-9]+) "
-                                   "+1\\.000 +1\\.000 +6\n")));
+                                   "+100% +100% +6\n")));
   EXPECT_EQ(row[1], row[2]);
   EXPECT_THAT(run.output, EndsWith("6\n")) << "the summary is the last line";
 }
@@ -198,7 +198,7 @@ TEST(PosixEndToEnd, APathRuleFailsOnlyTheDatabasesWritesAndNamesItselfInTheRepla
       HasSubstr("[store] journal.log: ok\n[store] store.db: write: No space left on device\n"
                 "[       OK ] Store.KeepsTheJournalWhenTheDiskIsFull"));
   EXPECT_THAT(run.output,
-              ContainsRegex("disk +posix.write +--faultline_rules +41 +41 +1.000 +1.000 +2\n"));
+              ContainsRegex("disk +posix.write +--faultline_rules +41 +41 +100% +100% +2\n"));
   // The naive one fails, with the rule's events and a replay line carrying the rule.
   EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Store.NaiveCommit"));
   EXPECT_THAT(run.output, HasSubstr("[faultline] fault events (40):\n"

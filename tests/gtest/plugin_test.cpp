@@ -61,6 +61,16 @@ FAULTLINE_TEST(PluginTest, StateStartsCleanInEveryTest, faultline::Exception("bo
   EXPECT_EQ(Events().size(), 1u);
 }
 
+// Two annotations of one test: the rules of both are installed.
+FAULTLINE_TEST(PluginTest, EveryAnnotationOfATestIsInstalled,
+               faultline::Expected(faultline::Exception("first").Target("merge.first"))) {
+  EXPECT_THROW(Injector().CheckAndInject("merge.first"), faultline::InjectedFault);
+  EXPECT_THROW(Injector().CheckAndInject("merge.second"), faultline::InjectedFault);
+  EXPECT_THAT(Session::Instance().OriginOf("second"), HasSubstr("plugin_test.cpp"));
+}
+FAULTLINE_ANNOTATE(PluginTest, EveryAnnotationOfATestIsInstalled,
+                   faultline::Expected(faultline::Exception("second").Target("merge.second")));
+
 TEST(PlainTest, GetsNoRulesButAResetInjector) {
   EXPECT_TRUE(faultline::Current().Rules().empty());
   EXPECT_TRUE(faultline::Current().Events().empty());
@@ -120,12 +130,21 @@ TEST_F(FaultFixture, ExpectationsPassWhenMet) {
   }
 }
 
+TEST_F(FaultFixture, AnUnmetExpectationIsReportedWhereItWasDeclared) {
+  const int line = __LINE__ + 1;
+  ExpectFault("absent");
+  const auto failures = Session::Instance().VerifyExpectations();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].file, __FILE__);
+  EXPECT_EQ(failures[0].line, line);
+}
+
 TEST(PlainTest, UnmetExpectationsFailWithAMessage) {
   EXPECT_NONFATAL_FAILURE(
       {
         faultline::Current().AddRule(faultline::Exception("never").Target("nobody"));
         Session::Instance().ExpectFault("never").AtLeast(1);
-        for (const auto& failure : Session::Instance().VerifyExpectations()) ADD_FAILURE() << failure;
+        for (const auto& failure : Session::Instance().VerifyExpectations()) ADD_FAILURE() << failure.message;
       },
       "fault \"never\" was expected to fire at least 1 time(s), but it fired 0 time(s): the "
       "test never reached this error path");
@@ -136,7 +155,7 @@ TEST(PlainTest, ExpectationsOnRulesThatDoNotExistFailAsTypos) {
   EXPECT_NONFATAL_FAILURE(
       {
         Session::Instance().ExpectFault("rael").Never();
-        for (const auto& failure : Session::Instance().VerifyExpectations()) ADD_FAILURE() << failure;
+        for (const auto& failure : Session::Instance().VerifyExpectations()) ADD_FAILURE() << failure.message;
       },
       "fault \"rael\" is expected, but no rule of that name was installed in this test "
       "(installed: real)");

@@ -104,4 +104,34 @@ TEST(FaultExpectationTest, ExplainsWhatWasExpectedAndWhatHappened) {
   EXPECT_FALSE(faultline::FaultExpectation("r").AtLeast(2).Check(5).has_value());
 }
 
+// A record of one test in which rule "r" of probability `p` was tried on `calls` calls and
+// never fired.
+faultline::internal::TestRecord UnfiredRule(double p, std::uint64_t calls) {
+  faultline::internal::TestRecord record;
+  record.name = "S.T";
+  faultline::RuleStats rule;
+  rule.name = "r";
+  rule.probability = p;
+  rule.checks = calls;
+  rule.target_calls = calls;
+  record.unfired_rules.push_back(rule);
+  return record;
+}
+
+TEST(RuleNotesTest, ARuleTooRareForItsCallsIsNotedWithItsProbability) {
+  // 0.9999^10 = 0.999: no fire was to be expected.
+  EXPECT_EQ(faultline::internal::Session::RuleNotes(UnfiredRule(0.0001, 10)),
+            "[faultline] note: rule \"r\" was tried on 10 call(s) in S.T and never fired; at "
+            "probability 0.01% no fire was to be expected (0.09996% chance of one): raise the "
+            "probability or make more calls\n");
+}
+
+TEST(RuleNotesTest, ARuleThatShouldHaveFiredIsNotedAsUnlikely) {
+  // 0.5^20 < 1e-6, below the 1e-3 threshold.
+  EXPECT_EQ(faultline::internal::Session::RuleNotes(UnfiredRule(0.5, 20)),
+            "[faultline] note: rule \"r\" was tried on 20 call(s) in S.T and never fired; at "
+            "probability 50% that happens with chance 9.537e-05%, so something else stopped it "
+            "(its call conditions?)\n");
+}
+
 }  // namespace

@@ -25,7 +25,10 @@ namespace faultline {
 // Without a call to Times / AtLeast / Never it means "at least once".
 class FaultExpectation {
  public:
-  explicit FaultExpectation(std::string rule) : rule_(std::move(rule)) {}
+  // An expectation on rule `rule`, declared at `file`:`line` (where a failure is reported; an
+  // empty file means at the test).
+  explicit FaultExpectation(std::string rule, std::string file = {}, int line = 0)
+      : rule_(std::move(rule)), file_(std::move(file)), line_(line) {}
   // Exactly `n` times.
   FaultExpectation& Times(std::uint64_t n);
   // At least `n` times.
@@ -34,11 +37,16 @@ class FaultExpectation {
   FaultExpectation& Never() { return Times(0); }
 
   const std::string& rule() const { return rule_; }
+  // Where the expectation was declared ("" and 0 when unknown).
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
   // Empty when `fired` satisfies the expectation, else why not.
   std::optional<std::string> Check(std::uint64_t fired) const;
 
  private:
   std::string rule_;
+  std::string file_;
+  int line_ = 0;
   std::uint64_t min_ = 1;
   std::optional<std::uint64_t> max_;
 };
@@ -96,6 +104,9 @@ struct TestRecord {
   std::vector<FaultEvent> events;
   std::uint64_t dropped_events = 0;
   std::vector<std::string> unreached_rules;  // rules whose target saw no call
+  // Rules of probability in (0, 1) that were tried on calls and never fired, when nothing but
+  // chance decided (no schedule replayed, no sweep or exploration).
+  std::vector<RuleStats> unfired_rules;
   // Results of sweeps and explorations, as (faultline_* key, value), in the order recorded.
   std::vector<std::pair<std::string, std::string>> properties;
   // The schedule that replays the failure a sweep or an exploration found ("" when none).
@@ -103,6 +114,14 @@ struct TestRecord {
   // What the harness noted while the test ran: faults it did not inject in threads earlier
   // tests left running, faults that fired outside any test.
   std::vector<std::string> notes;
+};
+
+// A failure of the running test found by faultline: at `file`:`line` (where the expectation was
+// declared) when `file` is not empty, else at the test.
+struct TestFailure {
+  std::string message;
+  std::string file;
+  int line = 0;
 };
 
 // The process-wide state of the adapters. Thread-safe.
@@ -144,15 +163,17 @@ class Session {
   // Prepares each of `test_names` as BeginTest would, without running it, and returns what
   // would fail (clashing rule names), so that start-up reports it; then resets Current().
   std::vector<std::string> CheckTests(const std::vector<std::string>& test_names);
-  // Adds an expectation on the running test.
-  FaultExpectation& ExpectFault(const std::string& rule);
+  // Adds an expectation on the running test, declared at `file`:`line` ("" and 0: unknown).
+  FaultExpectation& ExpectFault(const std::string& rule, const std::string& file = {}, int line = 0);
   // Checks the running test's expectations once; later calls return nothing, and so does a
   // disabled injector (--faultline_disable), where no fault can fire.
-  std::vector<std::string> VerifyExpectations();
+  std::vector<TestFailure> VerifyExpectations();
   // Keeps a sweep or exploration result of the running test for its record and the JSON report.
   void RecordProperty(const std::string& key, const std::string& value);
-  // Keeps the schedule that replays the running test's failure, for its replay command.
-  void SetFailingSchedule(const std::string& schedule);
+  // Keeps the failing run a sweep or exploration found in the running test: the schedule that
+  // replays it ("" when it cannot be replayed), for the replay command, and its fault events,
+  // which the test's record shows instead of the injector's last run.
+  void SetFailingRun(const std::string& schedule, std::vector<FaultEvent> events);
   // Closes the running test: records it in the summary and the report, then disarms Current()
   // (no rule of this test fires after it, and no call is counted outside a test).
   TestRecord EndTest(bool failed);
@@ -174,8 +195,9 @@ class Session {
   // "faults that fired: a (2), b (1)", or "no fault fired in this test": the tail of every
   // failed fault assertion.
   static std::string FiredSummary();
-  // A note for a test whose rules never reached their target (typos must not pass silently).
-  static std::string UnreachedNote(const TestRecord& record);
+  // Notes for a test's rules that never reached their target (typos must not pass silently),
+  // or reached it and never fired by chance (a probability too small for the calls made).
+  static std::string RuleNotes(const TestRecord& record);
   // `notes` as output lines ("[faultline] note: ..."): a test's record.notes, or at the end of
   // the run those taken outside any test.
   static std::string NotesText(const std::vector<std::string>& notes);
@@ -194,7 +216,8 @@ class Session {
     std::function<std::vector<AnnotatedRule>()> make;
     std::vector<AnnotatedRule> rules;  // filled by CheckAnnotations
   };
-  const Annotation* FindAnnotation(const std::string& full_name) const;
+  // Every annotation of a test: those naming it in full, else those naming its base name.
+  std::vector<const Annotation*> FindAnnotations(const std::string& full_name) const;
   void AddToSummary(const TestRecord& record);
   // Starts the report file. Caller holds mutex_.
   void OpenReport();
@@ -211,6 +234,7 @@ class Session {
   std::vector<std::unique_ptr<FaultExpectation>> expectations_;
   std::vector<std::pair<std::string, std::string>> properties_;  // of the running test
   std::string failing_schedule_;                                  // of the running test
+  std::optional<std::vector<FaultEvent>> failing_events_;         // of the running test
   std::optional<Schedule> schedule_;  // options_.schedule, parsed once
   bool verified_ = false;
   // The summary's rows, one per distinct (rule, target, probability, origin kind).

@@ -33,6 +33,12 @@ FAULTLINE_TEST_CASE("sample: counts faults", "[pass]",
   CHECK_FAULT_COUNT("every-third", 4);
 }
 
+// Passes, with a note: 10 calls at probability 0.01% are not expected to fire.
+FAULTLINE_TEST_CASE("sample: rare rule never fires", "[rare]",
+                    faultline::Exception("rare").Target("rare.point").Probability(0.0001)) {
+  for (int i = 0; i < 10; ++i) faultline::Current().CheckAndInject("rare.point");
+}
+
 FAULTLINE_TEST_CASE("sample: breaks under db faults", "[fail]",
                     faultline::Exception("db-down").Target("db.query").Probability(0.4)) {
   int ok = 0;

@@ -3,3 +3,5 @@
 
 FAULTLINE_ANNOTATE(Missing, NoSuchTest, faultline::Exception("x"));
 FAULTLINE_TEST(Present, Twice, faultline::Exception("dup"), faultline::Delay("dup", std::chrono::milliseconds(1))) {}
+FAULTLINE_TEST(Present, Across, faultline::Exception("same")) {}
+FAULTLINE_ANNOTATE(Present, Across, faultline::Delay("same", std::chrono::milliseconds(1)));

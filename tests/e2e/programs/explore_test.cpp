@@ -33,6 +33,13 @@ FAULTLINE_TEST(Upload, SurvivesAnyFailedPut,
   Sweep([&] { planted::Uploader(Injector(), true).Upload(5); });
 }
 
+// Fails: the sweep of a fault given to Sweep (no rule installed) finds call 5; the failure
+// report shows that run's fault.
+FAULTLINE_TEST(Upload, SurvivesAGivenFailedPut) {
+  Sweep(faultline::Exception("put-fails").Target("Storage::Put"),
+        [&] { planted::Uploader(Injector(), true).Upload(5); });
+}
+
 // Passes: the fixed uploader survives a fault on every call.
 FAULTLINE_TEST(Upload, FixedUploaderSurvivesAnyFailedPut,
                faultline::Exception("put-fails").Target("Storage::Put")) {

@@ -37,6 +37,26 @@ FAULTLINE_TEST(Sample, ExpectedFaultNeverReached,
   SUCCEED();
 }
 
+// Fails: the expectation of its second annotation is verified, and reported at that annotation.
+FAULTLINE_TEST(Sample, ExpectationOfASecondAnnotation,
+               faultline::Exception("first").Target("first.point")) {
+  SUCCEED();
+}
+FAULTLINE_ANNOTATE(Sample, ExpectationOfASecondAnnotation,
+                   faultline::Expected(faultline::Exception("second").Target("second.point")));
+
+// Fails: its expectation names no installed rule; reported at the ExpectFault line.
+FAULTLINE_TEST(Sample, ExpectFaultOfAMissingRule) { ExpectFault("missing"); }
+
+// Passes, with a note: 10 calls at probability 0.01% are not expected to fire.
+FAULTLINE_TEST(Sample, RareRuleNeverFires,
+               faultline::Exception("rare").Target("rare.point").Probability(0.0001)) {
+  for (int i = 0; i < 10; ++i) Injector().CheckAndInject("rare.point");
+}
+
+// Fails when run: a disabled test replays only with --gtest_also_run_disabled_tests.
+FAULTLINE_TEST(Sample, DISABLED_FailsWhenRun) { ADD_FAILURE() << "the disabled test ran"; }
+
 // Driven by --faultline_rules / FAULTLINE_RULES: counts what the fault point injected.
 TEST(Plain, PointDrivenByCommandLineRules) {
   int injected = 0;
@@ -61,6 +81,10 @@ INSTANTIATE_TEST_SUITE_P(P, Shards, ::testing::Range(0, 12));
 }  // namespace
 
 namespace {
+// Fails when run: every test of a disabled suite replays only with
+// --gtest_also_run_disabled_tests.
+TEST(DISABLED_Suite, FailsWhenRun) { ADD_FAILURE() << "the disabled suite ran"; }
+
 // A child process started by a test sees the test's rules and seed.
 TEST(Plain, ChildProcessesInheritRules) {
   FILE* child = popen("echo \"rules=$FAULTLINE_RULES seed=$FAULTLINE_SEED\"", "r");
