@@ -70,12 +70,13 @@ class Listener : public ::testing::EmptyTestEventListener {
     internal::HarnessScope scope;
     Session& session = Session::Instance();
     std::fputs(session.Summary().c_str(), stdout);
+    std::fflush(stdout);
     try {
       session.WriteReport();
     } catch (const std::exception& error) {
       std::fprintf(stderr, "%s\n", error.what());
+      internal::FailAtExit();  // RUN_ALL_TESTS's result is settled by now
     }
-    std::fflush(stdout);
   }
 
  private:
@@ -83,8 +84,9 @@ class Listener : public ::testing::EmptyTestEventListener {
     std::string command = internal::ShellQuote(program_) + " " +
                           internal::ShellQuote("--gtest_filter=" + record.name);
     for (const auto& [key, value] : Session::Instance().ReplaySettings(record)) {
-      command += " " + internal::ShellQuote(key == "disable" ? "--faultline_disable"
-                                                             : "--faultline_" + key + "=" + value);
+      const bool bare = key == "disable" || key == "strict";
+      command += " " + internal::ShellQuote(bare ? "--faultline_" + key
+                                                 : "--faultline_" + key + "=" + value);
     }
     return command;
   }
@@ -277,6 +279,9 @@ void Conclude(const Result& result, bool failed, const std::string& failing_sche
 SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& body) {
   UseTestDefaults(options, Injector());
   const SweepResult result = faultline::Sweep(options, body);
+  if (result.targets.empty() && !result.replayed) {
+    Session::Instance().Note("a sweep reached no target (no fault reached a call)");
+  }
   Conclude(result, !result.passed(),
            result.passed() ? "" : result.failures.front().schedule.ToString(),
            {{"faultline_sweep_runs", std::to_string(result.runs)},

@@ -67,8 +67,10 @@ struct Options {
   std::string rules;                  // the rule text or @file, as given
   std::string rules_origin;           // "--faultline_rules" or "FAULTLINE_RULES"
   bool disabled = false;              // --faultline_disable
+  bool strict = false;                // --faultline_strict: the notes on a test fail it
   std::string report;                 // --faultline_report=FILE.json
   std::string schedule;               // --faultline_schedule: replayed by every test ("" when none)
+  std::string schedule_origin;        // "--faultline_schedule" or "FAULTLINE_SCHEDULE"
 };
 
 // Reads FAULTLINE_* variables, then --faultline_* flags (flags win), removing the flags from
@@ -77,8 +79,9 @@ Options ParseOptions(int* argc, char** argv);
 // The options of the FAULTLINE_* variables alone, for adapters whose framework parses the
 // command line itself. Throws std::invalid_argument for a bad value.
 Options OptionsFromEnvironment();
-// Sets option `key` ("seed", "rules", "disable", "report" or "schedule") from `value`, given as `source`
-// (the flag or variable, named in errors). Throws std::invalid_argument for a bad value.
+// Sets option `key` ("seed", "rules", "disable", "strict", "report" or "schedule") from `value`,
+// given as `source` (the flag or variable, named in errors). Rules given twice by the same flag
+// add up, as if joined by ';'. Throws std::invalid_argument for a bad value.
 void ApplyOption(Options& options, const std::string& key, const std::string& value,
                  const std::string& source);
 // The help text of the flags, one per line, like gtest's --help.
@@ -96,6 +99,7 @@ struct TestRecord {
   std::vector<FaultEvent> events;
   std::uint64_t dropped_events = 0;
   std::vector<std::string> unreached_rules;  // rules whose target saw no call
+  std::vector<std::string> notes;            // other remarks (Session::Note), printed as notes
   // Results of sweeps and explorations, as (faultline_* key, value), in the order recorded.
   std::vector<std::pair<std::string, std::string>> properties;
   // The schedule that replays the failure a sweep or an exploration found ("" when none).
@@ -144,8 +148,14 @@ class Session {
   // Adds an expectation on the running test.
   FaultExpectation& ExpectFault(const std::string& rule);
   // Checks the running test's expectations once; later calls return nothing, and so does a
-  // disabled injector (--faultline_disable), where no fault can fire.
+  // disabled injector (--faultline_disable), where no fault can fire. Also fails a
+  // --faultline_schedule entry whose rule the test never installed, and under
+  // --faultline_strict the test's notes: rules that matched no call, schedule entries that
+  // never fired, Note()s.
   std::vector<std::string> VerifyExpectations();
+  // A remark on the running test (e.g. "a sweep reached no target"), kept as `text` + " in
+  // <test>": printed as a note after it, or under --faultline_strict a failure of it.
+  void Note(const std::string& text);
   // Keeps a sweep or exploration result of the running test for its record and the JSON report.
   void RecordProperty(const std::string& key, const std::string& value);
   // Keeps the schedule that replays the running test's failure, for its replay command.
@@ -177,8 +187,8 @@ class Session {
   // tests; one row per distinct (rule, target, probability, origin).
   std::string Summary() const;
   // Completes the JSON report when --faultline_report was given: each test was appended when
-  // it ended, so memory does not grow with the number of tests. Throws std::runtime_error when
-  // the file cannot be written.
+  // it ended, so memory does not grow with the number of tests. Throws std::runtime_error,
+  // naming the file and the reason, when any part of it could not be written.
   void WriteReport();
 
  private:
@@ -189,11 +199,18 @@ class Session {
     std::vector<AnnotatedRule> rules;  // filled by CheckAnnotations
   };
   const Annotation* FindAnnotation(const std::string& full_name) const;
+  // Adds a failure for each --faultline_schedule entry whose rule `stats` lacks, and a note for
+  // each that did not fire. Caller holds mutex_.
+  void CheckSchedule(const HarnessStats& stats, std::vector<std::string>* failures);
   void AddToSummary(const TestRecord& record);
   // Starts the report file. Caller holds mutex_.
   void OpenReport();
   // Appends one test to the report file. Caller holds mutex_.
   void WriteTestJson(const TestRecord& record);
+  // Flushes the report file, keeping the reason of a failure. Caller holds mutex_.
+  void FlushReport();
+  // Keeps errno's reason as the report's first error. Caller holds mutex_.
+  void NoteReportError();
 
   mutable std::mutex mutex_;
   Options options_;
@@ -205,6 +222,7 @@ class Session {
   std::vector<std::unique_ptr<FaultExpectation>> expectations_;
   std::vector<std::pair<std::string, std::string>> properties_;  // of the running test
   std::string failing_schedule_;                                  // of the running test
+  std::vector<std::string> notes_;                                // of the running test
   std::optional<Schedule> schedule_;  // options_.schedule, parsed once
   bool verified_ = false;
   // The summary's rows, one per distinct (rule, target, probability, origin kind).
@@ -218,7 +236,13 @@ class Session {
   std::uint64_t tests_run_ = 0;
   std::unique_ptr<std::ofstream> report_;  // open from the first test's end to WriteReport
   bool report_has_tests_ = false;
+  std::string report_error_;  // why the report could not be written ("" while it could)
 };
+
+// Makes the process exit with status 1 however main returns, after the stdio streams are
+// flushed: for an error found after the last test (the report could not be written), which no
+// test can carry and which the framework's exit code would not show.
+void FailAtExit();
 
 // The name of a test as annotations see it: "Prefix/Suite/3.Test/7" (parameterized or typed)
 // becomes "Suite.Test".
