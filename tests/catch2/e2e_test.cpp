@@ -209,7 +209,7 @@ TEST_CASE("bad option values fail with a clear error") {
   CHECK_THAT(env.output, Contains("faultline: FAULTLINE_DISABLE: expected 1/0, true/false or yes/no, got \"maybe\""));
 }
 
-TEST_CASE("--faultline-strict fails a test case whose rule matched no call") {
+TEST_CASE("strict mode fails a test case whose rule matched no call") {
   const std::string args = "'sample: tolerates flaky work' '--faultline-rules=typo=wrok:exception'";
   const Run lenient = Sample(args);
   CHECK(lenient.status == 0);
