@@ -224,6 +224,9 @@ inline void AddCommandLineOptions(::Catch::Session& session) {
                      "the [name] sections of a rule file are [faultline:name] profiles") |
               clara::Opt([](bool) { internal::GiveOption("disable", "1", "--faultline-disable"); })
                   ["--faultline-disable"]("inject no fault (the rules stay installed)") |
+              clara::Opt([](bool) { internal::GiveOption("strict", "1", "--faultline-strict"); })
+                  ["--faultline-strict"]("fail a test case whose rule matched no call or whose "
+                                         "--faultline-schedule entry never fired") |
               option("report", "--faultline-report", "file.json",
                      "write each test case run's seed, rules and fault events as JSON") |
               option("schedule", "--faultline-schedule", "rule=target@call,...",

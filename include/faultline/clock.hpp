@@ -26,7 +26,8 @@ class RealClock final : public Clock {
 };
 
 // Simulated time: SleepFor advances Now() by the duration and returns at once, so timeout
-// paths run in microseconds. Starts at zero.
+// paths run in microseconds. Starts at zero; saturates at the largest (and smallest)
+// representable time instead of wrapping.
 class VirtualClock final : public Clock {
  public:
   std::chrono::nanoseconds Now() const override;

@@ -14,6 +14,7 @@
 // an integer, a floating value (NaN excluded), a bool or a string.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -78,9 +79,13 @@ struct RuleFile {
 // RuleSyntaxError reporting `origin`:line:column.
 RuleFile ParseRuleFile(std::string_view text, std::string_view origin);
 
+// The largest rule file LoadRuleFile reads: 16 MiB.
+inline constexpr std::size_t kMaxRuleFileSize = std::size_t{16} << 20;
+
 // Reads and parses the rule file at `path` (relative to the working directory), with the path
-// as origin. Throws std::invalid_argument when the file cannot be read, RuleSyntaxError when
-// it does not parse.
+// as origin. Throws std::invalid_argument when the file cannot be read, is not a regular file
+// (a directory, a device, a pipe) or is larger than kMaxRuleFileSize, RuleSyntaxError when it
+// does not parse.
 RuleFile LoadRuleFile(const std::string& path);
 
 // Resolves a control string such as a --faultline_rules value: "@path" gives the default rules

@@ -159,10 +159,16 @@ class Listener : public ListenerBase {
     const std::vector<::faultline::internal::TestFailure> unverified = session.VerifyExpectations();
     const bool failed = stats.assertions.failed > 0;
     const ::faultline::internal::TestRecord record = session.EndTest(failed);
-    std::string out = Session::RuleNotes(record) + Session::NotesText(record.notes);
+    std::string out = Session::RuleNotes(record);
     if (failed) {
       for (const auto& problem : unverified) out += "[faultline] " + problem.message + "\n";
       out += Session::FailureReport(record, ReplayCommand(record));
+    } else if (!unverified.empty()) {
+      // A passing run of a plain TEST_CASE (a FAULTLINE_TEST_CASE body asserts its own): its
+      // problems (--faultline_strict, a schedule entry's missing rule) cannot fail it any
+      // more, so they fail the process.
+      for (const auto& problem : unverified) out += "[faultline] " + problem.message + "\n";
+      ::faultline::internal::FailAtExit();
     }
     Print(out);
   }
@@ -176,6 +182,8 @@ class Listener : public ListenerBase {
       session.WriteReport();
     } catch (const std::exception& error) {
       out += std::string(error.what()) + "\n";
+      // Reporters still write after this listener: the process fails once they are done.
+      ::faultline::internal::FailAtExit();
     }
     Print(out);
   }
@@ -265,8 +273,8 @@ class Listener : public ListenerBase {
     std::string environment, options;
     for (const auto& [key, value] : Session::Instance().ReplaySettings(record)) {
       if (with_options) {
-        options += " " + ShellQuote(key == "disable" ? "--faultline-disable"
-                                                     : "--faultline-" + key + "=" + value);
+        const bool bare = key == "disable" || key == "strict";
+        options += " " + ShellQuote(bare ? "--faultline-" + key : "--faultline-" + key + "=" + value);
       } else {
         std::string variable = "FAULTLINE_";
         for (const char c : key) variable += static_cast<char>(std::toupper(c));

@@ -1,6 +1,7 @@
 #include "faultline/internal/session.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -61,6 +62,12 @@ namespace internal {
 namespace {
 
 constexpr const char* kFlagPrefix = "--faultline_";
+// Catch2's spelling, which GoogleTest programs do not take.
+constexpr const char* kDashedFlagPrefix = "--faultline-";
+constexpr const char* kKnownFlags =
+    "--faultline_seed, --faultline_rules, --faultline_disable, --faultline_strict, "
+    "--faultline_report, --faultline_schedule";
+constexpr const char* kOptionKeys[] = {"seed", "rules", "disable", "strict", "report", "schedule"};
 
 std::uint64_t ParseSeed(const std::string& text, const std::string& source, bool* drawn) {
   if (text == "random") {
@@ -68,15 +75,22 @@ std::uint64_t ParseSeed(const std::string& text, const std::string& source, bool
     std::random_device device;
     return (std::uint64_t{device()} << 32) ^ device();
   }
+  // Digits only: strtoull alone would take " 5", "+5" and "-5".
   char* end = nullptr;
   errno = 0;
   const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE || text[0] == '-') {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || errno == ERANGE) {
     throw std::invalid_argument("faultline: " + source +
                                 ": expected an unsigned 64-bit integer or \"random\", got \"" +
                                 text + "\"");
   }
   return value;
+}
+
+// "@path" or "@path#profile", as ParseRulesArgument reads it.
+bool IsRuleFile(const std::string& rules) {
+  const std::size_t first = rules.find_first_not_of(" \t");
+  return first != std::string::npos && rules[first] == '@';
 }
 
 bool ParseBool(const std::string& text, const std::string& source) {
@@ -94,10 +108,22 @@ void ApplyOption(Options& options, const std::string& key, const std::string& va
     options.seed_was_drawn = false;
     options.seed = ParseSeed(value, source, &options.seed_was_drawn);
   } else if (key == "rules") {
-    options.rules = value;
+    // A repeated flag adds its rules, as if joined by ';' (a variable is replaced by a flag).
+    if (!options.rules.empty() && options.rules_origin == source) {
+      if (IsRuleFile(options.rules) || IsRuleFile(value)) {
+        throw std::invalid_argument("faultline: " + source + " is given twice (\"" + options.rules +
+                                    "\", then \"" + value +
+                                    "\") with a rule file; expected one @file, or rules only");
+      }
+      options.rules += ";" + value;
+    } else {
+      options.rules = value;
+    }
     options.rules_origin = source;
   } else if (key == "disable") {
     options.disabled = ParseBool(value, source);
+  } else if (key == "strict") {
+    options.strict = ParseBool(value, source);
   } else if (key == "report") {
     if (value.empty()) throw std::invalid_argument("faultline: " + source + ": expected a file name");
     options.report = value;
@@ -108,10 +134,10 @@ void ApplyOption(Options& options, const std::string& key, const std::string& va
       throw std::invalid_argument(std::string(error.what()) + " (in " + source + ")");
     }
     options.schedule = value;
+    options.schedule_origin = source;
   } else {
-    throw std::invalid_argument("faultline: unknown flag " + source +
-                                " (known: --faultline_seed, --faultline_rules, "
-                                "--faultline_disable, --faultline_report, --faultline_schedule; see --help)");
+    throw std::invalid_argument("faultline: unknown flag " + source + " (known: " + kKnownFlags +
+                                "; see --help)");
   }
 }
 
@@ -126,6 +152,19 @@ std::string Percent(double fraction) {
   std::ostringstream out;
   out << std::setprecision(4) << fraction * 100 << "%";
   return out.str();
+}
+
+// The rules of `stats` whose targets saw no call: a typo in a target must not pass silently.
+std::vector<std::string> UnreachedRules(const HarnessStats& stats) {
+  std::vector<std::string> rules;
+  for (const RuleStats& rule : stats.rules) {
+    if (rule.target_calls == 0) rules.push_back(rule.name);
+  }
+  return rules;
+}
+
+std::string UnreachedText(const std::string& rule, const std::string& test) {
+  return "rule \"" + rule + "\" matched no call in " + test + " (check its target)";
 }
 
 std::string JsonString(const std::string& text) {
@@ -162,10 +201,13 @@ std::string JsonString(const std::string& text) {
 
 Options OptionsFromEnvironment() {
   Options options;
-  for (const char* key : {"seed", "rules", "disable", "report", "schedule"}) {
+  for (const char* key : kOptionKeys) {
     std::string name = "FAULTLINE_";
     for (const char* c = key; *c != '\0'; ++c) name += static_cast<char>(std::toupper(*c));
-    if (const char* value = std::getenv(name.c_str())) ApplyOption(options, key, value, name);
+    // An empty variable is one that was cleared: not set, as GoogleTest reads its own where
+    // the shell cannot unset one.
+    const char* value = std::getenv(name.c_str());
+    if (value != nullptr && *value != '\0') ApplyOption(options, key, value, name);
   }
   return options;
 }
@@ -175,6 +217,14 @@ Options ParseOptions(int* argc, char** argv) {
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     const std::string arg = argv[i];
+    if (arg.rfind(kDashedFlagPrefix, 0) == 0) {
+      std::string hint = arg.substr(0, arg.find('='));
+      std::replace(hint.begin(), hint.end(), '-', '_');
+      hint.replace(0, 2, "--");
+      throw std::invalid_argument("faultline: unknown flag " + arg.substr(0, arg.find('=')) +
+                                  ": GoogleTest programs spell faultline's flags with underscores, "
+                                  "did you mean " + hint + "? (known: " + kKnownFlags + ")");
+    }
     if (arg.rfind(kFlagPrefix, 0) != 0) {
       argv[kept++] = argv[i];
       continue;
@@ -199,12 +249,16 @@ std::string OptionsHelp() {
          "      Rules added to every test, e.g. gw=Gateway::*:30%exception(boom).\n"
          "  --faultline_disable\n"
          "      Inject no fault (the rules stay installed, the injector is disabled).\n"
+         "  --faultline_strict\n"
+         "      Fail a test whose rule matched no call, whose sweep reached no target or\n"
+         "      whose --faultline_schedule entry never fired (else these are notes).\n"
          "  --faultline_report=FILE.json\n"
          "      Write every test's seed, rules and fault events as JSON.\n"
          "  --faultline_schedule=RULE=TARGET@CALL,...|none\n"
          "      Replay exactly these faults (as a failed sweep or explore prints them).\n"
          "  Each flag has an environment twin: FAULTLINE_SEED, FAULTLINE_RULES,\n"
-         "  FAULTLINE_DISABLE, FAULTLINE_REPORT, FAULTLINE_SCHEDULE (flags win).\n";
+         "  FAULTLINE_DISABLE, FAULTLINE_STRICT, FAULTLINE_REPORT, FAULTLINE_SCHEDULE\n"
+         "  (flags win; an empty variable counts as not set).\n";
 }
 
 std::string BaseTestName(const std::string& full_name) {
@@ -397,6 +451,7 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
   properties_.clear();
   failing_schedule_.clear();
   failing_events_.reset();
+  notes_.clear();
 
   // Every rule with its origin, checked for clashing names before any is installed.
   std::vector<const FaultConfig*> rules;
@@ -495,7 +550,48 @@ std::vector<TestFailure> Session::VerifyExpectations() {
       failures.push_back({std::move(*problem), expectation->file(), expectation->line()});
     }
   }
+  CheckSchedule(stats, &failures);
+  if (options_.strict) {
+    for (const std::string& rule : UnreachedRules(stats)) {
+      failures.push_back({UnreachedText(rule, current_test_), {}, 0});
+    }
+    for (std::string& note : notes_) failures.push_back({std::move(note), {}, 0});
+    notes_.clear();
+  }
   return failures;
+}
+
+void Session::CheckSchedule(const HarnessStats& stats, std::vector<TestFailure>* failures) {
+  // A sweep or an exploration replays the schedule itself, on its own rules, and reports it.
+  for (const auto& [key, value] : properties_) {
+    if (key.rfind("faultline_sweep", 0) == 0 || key.rfind("faultline_explore", 0) == 0) return;
+  }
+  if (!schedule_) return;
+  std::string installed;
+  for (const RuleStats& rule : stats.rules) installed += (installed.empty() ? "" : ", ") + rule.name;
+  for (const ScheduledFault& fault : *schedule_) {
+    const std::string entry =
+        options_.schedule_origin + ": entry \"" + Schedule(std::vector<ScheduledFault>{fault}).ToString() + "\"";
+    const bool is_installed =
+        std::any_of(stats.rules.begin(), stats.rules.end(),
+                    [&](const RuleStats& rule) { return rule.name == fault.rule; });
+    if (!is_installed) {
+      failures->push_back({entry + " names rule \"" + fault.rule + "\", which is not installed in " +
+                               current_test_ + " (installed: " +
+                               (installed.empty() ? "none" : installed) + ")",
+                           {}, 0});
+      continue;
+    }
+    const bool fired = std::any_of(stats.events.begin(), stats.events.end(), [&](const FaultEvent& e) {
+      return e.rule == fault.rule && e.target == fault.target && e.call == fault.call;
+    });
+    if (!fired) notes_.push_back(entry + " never fired in " + current_test_);
+  }
+}
+
+void Session::Note(const std::string& text) {
+  internal::HarnessLock lock(mutex_);
+  notes_.push_back(text + " in " + current_test_);
 }
 
 TestRecord Session::EndTest(bool failed) {
@@ -514,19 +610,27 @@ TestRecord Session::EndTest(bool failed) {
     record.events = stats.events;
     record.dropped_events = stats.dropped_events;
   }
+  const bool enabled = Current().enabled();
+  // Under --faultline_strict these failed the test instead (VerifyExpectations).
+  if (enabled && !options_.strict) {
+    record.unreached_rules = UnreachedRules(stats);
+    record.notes = std::move(notes_);
+  }
+  notes_.clear();
+  // Faults of threads earlier tests left running, or fired outside any test: notes even under
+  // --faultline_strict, since this test did not cause them.
+  for (std::string& note : internal::TakeNotes()) record.notes.push_back(std::move(note));
   // Under a schedule, a sweep or an exploration, rules fire where the schedule says: a rule
   // that did not fire tells nothing about its probability.
   const bool by_chance = !schedule_ && properties_.empty();
   for (const RuleStats& rule : stats.rules) {
-    if (rule.target_calls == 0 && Current().enabled()) record.unreached_rules.push_back(rule.name);
-    if (by_chance && Current().enabled() && rule.checks > 0 && rule.triggers == 0 &&
-        rule.probability > 0 && rule.probability < 1) {
+    if (by_chance && enabled && rule.checks > 0 && rule.triggers == 0 && rule.probability > 0 &&
+        rule.probability < 1) {
       record.unfired_rules.push_back(rule);
     }
     auto origin = origins_.find(rule.name);
     record.origins.push_back(origin == origins_.end() ? "the test body" : origin->second);
   }
-  record.notes = internal::TakeNotes();
   record.properties = std::move(properties_);
   record.failing_schedule = std::move(failing_schedule_);
   properties_.clear();
@@ -579,6 +683,7 @@ std::vector<std::pair<std::string, std::string>> Session::ReplaySettings(
   std::vector<std::pair<std::string, std::string>> settings{{"seed", std::to_string(options_.seed)}};
   if (!options_.rules.empty()) settings.emplace_back("rules", options_.rules);
   if (options_.disabled) settings.emplace_back("disable", "1");
+  if (options_.strict) settings.emplace_back("strict", "1");
   const std::string& schedule =
       record.failing_schedule.empty() ? options_.schedule : record.failing_schedule;
   if (!schedule.empty()) settings.emplace_back("schedule", schedule);
@@ -629,8 +734,7 @@ std::string Session::FiredSummary() {
 std::string Session::RuleNotes(const TestRecord& record) {
   std::string note;
   for (const std::string& rule : record.unreached_rules) {
-    note += "[faultline] note: rule \"" + rule + "\" matched no call in " + record.name +
-            " (check its target)\n";
+    note += "[faultline] note: " + UnreachedText(rule, record.name) + "\n";
   }
   for (const RuleStats& rule : record.unfired_rules) {
     // The chance that a rule of probability p fires on none of n independent calls.
@@ -645,6 +749,7 @@ std::string Session::RuleNotes(const TestRecord& record) {
               Percent(1 - none) + " chance of one): raise the probability or make more calls\n";
     }
   }
+  for (const std::string& text : record.notes) note += "[faultline] note: " + text + "\n";
   return note;
 }
 
@@ -685,7 +790,19 @@ std::string Session::Summary() const {
 
 void Session::OpenReport() {
   report_ = std::make_unique<std::ofstream>(options_.report);
+  if (!*report_) NoteReportError();
   *report_ << "{\n  \"global_seed\": " << options_.seed << ",\n  \"tests\": [";
+}
+
+void Session::NoteReportError() {
+  // The first error is the one to report: the stream writes nothing after it.
+  if (report_error_.empty()) report_error_ = errno != 0 ? std::strerror(errno) : "write failed";
+}
+
+void Session::FlushReport() {
+  errno = 0;
+  report_->flush();
+  if (report_->fail()) NoteReportError();
 }
 
 void Session::WriteTestJson(const TestRecord& record) {
@@ -729,21 +846,37 @@ void Session::WriteTestJson(const TestRecord& record) {
     out << "}";
   }
   out << "}";
+  // Checked at each test: a full disk is found while the run goes on, not only at its end.
+  FlushReport();
 }
 
 void Session::WriteReport() {
   internal::HarnessLock lock(mutex_);
   if (options_.report.empty()) return;
   if (!report_) OpenReport();
-  std::ofstream& file = *report_;
-  file << "\n  ]\n}\n";
-  file.close();
-  const bool written = !file.fail();
+  *report_ << "\n  ]\n}\n";
+  FlushReport();
+  errno = 0;
+  report_->close();
+  if (report_->fail()) NoteReportError();
   report_.reset();
   report_has_tests_ = false;
-  if (!written) {
-    throw std::runtime_error("faultline: cannot write the report file \"" + options_.report + "\"");
+  if (!report_error_.empty()) {
+    const std::string reason = std::move(report_error_);
+    report_error_.clear();
+    throw std::runtime_error("faultline: --faultline_report: cannot write \"" + options_.report +
+                             "\": " + reason);
   }
+}
+
+void FailAtExit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::atexit([] {
+      std::fflush(nullptr);
+      std::_Exit(1);
+    });
+  });
 }
 
 }  // namespace internal

@@ -1,5 +1,6 @@
 #include "faultline/clock.hpp"
 
+#include <limits>
 #include <thread>
 
 namespace faultline {
@@ -27,7 +28,19 @@ void VirtualClock::SleepFor(std::chrono::nanoseconds duration) {
 }
 
 void VirtualClock::Advance(std::chrono::nanoseconds duration) {
-  now_.fetch_add(duration.count(), std::memory_order_acq_rel);
+  using Rep = std::chrono::nanoseconds::rep;
+  // Saturates instead of wrapping: two maximal delays would otherwise make time negative.
+  Rep now = now_.load(std::memory_order_relaxed);
+  Rep next;
+  do {
+    if (duration.count() > 0 && now > std::numeric_limits<Rep>::max() - duration.count()) {
+      next = std::numeric_limits<Rep>::max();
+    } else if (duration.count() < 0 && now < std::numeric_limits<Rep>::min() - duration.count()) {
+      next = std::numeric_limits<Rep>::min();
+    } else {
+      next = now + duration.count();
+    }
+  } while (!now_.compare_exchange_weak(now, next, std::memory_order_acq_rel, std::memory_order_relaxed));
 }
 
 }  // namespace faultline

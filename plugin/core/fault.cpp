@@ -9,6 +9,7 @@
 
 #include "faultline/injector.hpp"
 #include "glob.hpp"
+#include "text.hpp"
 
 namespace faultline {
 namespace {
@@ -18,7 +19,18 @@ bool IsNameChar(char c) {
          c == '_' || c == '.' || c == '-' || c == '/';
 }
 
-std::string Quote(const std::string& text) { return "\"" + text + "\""; }
+// `text` in double quotes; control bytes (a NUL in a target) are shown as \xHH.
+std::string Quote(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (internal::IsControl(c)) {
+      internal::AppendHexEscape(out, c);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
 
 struct ErrnoEntry {
   const char* name;
@@ -104,10 +116,15 @@ FaultConfig::FaultConfig(std::string name, FaultType type) : name_(std::move(nam
   }
   const auto bad = std::find_if_not(name_.begin(), name_.end(), IsNameChar);
   if (bad != name_.end()) {
+    // The whole character, at its column in characters: a UTF-8 name is not cut mid-byte.
+    const auto at = static_cast<std::size_t>(bad - name_.begin());
+    const auto column = 1 + std::count_if(name_.begin(), bad, [](char c) {
+                          return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                        });
     throw std::invalid_argument("faultline: rule " + Quote(name_) +
                                 ": a name may hold only letters, digits and \"_.-/\", got '" +
-                                std::string(1, *bad) + "' at column " +
-                                std::to_string(bad - name_.begin() + 1));
+                                name_.substr(at, internal::CharacterLength(name_, at)) +
+                                "' at column " + std::to_string(column));
   }
 }
 

@@ -35,6 +35,10 @@ bool ClassMatch(std::string_view glob, std::size_t i, char c, std::size_t& end) 
 
 std::optional<std::string> GlobError(std::string_view glob) {
   if (glob.empty()) return "a target must not be empty";
+  // A site name is a C string at every entry point (FAULTLINE_POINT, the interposer).
+  if (const std::size_t nul = glob.find('\0'); nul != std::string_view::npos) {
+    return "a target must not hold a NUL byte, got one at column " + std::to_string(nul + 1);
+  }
   for (std::size_t i = 0; i < glob.size(); ++i) {
     if (glob[i] == '\\') {
       if (i + 1 == glob.size()) return "a trailing '\\' escapes nothing";

@@ -6,17 +6,22 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <system_error>
 #include <utility>
+
+#include "text.hpp"
 
 namespace faultline {
 namespace {
 
 using namespace std::chrono_literals;
+using internal::AppendHexEscape;
+using internal::CharacterLength;
+using internal::IsControl;
 
 constexpr std::string_view kDefaultMessage = "Injected fault";
 // What the Timeout factory sets, so `timeout(2s)` equals Timeout("t", 2s).
@@ -30,10 +35,6 @@ bool IsNameChar(char c) {
   return IsLetter(c) || IsDigit(c) || c == '_' || c == '.' || c == '-' || c == '/';
 }
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-bool IsControl(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
-}
 // Characters a bare (unquoted) argument may not hold: they delimit arguments, rules, comments
 // and quoted strings.
 bool IsBareArgChar(char c) {
@@ -63,11 +64,7 @@ std::string Quote(std::string_view text) {
         break;
       default:
         if (IsControl(c)) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          const auto u = static_cast<unsigned char>(c);
-          out += "\\x";
-          out += kHex[u >> 4];
-          out += kHex[u & 0xf];
+          AppendHexEscape(out, c);
         } else {
           out += c;
         }
@@ -310,12 +307,15 @@ class Parser {
   std::string Got(std::size_t offset) const {
     if (offset >= text_.size()) return "end of input";
     if (text_[offset] == '\n') return "end of line";
+    // Bytes above 0x7f are the characters of a UTF-8 word ("café"), shown whole.
+    const auto in_word = [](char c) {
+      return IsLetter(c) || IsDigit(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+    };
     std::size_t end = offset;
-    while (end < text_.size() && end - offset < 24 &&
-           (IsLetter(text_[end]) || IsDigit(text_[end]) || text_[end] == '_')) {
-      ++end;
+    while (end < text_.size() && end - offset < 24 && in_word(text_[end])) {
+      end += CharacterLength(text_, end);
     }
-    if (end == offset) end = offset + 1;
+    if (end == offset) end = offset + CharacterLength(text_, offset);
     return Quote(text_.substr(offset, end - offset));
   }
 
@@ -416,6 +416,11 @@ class Parser {
       const std::size_t start = pos;
       const std::string number = ParseNumber(pos, previous);
       if (At(pos) == '%') {
+        // Decided on the text: the nearest double of 100.0000000000000000000001 is 100.
+        if (AboveHundred(number)) {
+          Fail(start, "rule " + Quote(draft.name) + ": percentage must be in [0%, 100%], got " +
+                          number + "%");
+        }
         draft.probability.emplace(PercentValue(number, start), start);
         ++pos;
         previous = number + "%";
@@ -640,6 +645,17 @@ class Parser {
     if (error != std::errc())
       Fail(offset, std::string(what) + " " + Quote(number) + " is out of range");
     return value;
+  }
+
+  // True when the decimal text `number` (digits[.digits], maybe signed) is above 100.
+  static bool AboveHundred(std::string_view number) {
+    if (!number.empty() && number[0] == '-') return false;
+    const std::size_t point = std::min(number.find('.'), number.size());
+    std::string_view whole = number.substr(0, point);
+    whole.remove_prefix(std::min(whole.find_first_not_of('0'), whole.size()));
+    if (whole.size() != 3) return whole.size() > 3;
+    if (whole != "100") return whole > "100";
+    return number.find_first_not_of('0', std::min(point + 1, number.size())) != std::string_view::npos;
   }
 
   // `number` percent, converted once from the decimal text with its point moved two places,
@@ -1008,16 +1024,58 @@ RuleFile ParseRuleFile(std::string_view text, std::string_view origin) {
   return file;
 }
 
+namespace {
+
+// What a path that is not a regular file is, for the error that refuses it.
+std::string KindOf(std::filesystem::file_type type) {
+  switch (type) {
+    case std::filesystem::file_type::directory:
+      return "a directory";
+    case std::filesystem::file_type::character:
+    case std::filesystem::file_type::block:
+      return "a device";
+    case std::filesystem::file_type::fifo:
+      return "a pipe";
+    case std::filesystem::file_type::socket:
+      return "a socket";
+    default:
+      return "not a regular file";
+  }
+}
+
+// `size` is the file's size, or the first size read past the limit when the file grew.
+[[noreturn]] void TooLarge(const std::string& path, const std::string& size) {
+  throw std::invalid_argument("faultline: rule file " + Quote(path) + " has " + size +
+                              " bytes; the limit is " + std::to_string(kMaxRuleFileSize) +
+                              " bytes (16 MiB)");
+}
+
+}  // namespace
+
 RuleFile LoadRuleFile(const std::string& path) {
+  // A directory reads as empty and a device may never end: only regular files are rules.
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (!error && status.type() != std::filesystem::file_type::regular) {
+    throw std::invalid_argument("faultline: rule file " + Quote(path) + " is " +
+                                KindOf(status.type()) + ", expected a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw std::invalid_argument("faultline: cannot read rule file " + Quote(path) + ": " +
                                 std::strerror(errno));
   }
-  std::ostringstream contents;
-  contents << in.rdbuf();
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (!error && size > kMaxRuleFileSize) TooLarge(path, std::to_string(size));
+  std::string contents;
+  char buffer[1 << 16];
+  // Bounded whatever the size said: the file may have grown since.
+  while (in.read(buffer, sizeof buffer), in.gcount() > 0) {
+    contents.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (contents.size() > kMaxRuleFileSize) TooLarge(path, "more than " + std::to_string(kMaxRuleFileSize));
+  }
   if (in.bad()) throw std::invalid_argument("faultline: cannot read rule file " + Quote(path));
-  return ParseRuleFile(contents.str(), path);
+  return ParseRuleFile(contents, path);
 }
 
 std::vector<FaultConfig> ParseRulesArgument(std::string_view value) {

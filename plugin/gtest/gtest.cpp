@@ -87,7 +87,7 @@ class Listener : public ::testing::EmptyTestEventListener {
       ::testing::Test::RecordProperty("faultline_faults_" + rule.name, std::to_string(rule.triggers));
     }
     ::testing::Test::RecordProperty("faultline_faults", std::to_string(faults));
-    std::string out = Session::RuleNotes(record) + Session::NotesText(record.notes);
+    std::string out = Session::RuleNotes(record);
     if (failed) out += Session::FailureReport(record, ReplayCommand(record, Disabled(test)));
     if (!out.empty()) {
       std::fputs(out.c_str(), stdout);
@@ -99,12 +99,13 @@ class Listener : public ::testing::EmptyTestEventListener {
     internal::HarnessScope scope;
     Session& session = Session::Instance();
     std::fputs((Session::NotesText(internal::TakeNotes()) + session.Summary()).c_str(), stdout);
+    std::fflush(stdout);
     try {
       session.WriteReport();
     } catch (const std::exception& error) {
       std::fprintf(stderr, "%s\n", error.what());
+      internal::FailAtExit();  // RUN_ALL_TESTS's result is settled by now
     }
-    std::fflush(stdout);
   }
 
  private:
@@ -114,8 +115,9 @@ class Listener : public ::testing::EmptyTestEventListener {
                           internal::ShellQuote("--gtest_filter=" + record.name);
     if (disabled) command += " --gtest_also_run_disabled_tests";
     for (const auto& [key, value] : Session::Instance().ReplaySettings(record)) {
-      command += " " + internal::ShellQuote(key == "disable" ? "--faultline_disable"
-                                                             : "--faultline_" + key + "=" + value);
+      const bool bare = key == "disable" || key == "strict";
+      command += " " + internal::ShellQuote(bare ? "--faultline_" + key
+                                                 : "--faultline_" + key + "=" + value);
     }
     return command;
   }
@@ -323,6 +325,9 @@ void Conclude(const Result& result, bool failed, const std::string& failing_sche
 SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& body) {
   UseTestDefaults(options, Injector());
   const SweepResult result = faultline::Sweep(options, body);
+  if (result.targets.empty() && !result.replayed) {
+    Session::Instance().Note("a sweep reached no target (no fault reached a call)");
+  }
   Conclude(result, !result.passed(),
            result.passed() ? "" : result.failures.front().schedule.ToString(),
            result.passed() ? std::vector<FaultEvent>() : result.failures.front().events,

@@ -218,6 +218,28 @@ TEST_CASE("bad option values fail with a clear error") {
   CHECK_THAT(env.output, Contains("faultline: FAULTLINE_DISABLE: expected 1/0, true/false or yes/no, got \"maybe\""));
 }
 
+TEST_CASE("strict mode fails a test case whose rule matched no call") {
+  const std::string args = "'sample: tolerates flaky work' '--faultline-rules=typo=wrok:exception'";
+  const Run lenient = Sample(args);
+  CHECK(lenient.status == 0);
+  CHECK_THAT(lenient.output, Contains("[faultline] note: rule \"typo\" matched no call in "
+                                      "sample: tolerates flaky work (check its target)"));
+  const Run strict = Sample(args + " --faultline-strict");
+  CHECK(strict.status != 0);
+  // Catch2 wraps the failure's text at its line width.
+  CHECK_THAT(strict.output, Contains("[faultline] rule \"typo\" matched no call in "
+                                     "sample: tolerates flaky work"));
+  CHECK_THAT(strict.output, Contains("--faultline-strict"));  // in the replay line
+}
+
+TEST_CASE("a report that cannot be written is one line and a failed exit") {
+  const Run run = Sample("'[pass]' --faultline-report=/dev/full");
+  CHECK(run.status != 0);
+  CHECK_THAT(run.output, Contains("All tests passed"));
+  CHECK_THAT(run.output, Contains("faultline: --faultline_report: cannot write \"/dev/full\": "
+                                  "No space left on device\n"));
+}
+
 TEST_CASE("the options appear in --help") {
   const Run run = Sample("--help");
   CHECK(run.status == 0);

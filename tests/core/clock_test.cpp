@@ -18,6 +18,19 @@ TEST(VirtualClockTest, SleepAdvancesTimeWithoutWaiting) {
   EXPECT_EQ(clock.Now(), 3250ms);
 }
 
+TEST(VirtualClockTest, SaturatesInsteadOfWrappingNegative) {
+  faultline::VirtualClock clock;
+  clock.SleepFor(std::chrono::nanoseconds::max());
+  clock.SleepFor(std::chrono::nanoseconds::max());
+  EXPECT_EQ(clock.Now(), std::chrono::nanoseconds::max());
+  clock.Advance(-1ns);
+  EXPECT_EQ(clock.Now(), std::chrono::nanoseconds::max() - 1ns);
+  faultline::VirtualClock past;
+  past.Advance(std::chrono::nanoseconds::min());
+  past.Advance(-1s);
+  EXPECT_EQ(past.Now(), std::chrono::nanoseconds::min());
+}
+
 TEST(VirtualClockTest, ConcurrentSleepsAddUp) {
   faultline::VirtualClock clock;
   std::vector<std::thread> threads;

@@ -65,6 +65,18 @@ TEST(FaultConfigTest, BadNamesThrowAtConstruction) {
               ThrowsMessage<std::invalid_argument>(
                   HasSubstr("rule \"api error\": a name may hold only letters, digits and "
                             "\"_.-/\", got ' ' at column 4")));
+  // The whole UTF-8 character, at its column in characters, never a cut byte.
+  EXPECT_THAT([] { faultline::Exception("naïve-é"); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"naïve-é\": a name may hold only letters, digits and "
+                  "\"_.-/\", got 'ï' at column 3"));
+}
+
+TEST(FaultConfigTest, ANulByteInATargetThrowsAndIsShownEscaped) {
+  EXPECT_THAT([] { faultline::Exception("x").Target(std::string("db\0read", 7)); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"x\": bad target \"db\\x00read\": a target must not hold a "
+                  "NUL byte, got one at column 3"));
 }
 
 TEST(FaultConfigTest, NegativeDelayThrows) {

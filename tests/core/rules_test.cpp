@@ -206,6 +206,8 @@ TEST(RulesTest, SyntaxErrorsSayWhereAndWhatWasExpected) {
        R"(expected an escape (\\, \", \n, \r, \t or \xHH) after '\', got "qb")"},
       {"gw=x:exception(\"\\x4\")", 1, 17, R"(expected two hex digits after "\x", got "4")"},
       {"gw=\"x\"exception", 1, 7, R"(expected ':' after "\"x\"", got "exception")"},
+      {"café=x:exception", 1, 4, R"(expected '=' after "caf", got "é")"},
+      {"重试=x:exception", 1, 1, R"(expected a rule name (letters, digits and "_.-/"), got "重试")"},
       {"gw=x:return(99999999999999999999)", 1, 13,
        R"(integer "99999999999999999999" is out of range for int64 (add 'u' for uint64))"},
       {"gw=x:return(99999999999999999999u)", 1, 13,
@@ -235,7 +237,9 @@ TEST(RulesTest, SyntaxErrorsSayWhereAndWhatWasExpected) {
 
 TEST(RulesTest, SetterErrorsAreSyntaxErrorsAtTheValue) {
   const ErrorCase cases[] = {
-      {"a=x:150%exception", 1, 5, R"(rule "a": probability must be in [0, 1], got 1.5)"},
+      {"a=x:150%exception", 1, 5, R"(rule "a": percentage must be in [0%, 100%], got 150%)"},
+      {"a=x:100.0000000000000000000001%exception", 1, 5,
+       R"(rule "a": percentage must be in [0%, 100%], got 100.0000000000000000000001%)"},
       {"a=x:-1%exception", 1, 5, R"(rule "a": probability must be in [0, 1], got -0.01)"},
       {"a=x:0*exception", 1, 5, R"(rule "a": max triggers must be at least 1, got 0)"},
       {"a=x:-2*exception", 1, 5, R"(rule "a": max triggers must be at least 1, got -2)"},
@@ -250,6 +254,8 @@ TEST(RulesTest, SetterErrorsAreSyntaxErrorsAtTheValue) {
       {"a=x:exception@size(5,1)", 1, 20, R"(rule "a": size range must have min <= max, got [5, 1])"},
       {"a=x:exception@path([x)", 1, 20,
        R"(rule "a": bad path "[x": '[' at column 1 is never closed by ']')"},
+      {"a=\"db\\x00read\":exception", 1, 3,
+       R"(rule "a": bad target "db\x00read": a target must not hold a NUL byte, got one at column 3)"},
   };
   for (const ErrorCase& c : cases) {
     SCOPED_TRACE(c.text);
@@ -605,6 +611,32 @@ TEST_F(RuleFileOnDiskTest, ErrorsInALoadedFileNameThePath) {
 TEST(RulesArgumentTest, WithoutAtParsesRules) {
   EXPECT_EQ(faultline::ParseRulesArgument("a=exception;b=delay(1ms)"),
             ParseRules("a=exception;b=delay(1ms)"));
+}
+
+TEST(RulesArgumentTest, ADirectoryOrADeviceIsNotARuleFile) {
+  const std::string directory = std::filesystem::temp_directory_path().string();
+  EXPECT_THAT([&] { faultline::ParseRulesArgument("@" + directory); },
+              ThrowsMessage<std::invalid_argument>("faultline: rule file \"" + directory +
+                                                   "\" is a directory, expected a regular file"));
+  // Would read forever without the check.
+  EXPECT_THAT([] { faultline::LoadRuleFile("/dev/zero"); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule file \"/dev/zero\" is a device, expected a regular file"));
+}
+
+TEST(RulesArgumentTest, ARuleFileAboveTheSizeLimitIsRefused) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "faultline_rules_too_large.rules").string();
+  {
+    std::ofstream file(path, std::ios::binary);
+    file << "a=exception\n";
+    file << std::string(faultline::kMaxRuleFileSize, '#');
+  }
+  const std::string size = std::to_string(faultline::kMaxRuleFileSize + 12);
+  EXPECT_THAT([&] { faultline::LoadRuleFile(path); },
+              ThrowsMessage<std::invalid_argument>("faultline: rule file \"" + path + "\" has " +
+                                                   size + " bytes; the limit is 16777216 bytes (16 MiB)"));
+  std::remove(path.c_str());
 }
 
 TEST(RulesArgumentTest, UnreadableFileIsAClearError) {

@@ -57,6 +57,73 @@ TEST(EndToEnd, AReportPathThatCannotBeWrittenStopsStartUp) {
   EXPECT_THAT(run.output, Not(HasSubstr("[ RUN      ]")));
 }
 
+TEST(EndToEnd, AReportThatCannotBeWrittenIsOneLineAndAFailedExit) {
+  const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork --faultline_report=/dev/full");
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[  PASSED  ] 1 test."));
+  EXPECT_THAT(run.output, HasSubstr("faultline: --faultline_report: cannot write \"/dev/full\": "
+                                    "No space left on device\n"));
+}
+
+TEST(EndToEnd, ARuleFileThatIsNotARegularFileStopsStartUp) {
+  const ChildRun directory = Sample("--faultline_rules=@" + ::testing::TempDir());
+  EXPECT_EQ(directory.status, 1) << directory.output;
+  EXPECT_THAT(directory.output, HasSubstr("is a directory, expected a regular file (in --faultline_rules)"));
+  const ChildRun device = Sample("--faultline_rules=@/dev/zero");
+  EXPECT_EQ(device.status, 1) << device.output;
+  EXPECT_THAT(device.output, HasSubstr("faultline: rule file \"/dev/zero\" is a device, expected a "
+                                       "regular file (in --faultline_rules)"));
+}
+
+TEST(EndToEnd, ScheduleEntriesNamingNoInstalledRuleFailTheTest) {
+  const ChildRun run = Sample("--gtest_filter=Plain.PointDrivenByCommandLineRules "
+                              "--faultline_schedule=zz=flag.point@3");
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[faultline] --faultline_schedule: entry \"zz=flag.point@3\" "
+                                    "names rule \"zz\", which is not installed in "
+                                    "Plain.PointDrivenByCommandLineRules (installed: none)"));
+}
+
+TEST(EndToEnd, StrictTurnsNotesIntoFailuresOfTheirTest) {
+  const std::string args = "--gtest_filter=Plain.PointDrivenByCommandLineRules "
+                           "'--faultline_rules=p=flag.point:exception@calls(500);typo=flag.pont:exception' "
+                           "--faultline_schedule=p=flag.point@200";
+  const ChildRun lenient = Sample(args);
+  EXPECT_EQ(lenient.status, 0) << lenient.output;
+  EXPECT_THAT(lenient.output, HasSubstr("[faultline] note: rule \"typo\" matched no call in "
+                                        "Plain.PointDrivenByCommandLineRules (check its target)"));
+  EXPECT_THAT(lenient.output, HasSubstr("[faultline] note: --faultline_schedule: entry "
+                                        "\"p=flag.point@200\" never fired in "
+                                        "Plain.PointDrivenByCommandLineRules"));
+  const ChildRun strict = Sample(args + " --faultline_strict");
+  EXPECT_EQ(strict.status, 1) << strict.output;
+  EXPECT_THAT(strict.output, HasSubstr("[faultline] rule \"typo\" matched no call in "
+                                       "Plain.PointDrivenByCommandLineRules (check its target)"));
+  EXPECT_THAT(strict.output, HasSubstr("[faultline] --faultline_schedule: entry \"p=flag.point@200\" "
+                                       "never fired in Plain.PointDrivenByCommandLineRules"));
+  EXPECT_THAT(strict.output, HasSubstr("[  FAILED  ] Plain.PointDrivenByCommandLineRules"));
+  EXPECT_THAT(ReplayLine(strict.output), HasSubstr("--faultline_strict"));
+  const ChildRun env = Shell("FAULTLINE_STRICT=1 " + std::string(SAMPLE_TEST) + " " + args);
+  EXPECT_EQ(env.status, 1) << env.output;
+}
+
+TEST(EndToEnd, AnEmptyVariableIsNotSetAndRepeatedRulesFlagsAddUp) {
+  const ChildRun empty = Shell("FAULTLINE_DISABLE= " + std::string(SAMPLE_TEST) +
+                               " --gtest_filter=Sample.ToleratesFlakyWork");
+  EXPECT_EQ(empty.status, 0) << empty.output;
+  EXPECT_THAT(empty.output, Not(HasSubstr("injection disabled")));
+  const ChildRun twice = Sample("--gtest_filter=Plain.PointDrivenByCommandLineRules "
+                                "'--faultline_rules=a=flag.point:10%return(1)' "
+                                "'--faultline_rules=b=flag.point:10%return(1)'");
+  EXPECT_EQ(twice.status, 0) << twice.output;
+  EXPECT_THAT(twice.output, ::testing::ContainsRegex("a +flag.point +--faultline_rules"));
+  EXPECT_THAT(twice.output, ::testing::ContainsRegex("b +flag.point +--faultline_rules"));
+  const ChildRun clash = Sample("'--faultline_rules=a=flag.point:exception' "
+                                "'--faultline_rules=a=other:exception'");
+  EXPECT_EQ(clash.status, 1) << clash.output;
+  EXPECT_THAT(clash.output, HasSubstr("faultline: rule \"a\" is given twice (in --faultline_rules)"));
+}
+
 TEST(EndToEnd, PassingTestsExitZeroAndPrintSeedAndSummary) {
   const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork");
   EXPECT_EQ(run.status, 0) << run.output;
@@ -225,6 +292,12 @@ TEST(EndToEnd, BadFlagsAreErrorsAndHelpListsTheFlags) {
   const ChildRun unknown = Sample("--faultline_sed=1");
   EXPECT_EQ(unknown.status, 1);
   EXPECT_THAT(unknown.output, HasSubstr("faultline: unknown flag --faultline_sed"));
+  const ChildRun dashed = Sample("--faultline-seed=3");
+  EXPECT_EQ(dashed.status, 1);
+  EXPECT_THAT(dashed.output, HasSubstr("did you mean --faultline_seed?"));
+  const ChildRun plus = Sample("--faultline_seed=+5");
+  EXPECT_EQ(plus.status, 1);
+  EXPECT_THAT(plus.output, HasSubstr("expected an unsigned 64-bit integer or \"random\", got \"+5\""));
   const ChildRun rules = Sample("'--faultline_rules=x=t:150%exception'");
   EXPECT_EQ(rules.status, 1);
   EXPECT_THAT(rules.output, HasSubstr("--faultline_rules"));

@@ -92,6 +92,58 @@ TEST(ParseOptionsTest, BadInputIsAClearError) {
               ThrowsMessage<std::invalid_argument>(HasSubstr("got \"maybe\"")));
 }
 
+TEST(ParseOptionsTest, ASeedIsDecimalDigitsOnly) {
+  for (const char* text : {"--faultline_seed= 5", "--faultline_seed=+5", "--faultline_seed=5 "}) {
+    SCOPED_TRACE(text);
+    Args args({"prog", text});
+    EXPECT_THAT([&] { ParseOptions(&args.argc, args.pointers.data()); },
+                ThrowsMessage<std::invalid_argument>(HasSubstr("expected an unsigned 64-bit integer")));
+  }
+}
+
+TEST(ParseOptionsTest, AnEmptyVariableCountsAsNotSet) {
+  setenv("FAULTLINE_DISABLE", "", 1);
+  setenv("FAULTLINE_STRICT", "", 1);
+  Args args({"prog"});
+  const auto options = ParseOptions(&args.argc, args.pointers.data());
+  EXPECT_FALSE(options.disabled);
+  EXPECT_FALSE(options.strict);
+  unsetenv("FAULTLINE_DISABLE");
+  unsetenv("FAULTLINE_STRICT");
+}
+
+TEST(ParseOptionsTest, StrictHasAFlagAndAnEnvironmentTwin) {
+  Args flag({"prog", "--faultline_strict"});
+  EXPECT_TRUE(ParseOptions(&flag.argc, flag.pointers.data()).strict);
+  setenv("FAULTLINE_STRICT", "1", 1);
+  Args env({"prog"});
+  EXPECT_TRUE(ParseOptions(&env.argc, env.pointers.data()).strict);
+  unsetenv("FAULTLINE_STRICT");
+}
+
+TEST(ParseOptionsTest, RepeatedRulesFlagsAddUp) {
+  Args args({"prog", "--faultline_rules=a=t:exception", "--faultline_rules=b=u:delay(1ms)"});
+  EXPECT_EQ(ParseOptions(&args.argc, args.pointers.data()).rules, "a=t:exception;b=u:delay(1ms)");
+  Args file({"prog", "--faultline_rules=a=t:exception", "--faultline_rules=@x.rules"});
+  EXPECT_THAT([&] { ParseOptions(&file.argc, file.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(StrEq(
+                  "faultline: --faultline_rules is given twice (\"a=t:exception\", then "
+                  "\"@x.rules\") with a rule file; expected one @file, or rules only")));
+  // A flag replaces the variable, as for every other option.
+  setenv("FAULTLINE_RULES", "e=t:exception", 1);
+  Args over({"prog", "--faultline_rules=a=t:exception"});
+  EXPECT_EQ(ParseOptions(&over.argc, over.pointers.data()).rules, "a=t:exception");
+  unsetenv("FAULTLINE_RULES");
+}
+
+TEST(ParseOptionsTest, TheDashSpellingPointsToTheUnderscoreOne) {
+  Args args({"prog", "--faultline-seed=3"});
+  EXPECT_THAT([&] { ParseOptions(&args.argc, args.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr(
+                  "faultline: unknown flag --faultline-seed: GoogleTest programs spell "
+                  "faultline's flags with underscores, did you mean --faultline_seed?")));
+}
+
 TEST(FaultExpectationTest, ExplainsWhatWasExpectedAndWhatHappened) {
   EXPECT_FALSE(faultline::FaultExpectation("r").Check(1).has_value());
   EXPECT_EQ(faultline::FaultExpectation("r").Check(0),

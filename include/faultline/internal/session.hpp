@@ -75,8 +75,10 @@ struct Options {
   std::string rules;                  // the rule text or @file, as given
   std::string rules_origin;           // "--faultline_rules" or "FAULTLINE_RULES"
   bool disabled = false;              // --faultline_disable
+  bool strict = false;                // --faultline_strict: the notes on a test fail it
   std::string report;                 // --faultline_report=FILE.json
   std::string schedule;               // --faultline_schedule: replayed by every test ("" when none)
+  std::string schedule_origin;        // "--faultline_schedule" or "FAULTLINE_SCHEDULE"
 };
 
 // Reads FAULTLINE_* variables, then --faultline_* flags (flags win), removing the flags from
@@ -85,8 +87,9 @@ Options ParseOptions(int* argc, char** argv);
 // The options of the FAULTLINE_* variables alone, for adapters whose framework parses the
 // command line itself. Throws std::invalid_argument for a bad value.
 Options OptionsFromEnvironment();
-// Sets option `key` ("seed", "rules", "disable", "report" or "schedule") from `value`, given as `source`
-// (the flag or variable, named in errors). Throws std::invalid_argument for a bad value.
+// Sets option `key` ("seed", "rules", "disable", "strict", "report" or "schedule") from `value`,
+// given as `source` (the flag or variable, named in errors). Rules given twice by the same flag
+// add up, as if joined by ';'. Throws std::invalid_argument for a bad value.
 void ApplyOption(Options& options, const std::string& key, const std::string& value,
                  const std::string& source);
 // The help text of the flags, one per line, like gtest's --help.
@@ -107,13 +110,14 @@ struct TestRecord {
   // Rules of probability in (0, 1) that were tried on calls and never fired, when nothing but
   // chance decided (no schedule replayed, no sweep or exploration).
   std::vector<RuleStats> unfired_rules;
+  // Other remarks, printed as notes: Session::Note()s, schedule entries that never fired, and
+  // faults the harness did not count for this test (in threads earlier tests left running, or
+  // fired outside any test).
+  std::vector<std::string> notes;
   // Results of sweeps and explorations, as (faultline_* key, value), in the order recorded.
   std::vector<std::pair<std::string, std::string>> properties;
   // The schedule that replays the failure a sweep or an exploration found ("" when none).
   std::string failing_schedule;
-  // What the harness noted while the test ran: faults it did not inject in threads earlier
-  // tests left running, faults that fired outside any test.
-  std::vector<std::string> notes;
 };
 
 // A failure of the running test found by faultline: at `file`:`line` (where the expectation was
@@ -166,8 +170,14 @@ class Session {
   // Adds an expectation on the running test, declared at `file`:`line` ("" and 0: unknown).
   FaultExpectation& ExpectFault(const std::string& rule, const std::string& file = {}, int line = 0);
   // Checks the running test's expectations once; later calls return nothing, and so does a
-  // disabled injector (--faultline_disable), where no fault can fire.
+  // disabled injector (--faultline_disable), where no fault can fire. Also fails a
+  // --faultline_schedule entry whose rule the test never installed, and under
+  // --faultline_strict the test's notes: rules that matched no call, schedule entries that
+  // never fired, Note()s.
   std::vector<TestFailure> VerifyExpectations();
+  // A remark on the running test (e.g. "a sweep reached no target"), kept as `text` + " in
+  // <test>": printed as a note after it, or under --faultline_strict a failure of it.
+  void Note(const std::string& text);
   // Keeps a sweep or exploration result of the running test for its record and the JSON report.
   void RecordProperty(const std::string& key, const std::string& value);
   // Keeps the failing run a sweep or exploration found in the running test: the schedule that
@@ -196,17 +206,18 @@ class Session {
   // failed fault assertion.
   static std::string FiredSummary();
   // Notes for a test's rules that never reached their target (typos must not pass silently),
-  // or reached it and never fired by chance (a probability too small for the calls made).
+  // or reached it and never fired by chance (a probability too small for the calls made), then
+  // its other notes.
   static std::string RuleNotes(const TestRecord& record);
-  // `notes` as output lines ("[faultline] note: ..."): a test's record.notes, or at the end of
-  // the run those taken outside any test.
+  // `notes` as output lines ("[faultline] note: ..."): at the end of the run, those taken
+  // outside any test.
   static std::string NotesText(const std::vector<std::string>& notes);
   // The end-of-run table: rule, target, origin, calls, triggers, configured and observed rate,
   // tests; one row per distinct (rule, target, probability, origin).
   std::string Summary() const;
   // Completes the JSON report when --faultline_report was given: each test was appended when
-  // it ended, so memory does not grow with the number of tests. Throws std::runtime_error when
-  // the file cannot be written.
+  // it ended, so memory does not grow with the number of tests. Throws std::runtime_error,
+  // naming the file and the reason, when any part of it could not be written.
   void WriteReport();
 
  private:
@@ -218,11 +229,18 @@ class Session {
   };
   // Every annotation of a test: those naming it in full, else those naming its base name.
   std::vector<const Annotation*> FindAnnotations(const std::string& full_name) const;
+  // Adds a failure for each --faultline_schedule entry whose rule `stats` lacks, and a note for
+  // each that did not fire. Caller holds mutex_.
+  void CheckSchedule(const HarnessStats& stats, std::vector<TestFailure>* failures);
   void AddToSummary(const TestRecord& record);
   // Starts the report file. Caller holds mutex_.
   void OpenReport();
   // Appends one test to the report file. Caller holds mutex_.
   void WriteTestJson(const TestRecord& record);
+  // Flushes the report file, keeping the reason of a failure. Caller holds mutex_.
+  void FlushReport();
+  // Keeps errno's reason as the report's first error. Caller holds mutex_.
+  void NoteReportError();
 
   mutable std::mutex mutex_;
   Options options_;
@@ -235,6 +253,7 @@ class Session {
   std::vector<std::pair<std::string, std::string>> properties_;  // of the running test
   std::string failing_schedule_;                                  // of the running test
   std::optional<std::vector<FaultEvent>> failing_events_;         // of the running test
+  std::vector<std::string> notes_;                                // of the running test
   std::optional<Schedule> schedule_;  // options_.schedule, parsed once
   bool verified_ = false;
   // The summary's rows, one per distinct (rule, target, probability, origin kind).
@@ -248,11 +267,17 @@ class Session {
   std::uint64_t tests_run_ = 0;
   std::unique_ptr<std::ofstream> report_;  // open from the first test's end to WriteReport
   bool report_has_tests_ = false;
+  std::string report_error_;  // why the report could not be written ("" while it could)
 };
 
 // Marks the run as managed by a test adapter and prepares the tracking of thread starts: a
 // thread started while a test runs belongs to that test.
 void TrackThreadStarts();
+
+// Makes the process exit with status 1 however main returns, after the stdio streams are
+// flushed: for an error found after the last test (the report could not be written), which no
+// test can carry and which the framework's exit code would not show.
+void FailAtExit();
 
 // The name of a test as annotations see it: "Prefix/Suite/3.Test/7" (parameterized or typed)
 // becomes "Suite.Test".
