@@ -78,7 +78,8 @@ class FaultInjector {
   FaultInjector& operator=(const FaultInjector&) = delete;
 
   // Installs `rule` after the rules already installed. Throws std::invalid_argument when a
-  // rule of the same name is installed.
+  // rule of the same name is installed, or when it could not fire on a target it matches whose
+  // result type is known (see Wrap).
   RuleId AddRule(FaultConfig rule);
   // Removes the installed rule named `name`; false when there is none.
   bool RemoveRule(std::string_view name);
@@ -146,10 +147,14 @@ class FaultInjector {
   [[nodiscard]] RuleScope Scope(std::vector<FaultConfig> rules);
 
   // A callable that checks `target` and injects before calling `callable` with the same
-  // arguments, returning its result. kReturn rules return their value without calling;
-  // kCorruption rules corrupt the result (see corrupt.hpp). A value that cannot become the
-  // result type, or a result that cannot be corrupted, throws std::logic_error naming rule,
-  // target and types. The callable keeps a pointer to this injector.
+  // arguments, returning its result (move-only results too). kReturn rules return their value
+  // without calling; kCorruption rules corrupt the result (see corrupt.hpp). A number must fit
+  // the result type (no narrowing, no fraction dropped). When `callable` has one signature (not
+  // a generic lambda), the target records its result type and AddRule then rejects a rule that
+  // could not fire there. A value that cannot become the result type, or a result that cannot
+  // be corrupted, found when the rule fires is a harness error (internal::ReportProblem, which
+  // fails the running test) naming rule, target and types, and the call is made as if the rule
+  // had not fired. The callable keeps a pointer to this injector.
   template <class F>
   internal::Wrapped<std::decay_t<F>> Wrap(std::string_view target, F&& callable);
 
