@@ -150,8 +150,8 @@ class FaultInjector {
   // arguments, returning its result (move-only results too). kReturn rules return their value
   // without calling; kCorruption rules corrupt the result (see corrupt.hpp). A number must fit
   // the result type (no narrowing, no fraction dropped). When `callable` has one signature (not
-  // a generic lambda), the target records its result type and AddRule then rejects a rule that
-  // could not fire there. A value that cannot become the result type, or a result that cannot
+  // a generic lambda), the target records its result type until the next Reset() and AddRule
+  // then rejects a rule that could not fire there. A value that cannot become the result type, or a result that cannot
   // be corrupted, found when the rule fires is a harness error (internal::ReportProblem, which
   // fails the running test) naming rule, target and types, and the call is made as if the rule
   // had not fired. The callable keeps a pointer to this injector.

@@ -268,6 +268,9 @@ struct InjectorState {
   std::unordered_map<std::string, std::vector<RuleRecord*>> records_by_name;
 
   std::deque<std::unique_ptr<Site>> sites;  // never freed before the injector
+  // Sites with result checks (Site::result_checks) since Reset(), which forgets them: a target
+  // may be wrapped with another result type in the next test.
+  std::vector<Site*> typed_sites;
   // Sorted, so that a glob visits only the sites that start with its literal prefix.
   std::map<std::string_view, Site*> sites_by_name;
   std::deque<std::unique_ptr<std::atomic<Site*>[]>> chunks;
@@ -604,6 +607,8 @@ void FaultInjector::Reset() {
   for (auto& record : state_->records) internal::Retire(record.release());
   state_->records.clear();
   state_->records_by_name.clear();
+  for (Site* site : state_->typed_sites) site->result_checks.clear();
+  state_->typed_sites.clear();
   UpdateArmed();
 }
 
@@ -722,7 +727,9 @@ Decision FaultInjector::CheckAndInject(std::string_view target) { return Check(I
 void FaultInjector::ExpectResult(Site& site, internal::ResultCheck check) {
   internal::HarnessLock lock(state_->mutex);
   auto& checks = site.result_checks;
-  if (std::find(checks.begin(), checks.end(), check) == checks.end()) checks.push_back(check);
+  if (std::find(checks.begin(), checks.end(), check) != checks.end()) return;
+  if (checks.empty()) state_->typed_sites.push_back(&site);
+  checks.push_back(check);
 }
 
 Site& FaultInjector::Intern(std::string_view target) {

@@ -140,6 +140,11 @@ TEST(WrapTest, AddRuleRejectsAValueAWrappedTargetCannotReturn) {
   EXPECT_TRUE(injector.Stats().rules.empty());
   injector.AddRule(faultline::Return("oom", -12).Target("alloc"));
   EXPECT_EQ(alloc(), -12);
+  // Reset forgets the result type: the next test may wrap the target with another one.
+  injector.Reset();
+  injector.AddRule(faultline::Return("oom", "text").Target("alloc"));
+  auto name = injector.Wrap("alloc", [] { return std::string("real"); });
+  EXPECT_EQ(name(), "text");
 }
 
 TEST(WrapTest, NumbersThatDoNotFitTheResultTypeAreErrors) {

@@ -48,8 +48,9 @@ struct alignas(64) Site {
   std::uint64_t name_hash = 0;
   std::uint64_t name_mix = 0;  // Mix64(name_hash), the target's part of every decision
   std::uint32_t id = 0;        // process-wide id of the name (see PointId)
-  // The result types known to be returned here (by wrapped callables), each as the check
-  // AddRule applies to a rule on this site. Guarded by the injector's mutex.
+  // The result types known to be returned here (by callables wrapped since the injector's
+  // last Reset()), each as the check AddRule applies to a rule on this site. Guarded by the
+  // injector's mutex.
   std::vector<ResultCheck> result_checks;
 };
 
