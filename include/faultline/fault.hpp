@@ -106,9 +106,17 @@ class FaultConfig {
   FaultConfig& OnCalls(std::vector<long long> ordinals);
   // The value a kReturn rule returns. Integers are kept as int64_t (or uint64_t), floating
   // values as double, character strings as std::string, anything else as its own type; the
-  // value is converted to the wrapped call's result type when the rule fires.
+  // value is converted to the wrapped call's result type when the rule fires (a number must
+  // fit that type: see FaultInjector::Wrap). The value must be copyable: a move-only result
+  // comes from ReturnsWith.
   template <class T>
   FaultConfig& Returns(T value);
+  // Makes a kReturn rule return `factory()`, called each time the rule fires (on the calling
+  // thread, so it must be safe to call from every thread that calls the target), for results
+  // that cannot be copied: std::unique_ptr, std::future, an expected holding one. `factory`
+  // takes no arguments, is copyable and returns the call's result type exactly (cv aside).
+  template <class F>
+  FaultConfig& ReturnsWith(F factory);
   // Fires only on calls about a file whose path matches `glob` ("*.db", "*/MANIFEST-*"). Only
   // the system-call targets know a call's file: a call on a descriptor uses the path it was
   // opened with. A rule with a path never fires where no path is known (e.g. at a Wrap).
@@ -163,13 +171,20 @@ class FaultConfig {
   // Throws the rule's exception (kException). Never returns.
   [[noreturn]] void Throw() const;
 
-  // Equal when every field is equal; custom exceptions compare by type name only.
+  // Equal when every field is equal; custom exceptions compare by type name only. A return
+  // value compares by value when its type has ==, else (a factory, a user type without ==) by
+  // identity: a config equals its copies.
   friend bool operator==(const FaultConfig& a, const FaultConfig& b);
   friend bool operator!=(const FaultConfig& a, const FaultConfig& b) { return !(a == b); }
 
  private:
   [[noreturn]] void Invalid(const std::string& what) const;
-  void SetReturn(std::any value, std::string type_name);
+  // Compares two return values of one stored type; false when `b` holds another type.
+  using ReturnEquality = bool (*)(const std::any& a, const std::any& b);
+  // Stores `value`, held as `Stored`, describing it as a value of type `Shown`.
+  template <class Stored, class Shown>
+  void SetReturn(Stored value);
+  void SetReturn(std::any value, std::string type_name, ReturnEquality equal);
   static std::string TypeName(const std::type_info& type);
 
   std::string name_;
@@ -189,6 +204,8 @@ class FaultConfig {
   bool scoped_ = false;
   std::any return_value_;
   std::string return_type_name_;
+  ReturnEquality return_equal_ = nullptr;  // null when the value compares by identity only
+  std::uint64_t return_id_ = 0;            // the identity of the value, shared by copies
   std::string exception_type_name_ = "faultline::InjectedFault";
   std::function<void()> thrower_;  // set for custom exception types only
 };
@@ -213,6 +230,14 @@ template <class T>
 FaultConfig Return(std::string name, T value) {
   FaultConfig config(std::move(name), FaultType::kReturn);
   config.Returns(std::move(value));
+  return config;
+}
+// A kReturn rule returning a new `factory()` each time it fires, for results that cannot be
+// copied, e.g. ReturnWith("no-conn", [] { return std::unique_ptr<Connection>(); }).
+template <class F>
+FaultConfig ReturnWith(std::string name, F factory) {
+  FaultConfig config(std::move(name), FaultType::kReturn);
+  config.ReturnsWith(std::move(factory));
   return config;
 }
 
@@ -310,13 +335,67 @@ using ReturnStorageT = typename std::conditional_t<
                            ReturnStorage<std::uint64_t>>,
         std::conditional_t<std::is_floating_point_v<T>, ReturnStorage<double>,
                            ReturnStorage<T>>>>::type;
+
+// The value of a ReturnsWith rule: makes a result of type T each time the rule fires.
+template <class T>
+struct ReturnFactory {
+  std::function<T()> make;
+};
+
+template <class T, class = void>
+struct IsEqualityComparable : std::false_type {};
+template <class T>
+struct IsEqualityComparable<
+    T, std::enable_if_t<std::is_convertible_v<
+           decltype(std::declval<const T&>() == std::declval<const T&>()), bool>>>
+    : std::true_type {};
 }  // namespace internal
 
 template <class T>
 FaultConfig& FaultConfig::Returns(T value) {
-  using Stored = internal::ReturnStorageT<std::decay_t<T>>;
-  SetReturn(std::any(Stored(std::move(value))), TypeName(typeid(Stored)));
+  static_assert(std::is_copy_constructible_v<T>,
+                "faultline: Return needs a copyable value; for a move-only result use "
+                "ReturnWith(name, factory), whose factory makes a new value each time");
+  if constexpr (std::is_copy_constructible_v<T>) {
+    using Stored = internal::ReturnStorageT<std::decay_t<T>>;
+    SetReturn<Stored, Stored>(Stored(std::move(value)));
+  }
   return *this;
+}
+
+template <class F>
+FaultConfig& FaultConfig::ReturnsWith(F factory) {
+  static_assert(std::is_invocable_v<F&>,
+                "faultline: ReturnWith needs a factory callable with no arguments");
+  if constexpr (std::is_invocable_v<F&>) {
+    using Made = std::invoke_result_t<F&>;
+    static_assert(!std::is_void_v<Made>, "faultline: ReturnWith needs a factory that returns "
+                                         "the value, not void");
+    static_assert(!std::is_reference_v<Made>,
+                  "faultline: ReturnWith needs a factory that returns a value, not a reference");
+    static_assert(std::is_copy_constructible_v<F>,
+                  "faultline: ReturnWith needs a copyable factory (it is copied with the rule)");
+    if constexpr (!std::is_void_v<Made> && !std::is_reference_v<Made> &&
+                  std::is_copy_constructible_v<F>) {
+      using Value = std::remove_cv_t<Made>;
+      SetReturn<internal::ReturnFactory<Value>, Value>(
+          internal::ReturnFactory<Value>{std::function<Value()>(std::move(factory))});
+    }
+  }
+  return *this;
+}
+
+template <class Stored, class Shown>
+void FaultConfig::SetReturn(Stored value) {
+  ReturnEquality equal = nullptr;
+  if constexpr (internal::IsEqualityComparable<Stored>::value) {
+    equal = [](const std::any& a, const std::any& b) {
+      const Stored* x = std::any_cast<Stored>(&a);
+      const Stored* y = std::any_cast<Stored>(&b);
+      return x != nullptr && y != nullptr && static_cast<bool>(*x == *y);
+    };
+  }
+  SetReturn(std::any(std::move(value)), TypeName(typeid(Shown)), equal);
 }
 
 template <class E, class... Args>

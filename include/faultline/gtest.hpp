@@ -137,9 +137,9 @@ class InjectAction {
 
 // Wraps a gmock action (Return, ReturnRef, Invoke, DoAll, a lambda, ...) so that each call
 // first checks `target` on faultline::Current(): exception and timeout rules throw, delays
-// sleep, kReturn rules return their value converted to the mocked method's result type
-// (std::logic_error naming rule and types when it cannot be), kCorruption rules corrupt the
-// action's result. Use in ON_CALL(...).WillByDefault and EXPECT_CALL(...).WillOnce/Repeatedly.
+// sleep, kReturn rules return their value converted to the mocked method's result type (a
+// move-only one from ReturnWith; when it cannot be converted the test fails naming rule and
+// types, and the action runs), kCorruption rules corrupt the action's result. Use in ON_CALL(...).WillByDefault and EXPECT_CALL(...).WillOnce/Repeatedly.
 template <class A>
 internal::InjectAction<std::decay_t<A>> Inject(std::string target, A&& action) {
   return internal::InjectAction<std::decay_t<A>>(std::move(target), std::forward<A>(action));

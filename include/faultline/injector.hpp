@@ -24,8 +24,10 @@
 #include <any>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -77,7 +79,8 @@ class FaultInjector {
   FaultInjector& operator=(const FaultInjector&) = delete;
 
   // Installs `rule` after the rules already installed. Throws std::invalid_argument when a
-  // rule of the same name is installed.
+  // rule of the same name is installed, or when it could not fire on a target it matches whose
+  // result type is known (see Wrap).
   RuleId AddRule(FaultConfig rule);
   // Removes the installed rule named `name`; false when there is none.
   bool RemoveRule(std::string_view name);
@@ -145,10 +148,14 @@ class FaultInjector {
   [[nodiscard]] RuleScope Scope(std::vector<FaultConfig> rules);
 
   // A callable that checks `target` and injects before calling `callable` with the same
-  // arguments, returning its result. kReturn rules return their value without calling;
-  // kCorruption rules corrupt the result (see corrupt.hpp). A value that cannot become the
-  // result type, or a result that cannot be corrupted, throws std::logic_error naming rule,
-  // target and types. The callable keeps a pointer to this injector.
+  // arguments, returning its result (move-only results too). kReturn rules return their value
+  // without calling; kCorruption rules corrupt the result (see corrupt.hpp). A number must fit
+  // the result type (no narrowing, no fraction dropped). When `callable` has one signature (not
+  // a generic lambda), the target records its result type until the next Reset() and AddRule
+  // then rejects a rule that could not fire there. A value that cannot become the result type, or a result that cannot
+  // be corrupted, found when the rule fires is a harness error (internal::ReportProblem, which
+  // fails the running test) naming rule, target and types, and the call is made as if the rule
+  // had not fired. The callable keeps a pointer to this injector.
   template <class F>
   internal::Wrapped<std::decay_t<F>> Wrap(std::string_view target, F&& callable);
 
@@ -222,6 +229,9 @@ class FaultInjector {
   // Applies a fault Decide found other than the default exception: throws a custom exception
   // or a timeout, sleeps a delay, or returns the Decision of a kReturn or kCorruption rule.
   Decision Apply(const internal::Fired& fired);
+  // Records that calls of `site` return a type `check` checks, so that AddRule rejects a rule
+  // that could not fire there.
+  void ExpectResult(internal::Site& site, internal::ResultCheck check);
   // Links a site counted for the first time since Reset() into the list Reset and Stats walk.
   void Touch(internal::Site& site);
   internal::Site& InternId(std::uint32_t id);
@@ -310,64 +320,154 @@ std::string TypeName() {
   if constexpr (std::is_rvalue_reference_v<T>) name += "&&";
   return name;
 }
-[[noreturn]] void ThrowReturnMismatch(const FaultConfig& rule, const Site& site,
-                                      const std::string& result_type);
-[[noreturn]] void ThrowNotCorruptible(const FaultConfig& rule, const Site& site,
-                                      const std::string& result_type);
+// "its return value of type <stored> cannot become the result type <result>".
+std::string ReturnTypeMismatch(const FaultConfig& rule, const std::string& result_type);
+// "its return value <value> does not fit the result type <result>".
+std::string ReturnOutOfRange(const FaultConfig& rule, const std::string& result_type);
+// "cannot corrupt a result of type <result> (...)".
+std::string NotCorruptible(const std::string& result_type);
+// Reports `problem` of `rule` firing on `site` as a harness error (ReportProblem), which fails
+// the running test; the call is made as if the rule had not fired.
+void ReportMisfire(const FaultConfig& rule, const Site& site, const std::string& problem);
 
+// True when the number `v` has the same value as the arithmetic type R (an enum: its
+// underlying type) can hold, so that converting it changes nothing.
 template <class R, class S>
-bool ConvertReturn(const std::any& value, std::optional<R>& out) {
-  if constexpr (std::is_same_v<S, std::nullptr_t> && std::is_constructible_v<R, const char*>) {
-    return false;  // never build a string from a null pointer
-  } else if constexpr (std::is_constructible_v<R, const S&>) {
-    if (const S* v = std::any_cast<S>(&value)) {
-      out.emplace(*v);
-      return true;
+bool FitsNumber(S v) {
+  if constexpr (std::is_enum_v<R>) {
+    return FitsNumber<std::underlying_type_t<R>>(v);
+  } else if constexpr (std::is_floating_point_v<R>) {
+    if constexpr (std::is_floating_point_v<S> && sizeof(R) < sizeof(S)) {
+      return !(v > std::numeric_limits<R>::max() || v < std::numeric_limits<R>::lowest());
+    } else {
+      return true;  // an integer may round, never overflow
     }
-  } else if constexpr (std::is_enum_v<R> && std::is_integral_v<S>) {
-    if (const S* v = std::any_cast<S>(&value)) {
-      out.emplace(static_cast<R>(*v));
-      return true;
+  } else if constexpr (std::is_floating_point_v<S>) {
+    // Bounds are powers of two, exact as doubles; the value must be whole.
+    const S limit = std::ldexp(S(1), std::numeric_limits<R>::digits);
+    const S low = std::is_signed_v<R> ? -limit : S(0);
+    return v >= low && v < limit && v == std::trunc(v);
+  } else if constexpr (std::is_signed_v<S>) {
+    if (v < 0) {
+      return std::is_signed_v<R> && v >= static_cast<std::int64_t>(std::numeric_limits<R>::min());
     }
-  }
-  return false;
-}
-
-// The configured value of a kReturn rule as the result type R.
-template <class R>
-R ReturnValue(const FaultConfig& rule, const Site& site) {
-  if constexpr (std::is_void_v<R>) {
-    return;
-  } else if constexpr (std::is_reference_v<R>) {
-    using T = std::remove_reference_t<R>;
-    if (auto* ref = std::any_cast<std::reference_wrapper<T>>(&rule.return_value())) {
-      return static_cast<R>(ref->get());
-    }
-    ThrowReturnMismatch(rule, site, TypeName<R>());
+    return static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<R>::max());
   } else {
-    const std::any& value = rule.return_value();
-    if (const R* exact = std::any_cast<R>(&value)) return *exact;
-    std::optional<R> out;
-    if (ConvertReturn<R, bool>(value, out) || ConvertReturn<R, std::int64_t>(value, out) ||
-        ConvertReturn<R, std::uint64_t>(value, out) || ConvertReturn<R, double>(value, out) ||
-        ConvertReturn<R, std::string>(value, out) ||
-        ConvertReturn<R, std::nullopt_t>(value, out) ||
-        ConvertReturn<R, std::nullptr_t>(value, out)) {
-      return std::move(*out);
-    }
-    ThrowReturnMismatch(rule, site, TypeName<R>());
+    return static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<R>::max());
   }
 }
 
-// Checks `site`, then makes the call `call()` or applies a kReturn / kCorruption decision.
+// The result of a kReturn rule as held before it is returned: references as reference_wrapper.
+template <class R>
+using HeldResult =
+    std::conditional_t<std::is_reference_v<R>, std::reference_wrapper<std::remove_reference_t<R>>,
+                       std::remove_cv_t<R>>;
+
+// Converts a stored value of type S (one of the types numbers and strings are kept as) into
+// `out` when S can become R. nullopt: S is not stored here or cannot become R; else the
+// problem, empty when converted.
+template <class R, class S>
+std::optional<std::string> ConvertStored(const FaultConfig& rule, std::optional<R>* out) {
+  const S* v = std::any_cast<S>(&rule.return_value());
+  if (v == nullptr) return std::nullopt;
+  constexpr bool kNumber = std::is_arithmetic_v<S> && !std::is_same_v<S, bool>;
+  if constexpr (std::is_same_v<S, std::nullptr_t> && std::is_constructible_v<R, const char*>) {
+    return std::nullopt;  // never build a string from a null pointer
+  } else if constexpr ((std::is_arithmetic_v<R> || std::is_enum_v<R>) && std::is_arithmetic_v<S>) {
+    if constexpr (std::is_enum_v<R> && std::is_floating_point_v<S>) {
+      return std::nullopt;
+    } else {
+      if constexpr (kNumber) {
+        if (!FitsNumber<R>(*v)) return ReturnOutOfRange(rule, TypeName<R>());
+      }
+      if (out != nullptr) out->emplace(static_cast<R>(*v));
+      return std::string();
+    }
+  } else if constexpr (std::is_constructible_v<R, const S&>) {
+    if (out != nullptr) out->emplace(*v);
+    return std::string();
+  } else {
+    return std::nullopt;
+  }
+}
+
+// Why the value of kReturn rule `rule` cannot become the result type R (not void), or nothing
+// when it can: then `out`, when not null, receives it. A factory is called only for `out`.
+template <class R>
+std::optional<std::string> MakeReturn(const FaultConfig& rule, std::optional<HeldResult<R>>* out) {
+  using Held = HeldResult<R>;
+  const std::any& value = rule.return_value();
+  if constexpr (std::is_reference_v<R>) {
+    if (const auto* ref = std::any_cast<Held>(&value)) {
+      if (out != nullptr) out->emplace(*ref);
+      return std::nullopt;
+    }
+  } else {
+    if constexpr (std::is_copy_constructible_v<Held>) {
+      if (const Held* exact = std::any_cast<Held>(&value)) {
+        if (out != nullptr) out->emplace(*exact);
+        return std::nullopt;
+      }
+    }
+    if (const auto* factory = std::any_cast<ReturnFactory<Held>>(&value)) {
+      if (out != nullptr) out->emplace(factory->make());
+      return std::nullopt;
+    }
+    for (auto convert : {&ConvertStored<Held, bool>, &ConvertStored<Held, std::int64_t>,
+                         &ConvertStored<Held, std::uint64_t>, &ConvertStored<Held, double>,
+                         &ConvertStored<Held, std::string>, &ConvertStored<Held, std::nullopt_t>,
+                         &ConvertStored<Held, std::nullptr_t>}) {
+      if (std::optional<std::string> problem = convert(rule, out)) {
+        if (problem->empty()) return std::nullopt;
+        return problem;
+      }
+    }
+  }
+  return ReturnTypeMismatch(rule, TypeName<R>());
+}
+
+// True when a kCorruption rule can corrupt a result of type R.
+template <class R>
+inline constexpr bool kCanCorrupt =
+    !std::is_void_v<R> && !std::is_reference_v<R> && kIsCorruptible<std::remove_cv_t<R>>;
+
+// Why a rule cannot fire on a call whose result type is R, or nothing when it can (a kReturn
+// value that cannot become R, a kCorruption rule on a result that cannot be corrupted).
+template <class R>
+std::optional<std::string> ResultProblem(const FaultConfig& rule) {
+  if (rule.type() == FaultType::kReturn) {
+    if constexpr (!std::is_void_v<R>) return MakeReturn<R>(rule, nullptr);
+  } else if (rule.type() == FaultType::kCorruption) {
+    if constexpr (!kCanCorrupt<R>) return NotCorruptible(TypeName<R>());
+  }
+  return std::nullopt;
+}
+
+// Checks `site`, then makes the call `call()` or applies a kReturn / kCorruption decision. A
+// decision that cannot be applied is reported (ReportMisfire) and the call is made.
 template <class R, class Call>
 R InvokeWithFaults(FaultInjector& injector, Site& site, Call&& call) {
   const Decision decision = injector.Check(site);
   if (!decision) return std::forward<Call>(call)();
-  if (decision.type() == FaultType::kReturn) return ReturnValue<R>(*decision.rule, site);
-  if constexpr (std::is_void_v<R> || std::is_reference_v<R> ||
-                !kIsCorruptible<std::remove_cv_t<R>>) {
-    ThrowNotCorruptible(*decision.rule, site, TypeName<R>());
+  if (decision.type() == FaultType::kReturn) {
+    if constexpr (std::is_void_v<R>) {
+      return;
+    } else {
+      std::optional<HeldResult<R>> value;
+      if (std::optional<std::string> problem = MakeReturn<R>(*decision.rule, &value)) {
+        ReportMisfire(*decision.rule, site, *problem);
+        return std::forward<Call>(call)();
+      }
+      if constexpr (std::is_reference_v<R>) {
+        return static_cast<R>(value->get());
+      } else {
+        return std::move(*value);
+      }
+    }
+  }
+  if constexpr (!kCanCorrupt<R>) {
+    ReportMisfire(*decision.rule, site, NotCorruptible(TypeName<R>()));
+    return std::forward<Call>(call)();
   } else {
     R result = std::forward<Call>(call)();
     Rng rng(decision.stream);
@@ -375,6 +475,31 @@ R InvokeWithFaults(FaultInjector& injector, Site& site, Call&& call) {
     return result;
   }
 }
+
+// The result type of calling an F, when F has one signature (a function pointer, a lambda
+// that is not generic, a std::function): `known` and `type`.
+template <class F, class = void>
+struct SignatureResult {
+  static constexpr bool known = false;
+};
+template <class R, class... A>
+struct SignatureResult<R (*)(A...)> {
+  static constexpr bool known = true;
+  using type = R;
+};
+template <class R, class... A>
+struct SignatureResult<R (*)(A...) noexcept> : SignatureResult<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct SignatureResult<R (C::*)(A...)> : SignatureResult<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct SignatureResult<R (C::*)(A...) const> : SignatureResult<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct SignatureResult<R (C::*)(A...) noexcept> : SignatureResult<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct SignatureResult<R (C::*)(A...) const noexcept> : SignatureResult<R (*)(A...)> {};
+template <class F>
+struct SignatureResult<F, std::void_t<decltype(&F::operator())>>
+    : SignatureResult<decltype(&F::operator())> {};
 
 // The callable returned by FaultInjector::Wrap.
 template <class F>
@@ -410,7 +535,12 @@ class Wrapped {
 
 template <class F>
 internal::Wrapped<std::decay_t<F>> FaultInjector::Wrap(std::string_view target, F&& callable) {
-  return internal::Wrapped<std::decay_t<F>>(*this, Intern(target), std::forward<F>(callable));
+  internal::Site& site = Intern(target);
+  using Signature = internal::SignatureResult<std::decay_t<F>>;
+  if constexpr (Signature::known) {
+    ExpectResult(site, &internal::ResultProblem<typename Signature::type>);
+  }
+  return internal::Wrapped<std::decay_t<F>>(*this, site, std::forward<F>(callable));
 }
 
 }  // namespace faultline

@@ -21,8 +21,8 @@ struct Outcome {
 };
 
 // Drives the body run by run on one injector, and gives the injector back with its rules and
-// seed when the exploration ends. When the last run had those rules, its counters and events
-// stay, so that a test's report and its checks of reached rules see a real run.
+// seed when the exploration ends. The last run's counters and events stay, so that a test's
+// report and its checks of reached rules see a real run.
 class Harness {
  public:
   Harness(FaultInjector* injector, const Runner& runner)
@@ -31,11 +31,20 @@ class Harness {
         rules_(injector_.Rules()),
         seed_(injector_.seed()) {}
   ~Harness() {
-    if (injector_.Rules() == rules_) {
-      injector_.StopReplay();
-    } else {
-      injector_.Reset();
-      for (const FaultConfig& rule : rules_) injector_.AddRule(rule);
+    injector_.StopReplay();
+    // The rules the last run added make way for the ones the first run replaced; nothing is
+    // Reset, whatever the rules compare as.
+    if (!ran_own_rules_) {
+      for (const RuleId id : added_) injector_.RemoveRule(id);
+      for (const FaultConfig& rule : rules_) {
+        // A destructor cannot throw: a rule that no longer fits (a target wrapped since with
+        // another result type) fails the test instead.
+        try {
+          injector_.AddRule(rule);
+        } catch (const std::exception& error) {
+          internal::ReportProblem(error.what());
+        }
+      }
     }
     injector_.SetSeed(seed_);
   }
@@ -50,7 +59,10 @@ class Harness {
     // allocations are neither faulted nor counted, so ordinals count the body's calls alone.
     internal::HarnessScope harness;
     injector_.Reset();
-    for (const FaultConfig& rule : rules) injector_.AddRule(rule);
+    ran_own_rules_ = false;
+    added_.clear();
+    for (const FaultConfig& rule : rules) added_.push_back(injector_.AddRule(rule));
+    ran_own_rules_ = &rules == &rules_;
     injector_.SetSeed(seed);
     if (replay != nullptr) injector_.Replay(*replay);
     Outcome outcome;
@@ -73,6 +85,8 @@ class Harness {
   Runner runner_;
   std::vector<FaultConfig> rules_;
   std::uint64_t seed_;
+  bool ran_own_rules_ = true;   // the last run had rules_ (true before any run)
+  std::vector<RuleId> added_;  // the rules the last run added
 };
 
 // True when the run made the call `fault` is scheduled on. Whether the fault fired does not

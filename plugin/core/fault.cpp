@@ -1,6 +1,7 @@
 #include "faultline/fault.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -228,9 +229,13 @@ FaultConfig& FaultConfig::Scoped(bool scoped) {
   return *this;
 }
 
-void FaultConfig::SetReturn(std::any value, std::string type_name) {
+void FaultConfig::SetReturn(std::any value, std::string type_name, ReturnEquality equal) {
+  // Identities are never reused, so configs share one only when copied from each other.
+  static std::atomic<std::uint64_t> next_id{1};
   return_value_ = std::move(value);
   return_type_name_ = std::move(type_name);
+  return_equal_ = equal;
+  return_id_ = next_id.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::string FaultConfig::TypeName(const std::type_info& type) { return internal::Demangle(type); }
@@ -250,19 +255,14 @@ void FaultConfig::Throw() const {
 }
 
 namespace {
-// Compares the values of the types a return value is stored as (std::any has no ==).
-bool SameReturn(const std::any& a, const std::any& b) {
-  if (a.has_value() != b.has_value()) return false;
-  if (!a.has_value()) return true;
-  if (a.type() != b.type()) return false;
-  if (auto* x = std::any_cast<bool>(&a)) return *x == std::any_cast<bool>(b);
-  if (auto* x = std::any_cast<std::int64_t>(&a)) return *x == std::any_cast<std::int64_t>(b);
-  if (auto* x = std::any_cast<std::uint64_t>(&a)) return *x == std::any_cast<std::uint64_t>(b);
-  if (auto* x = std::any_cast<double>(&a)) return *x == std::any_cast<double>(b);
-  if (auto* x = std::any_cast<std::string>(&a)) return *x == std::any_cast<std::string>(b);
-  if (auto* x = std::any_cast<SystemError>(&a)) return *x == std::any_cast<SystemError>(b);
-  if (a.type() == typeid(ShortTransfer)) return true;
-  return false;  // other types cannot be compared: distinct unless both are empty
+// Return values are equal when both are empty, when they are copies of one value, or when
+// their type has == and it says so.
+bool SameReturn(const std::any& a, std::uint64_t a_id,
+                bool (*equal)(const std::any&, const std::any&), const std::any& b,
+                std::uint64_t b_id) {
+  if (!a.has_value() || !b.has_value()) return a.has_value() == b.has_value();
+  if (a_id == b_id) return true;
+  return equal != nullptr && equal(a, b);
 }
 }  // namespace
 
@@ -272,7 +272,9 @@ bool operator==(const FaultConfig& a, const FaultConfig& b) {
          a.enabled_ == b.enabled_ && a.max_triggers_ == b.max_triggers_ &&
          a.skip_first_ == b.skip_first_ && a.every_nth_ == b.every_nth_ &&
          a.on_calls_ == b.on_calls_ && a.path_ == b.path_ && a.size_min_ == b.size_min_ &&
-         a.size_max_ == b.size_max_ && a.scoped_ == b.scoped_ && SameReturn(a.return_value_, b.return_value_) &&
+         a.size_max_ == b.size_max_ && a.scoped_ == b.scoped_ &&
+         SameReturn(a.return_value_, a.return_id_, a.return_equal_, b.return_value_,
+                    b.return_id_) &&
          a.exception_type_name_ == b.exception_type_name_;
 }
 

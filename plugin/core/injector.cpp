@@ -4,6 +4,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <deque>
 #include <iterator>
@@ -146,20 +147,32 @@ std::string Demangle(const std::type_info& type) {
   return result;
 }
 
-void ThrowReturnMismatch(const FaultConfig& rule, const Site& site,
-                         const std::string& result_type) {
-  throw std::logic_error("faultline: rule \"" + rule.name() + "\" on target \"" + site.name +
-                         "\": its return value of type " +
-                         (rule.return_type_name().empty() ? std::string("<none>")
-                                                          : rule.return_type_name()) +
-                         " cannot become the result type " + result_type);
+std::string ReturnTypeMismatch(const FaultConfig& rule, const std::string& result_type) {
+  return "its return value of type " +
+         (rule.return_type_name().empty() ? std::string("<none>") : rule.return_type_name()) +
+         " cannot become the result type " + result_type;
 }
 
-void ThrowNotCorruptible(const FaultConfig& rule, const Site& site,
-                         const std::string& result_type) {
-  throw std::logic_error("faultline: rule \"" + rule.name() + "\" on target \"" + site.name +
-                         "\": cannot corrupt a result of type " + result_type +
-                         " (specialize faultline::Corruptor<T> for it)");
+std::string ReturnOutOfRange(const FaultConfig& rule, const std::string& result_type) {
+  const std::any& value = rule.return_value();
+  std::string text;
+  if (const auto* i = std::any_cast<std::int64_t>(&value)) text = std::to_string(*i);
+  if (const auto* u = std::any_cast<std::uint64_t>(&value)) text = std::to_string(*u);
+  if (const auto* d = std::any_cast<double>(&value)) {
+    char buffer[32];  // the shortest text that reads back as the value
+    text.assign(buffer, std::to_chars(buffer, buffer + sizeof buffer, *d).ptr);
+  }
+  return "its return value " + text + " does not fit the result type " + result_type;
+}
+
+std::string NotCorruptible(const std::string& result_type) {
+  return "cannot corrupt a result of type " + result_type +
+         " (specialize faultline::Corruptor<T> for it)";
+}
+
+void ReportMisfire(const FaultConfig& rule, const Site& site, const std::string& problem) {
+  ReportProblem("faultline: rule \"" + rule.name() + "\" on target \"" + site.name + "\": " +
+                problem + "; the call was made as if the rule had not fired");
 }
 
 struct Rule;
@@ -257,6 +270,9 @@ struct InjectorState {
   std::unordered_map<std::string, std::vector<RuleRecord*>> records_by_name;
 
   std::deque<std::unique_ptr<Site>> sites;  // never freed before the injector
+  // Sites with result checks (Site::result_checks) since Reset(), which forgets them: a target
+  // may be wrapped with another result type in the next test.
+  std::vector<Site*> typed_sites;
   // Sorted, so that a glob visits only the sites that start with its literal prefix.
   std::map<std::string_view, Site*> sites_by_name;
   std::deque<std::unique_ptr<std::atomic<Site*>[]>> chunks;
@@ -355,21 +371,44 @@ std::vector<Rule*> MatchingRules(const InjectorState& state, const Site& site) {
   return rules;
 }
 
+// The existing sites the target of `config` matches. Caller holds the mutex.
+std::vector<Site*> SitesOf(const InjectorState& state, const FaultConfig& config) {
+  std::vector<Site*> sites;
+  if (IsLiteralGlob(config.target())) {
+    auto site = state.sites_by_name.find(config.target());
+    if (site != state.sites_by_name.end()) sites.push_back(site->second);
+  } else {
+    const std::string_view prefix = GlobLiteralPrefix(config.target());
+    for (auto it = state.sites_by_name.lower_bound(prefix);
+         it != state.sites_by_name.end() && it->first.substr(0, prefix.size()) == prefix; ++it) {
+      if (GlobMatch(config.target(), it->second->name)) sites.push_back(it->second);
+    }
+  }
+  return sites;
+}
+
+// Throws std::invalid_argument when `config` could not fire on a site it matches whose result
+// type is known. Caller holds the mutex.
+void CheckResultTypes(const InjectorState& state, const FaultConfig& config) {
+  for (const Site* site : SitesOf(state, config)) {
+    for (const ResultCheck check : site->result_checks) {
+      if (std::optional<std::string> problem = check(config)) {
+        throw std::invalid_argument("faultline: rule \"" + config.name() + "\" on target \"" +
+                                    site->name + "\": " + *problem);
+      }
+    }
+  }
+}
+
 // Links `rule` into the lists of the sites it matches. Caller holds the mutex.
 void Link(InjectorState& state, Rule& rule) {
   if (!rule.config->enabled()) return;
   if (rule.literal) {
     state.literal_rules[rule.config->target()].push_back(&rule);
-    auto site = state.sites_by_name.find(rule.config->target());
-    if (site != state.sites_by_name.end()) rule.sites.push_back(site->second);
   } else {
     state.glob_rules.push_back(&rule);
-    const std::string_view prefix = GlobLiteralPrefix(rule.config->target());
-    for (auto it = state.sites_by_name.lower_bound(prefix);
-         it != state.sites_by_name.end() && it->first.substr(0, prefix.size()) == prefix; ++it) {
-      if (Matches(rule, *it->second)) rule.sites.push_back(it->second);
-    }
   }
+  rule.sites = SitesOf(state, *rule.config);
   // The newest rule goes last: lists stay in insertion order.
   for (Site* site : rule.sites) Append(*site, rule);
 }
@@ -455,6 +494,7 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
     throw std::invalid_argument("faultline: rule \"" + config.name() +
                                 "\": a rule with this name is already installed");
   }
+  internal::CheckResultTypes(*state_, config);
   RuleRecord& record = internal::RecordOf(*state_, config);
   const RuleId id = state_->next_id++;
   auto rule = std::make_unique<Rule>(std::make_shared<const FaultConfig>(std::move(config)), id,
@@ -569,6 +609,8 @@ void FaultInjector::Reset() {
   for (auto& record : state_->records) internal::Retire(record.release());
   state_->records.clear();
   state_->records_by_name.clear();
+  for (Site* site : state_->typed_sites) site->result_checks.clear();
+  state_->typed_sites.clear();
   UpdateArmed();
 }
 
@@ -684,6 +726,14 @@ std::vector<std::string> FaultInjector::Targets() const {
 }
 
 Decision FaultInjector::CheckAndInject(std::string_view target) { return Check(Intern(target)); }
+
+void FaultInjector::ExpectResult(Site& site, internal::ResultCheck check) {
+  internal::HarnessLock lock(state_->mutex);
+  auto& checks = site.result_checks;
+  if (std::find(checks.begin(), checks.end(), check) != checks.end()) return;
+  if (checks.empty()) state_->typed_sites.push_back(&site);
+  checks.push_back(check);
+}
 
 Site& FaultInjector::Intern(std::string_view target) {
   return InternId(internal::PointId(std::string(target)));

@@ -204,6 +204,50 @@ TEST_F(ExploreTest, ExploringACorrectServiceFindsNothingAndRestoresTheInjector) 
   EXPECT_EQ(injector_.Rules().size(), 1u);
 }
 
+// A result type without ==, as many user status types are.
+struct Status {
+  int code = 0;
+};
+
+TEST_F(ExploreTest, ExploreKeepsTheLastRunsCountersWhateverTheRulesCompareAs) {
+  injector_.AddRule(Return("unavailable", Status{14}).Target("Service::Call").Probability(0.5));
+  auto call = injector_.Wrap("Service::Call", [] { return Status{0}; });
+  ExploreOptions options;
+  options.Runs(20).injector = &injector_;
+  int failures = 0;
+  const ExploreResult result = Explore(options, [&] {
+    for (int i = 0; i < 10; ++i) failures += call().code == 14 ? 1 : 0;
+  });
+  EXPECT_FALSE(result.failed) << result.Report();
+  EXPECT_GT(failures, 0);
+  const HarnessStats stats = injector_.Stats();
+  EXPECT_EQ(stats.calls_per_target.at("Service::Call"), 10u);
+  EXPECT_GT(stats.faults_per_rule.at("unavailable"), 0u);
+  EXPECT_FALSE(stats.events.empty());
+  ASSERT_EQ(injector_.Rules().size(), 1u);
+  EXPECT_EQ(injector_.Rules()[0].name(), "unavailable");
+}
+
+TEST_F(ExploreTest, ASweepOfOtherFaultsRestoresTheInstalledRulesAndKeepsItsLastRun) {
+  injector_.AddRule(Return("unavailable", Status{14}).Target("Service::Call").Probability(0));
+  auto call = injector_.Wrap("Service::Call", [] { return Status{0}; });
+  SweepOptions options;
+  options.Fault(Return("swept", Status{5}).Target("Service::Call")).injector = &injector_;
+  const SweepResult result = Sweep(options, [&] {
+    for (int i = 0; i < 3; ++i) call();
+  });
+  EXPECT_TRUE(result.passed()) << result.Report();
+  ASSERT_EQ(injector_.Rules().size(), 1u);
+  EXPECT_EQ(injector_.Rules()[0].name(), "unavailable");
+  // The last run placed its fault past the calls made: counted, nothing injected.
+  const HarnessStats stats = injector_.Stats();
+  EXPECT_EQ(stats.calls_per_target.at("Service::Call"), 3u);
+  ASSERT_EQ(stats.rules.size(), 2u);
+  EXPECT_EQ(stats.rules[0].name, "swept");
+  EXPECT_EQ(stats.rules[0].checks, 3u);
+  EXPECT_EQ(stats.rules[1].name, "unavailable");
+}
+
 TEST_F(ExploreTest, AFailureThatDoesNotReplayIsReportedFlaky) {
   injector_.AddRule(Exception("never").Target("t").Probability(0));
   int runs = 0;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 namespace {
 
@@ -204,6 +205,32 @@ TEST(FaultConfigTest, EqualityComparesEveryField) {
   EXPECT_NE(faultline::Partial("p"), faultline::Partial("p").Path("*.db"));
   EXPECT_NE(faultline::Partial("p").Sizes(1, 2), faultline::Partial("p").Sizes(1, 3));
   EXPECT_NE(faultline::Partial("p"), faultline::Partial("p").Scoped());
+}
+
+struct Status {
+  int code;
+};
+struct ComparableStatus {
+  int code;
+  friend bool operator==(ComparableStatus a, ComparableStatus b) { return a.code == b.code; }
+};
+
+TEST(FaultConfigTest, UserReturnValuesCompareByValueOrElseByIdentity) {
+  const auto status = faultline::Return("s", Status{503});
+  const auto copy = status;
+  EXPECT_EQ(status, copy);
+  EXPECT_EQ(status, faultline::FaultConfig(status).Target("*"));
+  EXPECT_NE(status, faultline::Return("s", Status{503}));  // no ==: another value
+  EXPECT_EQ(faultline::Return("c", ComparableStatus{503}),
+            faultline::Return("c", ComparableStatus{503}));
+  EXPECT_NE(faultline::Return("c", ComparableStatus{503}),
+            faultline::Return("c", ComparableStatus{504}));
+  EXPECT_NE(faultline::Return("c", ComparableStatus{503}), faultline::Return("c", 503));
+  const auto nan = faultline::Return("n", std::nan(""));
+  EXPECT_EQ(nan, faultline::FaultConfig(nan));
+  const auto made = faultline::ReturnWith("m", [] { return std::make_unique<int>(1); });
+  EXPECT_EQ(made, faultline::FaultConfig(made));
+  EXPECT_NE(made, faultline::ReturnWith("m", [] { return std::make_unique<int>(1); }));
 }
 
 TEST(FaultTypeTest, ToStringNamesEveryType) {

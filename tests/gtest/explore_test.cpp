@@ -58,6 +58,26 @@ FAULTLINE_TEST(FixtureSweepAnnotated, SweepsTheAnnotatedRules,
   EXPECT_EQ(Injector().Rules().size(), 1u) << "the annotated rule is back after the sweep";
 }
 
+// A user status type without ==.
+struct Status {
+  int code = 0;
+};
+
+FAULTLINE_TEST(FixtureExploreUserTypes, KeepsTheTestsCountersAndEvents,
+               faultline::Expected(faultline::Return("unavailable", Status{14})
+                                       .Target("Service::Call")
+                                       .Probability(0.5))) {
+  auto call = Injector().Wrap("Service::Call", [] { return Status{0}; });
+  int unavailable = 0;
+  const faultline::ExploreResult result = Explore(faultline::ExploreOptions().Runs(50), [&] {
+    for (int i = 0; i < 20; ++i) unavailable += call().code == 14 ? 1 : 0;
+  });
+  EXPECT_FALSE(result.failed) << result.Report();
+  EXPECT_GT(unavailable, 0);
+  EXPECT_FAULT_TRIGGERED("unavailable");
+  EXPECT_EQ(Stats().calls_per_target.at("Service::Call"), 20u);
+}
+
 FAULTLINE_TEST(FixtureExplore, ShrinksAFailureAndFailsOnceWithTheReplayFlag,
                faultline::Exception("gw-fail").Target("Gateway::Charge").Probability(0.3),
                faultline::Delay("ledger-slow", 2s).Target("Ledger::Record").Probability(0.3)) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ class FaultInjector;
 namespace internal {
 
 struct Rule;
+
+// Why `rule` cannot fire on calls of one result type (see ResultProblem), or nothing.
+using ResultCheck = std::optional<std::string> (*)(const FaultConfig& rule);
 
 // The rules that match one site, in the order they were added: `size` entries of `array` from
 // `items`. The window is immutable once published (the array behind it may grow past it). Lists made by appending a rule or by removing the first or
@@ -44,6 +48,10 @@ struct alignas(64) Site {
   std::uint64_t name_hash = 0;
   std::uint64_t name_mix = 0;  // Mix64(name_hash), the target's part of every decision
   std::uint32_t id = 0;        // process-wide id of the name (see PointId)
+  // The result types known to be returned here (by callables wrapped since the injector's
+  // last Reset()), each as the check AddRule applies to a rule on this site. Guarded by the
+  // injector's mutex.
+  std::vector<ResultCheck> result_checks;
 };
 
 // What a check found: the rule that fired (kept alive for the calling thread until its next
