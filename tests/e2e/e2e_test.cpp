@@ -270,6 +270,16 @@ TEST(EndToEnd, ShuffleAndRepeatLeaveEachTestsFaultsUnchanged) {
   EXPECT_THAT(run.output, HasSubstr("36 test(s)"));
 }
 
+TEST(EndToEnd, AValueThatCannotBecomeTheResultFailsTheTestNotTheCodeUnderTest) {
+  const ChildRun run = Sample("--gtest_filter=Sample.ReturnOfTheWrongType");
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr("rule \"wrong\" on target \"typed.db\": its return value of type long "
+                        "cannot become the result type std::string; the call was made as if the "
+                        "rule had not fired"));
+  EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Sample.ReturnOfTheWrongType"));
+}
+
 TEST(EndToEnd, RandomSeedIsDrawnAndPrinted) {
   const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork --faultline_seed=random");
   EXPECT_THAT(run.output, HasSubstr("(drawn at random)"));

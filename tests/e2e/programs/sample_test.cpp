@@ -2,6 +2,7 @@
 #include <faultline/gtest.hpp>
 
 #include <cstdlib>
+#include <string>
 
 namespace {
 
@@ -52,6 +53,13 @@ FAULTLINE_TEST(Sample, ExpectFaultOfAMissingRule) { ExpectFault("missing"); }
 FAULTLINE_TEST(Sample, RareRuleNeverFires,
                faultline::Exception("rare").Target("rare.point").Probability(0.0001)) {
   for (int i = 0; i < 10; ++i) Injector().CheckAndInject("rare.point");
+}
+
+// Fails: its rule's value cannot become the wrapped call's result, which is found when the rule
+// fires; the call is made and the test fails naming rule, target and types.
+FAULTLINE_TEST(Sample, ReturnOfTheWrongType, faultline::Return("wrong", 5).Target("typed.db")) {
+  auto db = Injector().Wrap("typed.db", [](auto x) { return std::to_string(x); });
+  EXPECT_EQ(db(1), "1");
 }
 
 // Fails when run: a disabled test replays only with --gtest_also_run_disabled_tests.
