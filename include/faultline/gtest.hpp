@@ -1,7 +1,7 @@
 // faultline for GoogleTest and GoogleMock.
 //
 //   #include <faultline/gtest.hpp>          // link faultline::gtest_main (or call
-//                                           // faultline::InitGoogleTest in your main)
+//                                           // faultline::Init in your main)
 //   FAULTLINE_TEST(Checkout, SurvivesFlakyGateway,
 //                  faultline::Expected(faultline::Exception("gw-down")
 //                                          .Target("Gateway::Charge").Probability(0.3))) {
@@ -41,11 +41,19 @@ namespace faultline {
 
 // Reads --faultline_* flags (removing them from argv) and FAULTLINE_* variables, checks the
 // annotations against the registered tests and installs the listener. Call it after
-// ::testing::InitGoogleTest. On bad flags, bad rules or annotations of missing tests it
-// prints what is wrong and exits with status 1. --help prints faultline's flags too.
-void InitGoogleTest(int* argc, char** argv);
+// ::testing::InitGoogleTest (faultline::gtest_main does). On bad flags, bad rules or
+// annotations of missing tests it prints what is wrong and exits with status 1. --help prints
+// faultline's flags too. Without this call (e.g. with GTest::gtest_main linked) no rule is
+// installed, and every annotated test and every FaultTest fails saying so.
+void Init(int* argc, char** argv);
 
-// The listener InitGoogleTest installs; exposed for programs that manage listeners themselves.
+// The former name of Init, which clashes with ::testing::InitGoogleTest under
+// `using namespace`.
+[[deprecated("use faultline::Init")]] inline void InitGoogleTest(int* argc, char** argv) {
+  Init(argc, argv);
+}
+
+// The listener Init installs; exposed for programs that manage listeners themselves.
 // Owned by gtest once appended to the listeners.
 ::testing::TestEventListener* MakeListener(std::string program);
 
@@ -102,6 +110,9 @@ class FaultTest : public ::testing::Test {
 };
 
 namespace internal {
+// Registers the rules annotated on test `suite`.`test` (FAULTLINE_ANNOTATE) with the session.
+bool AnnotateTest(std::string suite, std::string test, const char* file, int line,
+                  std::function<std::vector<AnnotatedRule>()> rules);
 
 // Predicate-formatters of the assertion macros.
 ::testing::AssertionResult FaultTriggered(const char* expression, const std::string& rule);
@@ -180,7 +191,7 @@ MATCHER_P(AtTarget, target,
 #define FAULTLINE_ANNOTATE(Suite, Name, ...)                                                \
   static const bool FAULTLINE_INTERNAL_CONCAT(faultline_annotation_##Suite##_##Name##_,   \
                                               __LINE__) [[maybe_unused]] =                 \
-      ::faultline::internal::Session::Instance().Annotate(                                \
+      ::faultline::internal::AnnotateTest(                                                \
           #Suite, #Name, __FILE__, __LINE__, []() -> std::vector<::faultline::AnnotatedRule> { \
             return {__VA_ARGS__};                                                           \
           })

@@ -363,6 +363,11 @@ bool Session::Annotate(std::string name, const char* file, int line,
   return true;
 }
 
+bool Session::IsAnnotated(const std::string& full_name) const {
+  internal::HarnessLock lock(mutex_);
+  return !FindAnnotations(full_name).empty();
+}
+
 std::vector<std::string> Session::CheckAnnotations(const std::vector<std::string>& test_names) {
   internal::HarnessLock lock(mutex_);
   std::set<std::string> known;

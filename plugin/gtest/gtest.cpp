@@ -200,7 +200,47 @@ class DeathTestChild : public ::testing::Environment {
   return new Listener(std::move(program));
 }
 
-void InitGoogleTest(int* argc, char** argv) {
+namespace {
+
+// Set by Init: only then are the listener and the rules installed.
+bool g_initialized = false;
+
+constexpr const char* kNotInitialized =
+    "faultline was not initialized, so no fault rule is installed: link faultline::gtest_main "
+    "instead of GTest::gtest_main, or call faultline::Init(&argc, argv) after "
+    "::testing::InitGoogleTest in your main";
+
+// Fails the annotated tests of a program whose main never called Init (GTest::gtest_main
+// linked): they would pass having injected nothing. Installed when this file is linked, which
+// every annotation and every FaultTest brings in.
+class NotInitializedGuard : public ::testing::EmptyTestEventListener {
+ public:
+  void OnTestStart(const ::testing::TestInfo& test) override {
+    if (!g_initialized && Session::Instance().IsAnnotated(FullName(test))) {
+      ADD_FAILURE_AT(test.file(), test.line())
+          << "[faultline] test " << FullName(test) << " has fault annotations, but "
+          << kNotInitialized;
+    }
+  }
+};
+
+const bool g_guard_installed [[maybe_unused]] = [] {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new NotInitializedGuard);
+  return true;
+}();
+
+}  // namespace
+
+namespace internal {
+bool AnnotateTest(std::string suite, std::string test, const char* file, int line,
+                  std::function<std::vector<AnnotatedRule>()> rules) {
+  return Session::Instance().Annotate(std::move(suite), std::move(test), file, line,
+                                      std::move(rules));
+}
+}  // namespace internal
+
+void Init(int* argc, char** argv) {
+  g_initialized = true;
   const std::string program = *argc > 0 ? argv[0] : "test";
   for (int i = 1; i < *argc; ++i) {
     const std::string arg = argv[i];
@@ -242,6 +282,11 @@ void InitGoogleTest(int* argc, char** argv) {
 
 void FaultTest::TearDown() {
   internal::HarnessScope scope;
+  const ::testing::TestInfo& test = *::testing::UnitTest::GetInstance()->current_test_info();
+  // Annotated tests already failed at their start.
+  if (!g_initialized && !Session::Instance().IsAnnotated(FullName(test))) {
+    ADD_FAILURE_AT(test.file(), test.line()) << "[faultline] " << kNotInitialized;
+  }
   if (virtual_clock_ != nullptr) Injector().SetClock(nullptr);
   Report(internal::Session::Instance().VerifyExpectations());
 }

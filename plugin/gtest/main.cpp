@@ -6,6 +6,6 @@ int main(int argc, char** argv) {
   ::testing::InitGoogleMock(&argc, argv);
   // gtest's result stream (--gtest_stream_result_to) is open now: never faulted.
   faultline::internal::MarkFrameworkDescriptors(before);
-  faultline::InitGoogleTest(&argc, argv);
+  faultline::Init(&argc, argv);
   return RUN_ALL_TESTS();
 }

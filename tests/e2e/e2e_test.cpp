@@ -280,6 +280,19 @@ TEST(EndToEnd, AValueThatCannotBecomeTheResultFailsTheTestNotTheCodeUnderTest) {
   EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Sample.ReturnOfTheWrongType"));
 }
 
+TEST(EndToEnd, WithGTestsOwnMainFaultTestsFailSayingWhatToLink) {
+  const ChildRun run = Shell(GTEST_MAIN_TEST);
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr("[faultline] test Uninitialized.AnnotatedTest has fault annotations, but "
+                        "faultline was not initialized, so no fault rule is installed: link "
+                        "faultline::gtest_main instead of GTest::gtest_main, or call "
+                        "faultline::Init(&argc, argv) after ::testing::InitGoogleTest in your main"));
+  EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Uninitialized.AnnotatedTest"));
+  EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Fixture.UsesTheFixture"));
+  EXPECT_THAT(run.output, HasSubstr("[       OK ] Plain.NeedsNoFaults"));
+}
+
 TEST(EndToEnd, RandomSeedIsDrawnAndPrinted) {
   const ChildRun run = Sample("--gtest_filter=Sample.ToleratesFlakyWork --faultline_seed=random");
   EXPECT_THAT(run.output, HasSubstr("(drawn at random)"));

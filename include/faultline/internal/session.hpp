@@ -150,6 +150,8 @@ class Session {
   // test names are free text (Catch2).
   bool Annotate(std::string name, const char* file, int line,
                 std::function<std::vector<AnnotatedRule>()> rules);
+  // True when an annotation names test `full_name` (or its base name).
+  bool IsAnnotated(const std::string& full_name) const;
   // Evaluates every annotation and checks it against the full names of the tests that exist.
   // Returns one message per problem (unknown test, duplicate rule name, invalid rule).
   std::vector<std::string> CheckAnnotations(const std::vector<std::string>& test_names);

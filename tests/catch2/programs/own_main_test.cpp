@@ -1,4 +1,5 @@
-// A user's own Catch2 main without faultline's options: FAULTLINE_* variables control it.
+// Catch2's own main (v2: CATCH_CONFIG_MAIN; v3: Catch2::Catch2WithMain) and faultline::catch2,
+// without faultline's options: FAULTLINE_* variables and Catch2's --rng-seed control it.
 #define CATCH_CONFIG_MAIN
 #include <faultline/catch2.hpp>
 
