@@ -198,7 +198,9 @@ MATCHER_P(AtTarget, target,
 
 // A test like TEST(Suite, Name), on the faultline::FaultTest fixture, with rules installed for
 // its run. The body follows the macro. As with TEST_F, every test of `Suite` must use the same
-// fixture: do not mix FAULTLINE_TEST and TEST in one suite.
+// fixture: do not mix FAULTLINE_TEST and TEST in one suite (a test of the suite without rules
+// is TEST_F(Suite, Name) after `using Suite = faultline::FaultTest;`, since C++17 wants at least
+// one argument for the rules).
 #define FAULTLINE_TEST(Suite, Name, ...)      \
   FAULTLINE_ANNOTATE(Suite, Name, __VA_ARGS__); \
   GTEST_TEST_(Suite, Name, ::faultline::FaultTest, ::testing::internal::GetTypeId<::faultline::FaultTest>())

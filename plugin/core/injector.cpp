@@ -138,12 +138,17 @@ std::string Demangle(const std::type_info& type) {
   char* name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
   std::string result = (status == 0 && name != nullptr) ? name : type.name();
   std::free(name);
-  // The standard library's own spelling is noise in an error message.
-  const std::string long_string =
-      "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >";
-  for (std::size_t at; (at = result.find(long_string)) != std::string::npos;) {
-    result.replace(at, long_string.size(), "std::string");
-  }
+  // The standard library's own spelling is noise in an error message, and differs between
+  // libstdc++ and libc++: drop their inline namespaces, then name strings as users write them.
+  auto replace_all = [&result](const std::string& from, const std::string& to) {
+    for (std::size_t at = 0; (at = result.find(from, at)) != std::string::npos; at += to.size()) {
+      result.replace(at, from.size(), to);
+    }
+  };
+  replace_all("std::__cxx11::", "std::");
+  replace_all("std::__1::", "std::");
+  replace_all("std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+              "std::string");
   return result;
 }
 

@@ -1,5 +1,8 @@
 #include "faultline/rules.hpp"
 
+#include <locale.h>
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -88,6 +91,19 @@ enum class ValueKind { kText, kInteger, kUnsigned, kFloat, kBool };
 
 // How a bare return value reads: "-12" an integer, "12u" unsigned, "1.5", "1e-3", "inf" and
 // "-inf" floating, "true"/"false" a bool, anything else text.
+// The double the decimal text `text` denotes (already checked to be digits[.digits][e[sign]digits]);
+// false when it is beyond double's range or too small to be anything but zero (a subnormal
+// result counts, as with std::from_chars). Parsed in the "C" locale, since the program's locale
+// must not change a rule; libc++ 14 has no floating-point std::from_chars.
+bool ParseDouble(const std::string& text, double* value) {
+  static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", nullptr);
+  char* end = nullptr;
+  errno = 0;
+  *value = strtod_l(text.c_str(), &end, c_locale);
+  const bool in_range = errno != ERANGE || (std::isfinite(*value) && *value != 0);
+  return end == text.c_str() + text.size() && in_range;
+}
+
 ValueKind Classify(std::string_view text) {
   if (text == "true" || text == "false") return ValueKind::kBool;
   std::string_view body = text;
@@ -677,8 +693,7 @@ class Parser {
     }
     digits += "e" + std::to_string(-fraction_digits - 2);
     double value = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (error != std::errc() || end != digits.data() + digits.size()) {
+    if (!ParseDouble(digits, &value)) {
       Fail(offset, "percentage " + Quote(number + "%") + " is out of range");
     }
     return value;
@@ -849,12 +864,8 @@ class Parser {
         const bool negative = body[0] == '-';
         if (body[0] == '-' || body[0] == '+') body.remove_prefix(1);
         double value = std::numeric_limits<double>::infinity();
-        if (body != "inf") {
-          const auto [end, error] = std::from_chars(body.data(), body.data() + body.size(), value,
-                                                    std::chars_format::general);
-          if (error != std::errc() || end != body.data() + body.size()) {
-            Fail(first, "floating value " + Quote(text) + " is out of range");
-          }
+        if (body != "inf" && !ParseDouble(std::string(body), &value)) {
+          Fail(first, "floating value " + Quote(text) + " is out of range");
         }
         return negative ? -value : value;
       }

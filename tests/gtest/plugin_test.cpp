@@ -276,6 +276,6 @@ TYPED_TEST_P(Typed, AnnotationsReachEveryType) {
 }
 REGISTER_TYPED_TEST_SUITE_P(Typed, AnnotationsReachEveryType);
 using Numbers = ::testing::Types<int, double>;
-INSTANTIATE_TYPED_TEST_SUITE_P(Num, Typed, Numbers);
+INSTANTIATE_TYPED_TEST_SUITE_P(Num, Typed, Numbers, ::testing::internal::DefaultNameGenerator);
 
 }  // namespace

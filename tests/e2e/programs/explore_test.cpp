@@ -10,6 +10,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The fixture FAULTLINE_TEST gives the suite, for its test without rules.
+using Upload = faultline::FaultTest;
+
 // Fails: a lock leak and double charges that need two faults at once; Explore finds them and
 // shrinks the failing run to those two faults.
 FAULTLINE_TEST(Payments, SurviveAFlakyGatewayAndASlowLedger,
@@ -35,7 +38,7 @@ FAULTLINE_TEST(Upload, SurvivesAnyFailedPut,
 
 // Fails: the sweep of a fault given to Sweep (no rule installed) finds call 5; the failure
 // report shows that run's fault.
-FAULTLINE_TEST(Upload, SurvivesAGivenFailedPut) {
+TEST_F(Upload, SurvivesAGivenFailedPut) {
   Sweep(faultline::Exception("put-fails").Target("Storage::Put"),
         [&] { planted::Uploader(Injector(), true).Upload(5); });
 }

@@ -10,6 +10,9 @@ using namespace std::chrono_literals;
 
 int Work(int x) { return x + 1; }
 
+// The fixture FAULTLINE_TEST gives the suite, for its tests without rules.
+using Sample = faultline::FaultTest;
+
 // Passes: it tolerates the faults it asks for and checks they happened.
 FAULTLINE_TEST(Sample, ToleratesFlakyWork,
                faultline::Expected(faultline::Exception("boom").Target("work").Probability(0.5))) {
@@ -47,7 +50,7 @@ FAULTLINE_ANNOTATE(Sample, ExpectationOfASecondAnnotation,
                    faultline::Expected(faultline::Exception("second").Target("second.point")));
 
 // Fails: its expectation names no installed rule; reported at the ExpectFault line.
-FAULTLINE_TEST(Sample, ExpectFaultOfAMissingRule) { ExpectFault("missing"); }
+TEST_F(Sample, ExpectFaultOfAMissingRule) { ExpectFault("missing"); }
 
 // Passes, with a note: 10 calls at probability 0.01% are not expected to fire.
 FAULTLINE_TEST(Sample, RareRuleNeverFires,
@@ -63,7 +66,7 @@ FAULTLINE_TEST(Sample, ReturnOfTheWrongType, faultline::Return("wrong", 5).Targe
 }
 
 // Fails when run: a disabled test replays only with --gtest_also_run_disabled_tests.
-FAULTLINE_TEST(Sample, DISABLED_FailsWhenRun) { ADD_FAILURE() << "the disabled test ran"; }
+TEST_F(Sample, DISABLED_FailsWhenRun) { ADD_FAILURE() << "the disabled test ran"; }
 
 // Driven by --faultline_rules / FAULTLINE_RULES: counts what the fault point injected.
 TEST(Plain, PointDrivenByCommandLineRules) {
