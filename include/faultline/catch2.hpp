@@ -206,12 +206,13 @@ inline void AddCommandLineOptions(::Catch::Session& session) {
   namespace clara = ::Catch::clara;
 #endif
   internal::UseCommandLineOptions();
-  auto option = [](std::string key, std::string flag, std::string hint, std::string help) {
+  // String literals only: Catch2 v3's parser keeps views of the names, hints and help texts.
+  auto option = [](const char* key, const char* flag, const char* hint, const char* help) {
     return clara::Opt(
                [key, flag](const std::string& value) {
-                 const std::string error = internal::GiveOption(key, value, flag);
+                 std::string error = internal::GiveOption(key, value, flag);
                  return error.empty() ? clara::ParserResult::ok(clara::ParseResultType::Matched)
-                                      : clara::ParserResult::runtimeError(error);
+                                      : clara::ParserResult::runtimeError(std::move(error));
                },
                hint)[flag](help);
   };

@@ -2,7 +2,7 @@
 // filters, --rng-seed, --order rand, reporters, options and environment; their output, exit
 // codes and reports are checked, and printed replay lines are run again.
 #define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
+#include "catch2_compat.hpp"
 
 #include "child_process.hpp"
 
@@ -18,8 +18,9 @@
 
 namespace {
 
-using Catch::Matchers::Contains;
+using faultline::testing::Contains;
 using faultline::testing::EventLines;
+using faultline::testing::FailedRunStatus;
 using faultline::testing::ReadFile;
 using faultline::testing::ReportEvents;
 using faultline::testing::Shell;
@@ -123,7 +124,7 @@ TEST_CASE("an expected fault that never fires fails the test case") {
 
 TEST_CASE("failed fault assertions read like Catch2's and list what fired") {
   const Run run = Sample("'sample: failing fault assertions'");
-  CHECK(run.status == 4);
+  CHECK(run.status == FailedRunStatus(4));
   CHECK_THAT(run.output, Contains("  CHECK_FAULT_NOT_TRIGGERED( \"boom\" )\nwith expansion:\n"
                                   "  \"boom\" fired 2 time(s); faults that fired: boom (2)\n"));
   CHECK_THAT(run.output, Contains("  CHECK_FAULT_COUNT( \"boom\", 3 )\nwith expansion:\n"
