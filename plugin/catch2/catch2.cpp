@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <fstream>
 #include <iostream>
 #include <set>
 #include <stdexcept>
@@ -96,6 +97,29 @@ std::string TestSpecOf(const std::string& name) {
   }
   return spec;
 }
+
+#if CATCH_VERSION_MAJOR >= 3
+// True when the process's arguments hold Catch2's --rng-seed ("--rng-seed N", "--rng-seed=N" or
+// "--rng-seed:N", as Clara splits them). Only Linux shows a process its own arguments after main
+// has them; elsewhere this is false and faultline's seed counts.
+bool RngSeedOnCommandLine() {
+  static const bool given = [] {
+    std::ifstream file("/proc/self/cmdline", std::ios::binary);
+    std::string argument;
+    std::getline(file, argument, '\0');  // the program
+    const std::string option = "--rng-seed";
+    while (std::getline(file, argument, '\0')) {
+      if (argument.rfind(option, 0) == 0 &&
+          (argument.size() == option.size() || argument[option.size()] == '=' ||
+           argument[option.size()] == ':')) {
+        return true;
+      }
+    }
+    return false;
+  }();
+  return given;
+}
+#endif
 
 // Seeds and fills Current() at the start of every run of a test case, and reports at its end.
 // A run starts with the test case's own section, which Catch2 enters once per leaf section.
@@ -190,10 +214,11 @@ class Listener : public ListenerBase {
 
  private:
   // Catch2 v2 leaves the seed at 0 unless --rng-seed was given (it treats "--rng-seed 0" as
-  // not given too). Catch2 v3 always draws one, so there only faultline's seed counts.
+  // not given too). Catch2 v3 always draws one and keeps no trace of whether it did: the
+  // process's command line tells.
   bool CatchSeedGiven() const {
 #if CATCH_VERSION_MAJOR >= 3
-    return false;
+    return RngSeedOnCommandLine();
 #else
     return m_config->rngSeed() != 0;
 #endif
