@@ -40,6 +40,9 @@ struct AdapterState {
   std::vector<GivenOption> given;
   std::vector<ProfileDefinition> profiles;
   bool in_body = false;  // inside a FAULTLINE_TEST_CASE body, whose end verifies expectations
+  // The files of the failures reported at a FAULTLINE_TEST_CASE's end: Catch2 keeps pointers to
+  // them until the run ends (the JUnit reporter writes every assertion then).
+  std::set<std::string> failure_files;
 };
 
 AdapterState& State() {
@@ -380,9 +383,10 @@ void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& 
   }
   for (const ::faultline::internal::TestFailure& failure : Session::Instance().VerifyExpectations()) {
     const ::Catch::SourceLineInfo at =
-        failure.file.empty() ? where
-                             : ::Catch::SourceLineInfo(failure.file.c_str(),
-                                                       static_cast<std::size_t>(failure.line));
+        failure.file.empty()
+            ? where
+            : ::Catch::SourceLineInfo(State().failure_files.insert(failure.file).first->c_str(),
+                                      static_cast<std::size_t>(failure.line));
     ::Catch::AssertionHandler handler("FAULTLINE_TEST_CASE", at, ::Catch::StringRef(),
                                       ::Catch::ResultDisposition::ContinueOnFailure);
     handler.handleMessage(::Catch::ResultWas::ExplicitFailure, "[faultline] " + failure.message);
