@@ -1,7 +1,7 @@
-// faultline for Catch2 (v2.13; v3 where the API allows).
+// faultline for Catch2 2.13 and 3.x.
 //
 //   #include <faultline/catch2.hpp>    // link faultline::catch2_main, or faultline::catch2
-//                                      // and your own Catch2 main
+//                                      // and Catch2's main (v3: Catch2::Catch2WithMain) or yours
 //   FAULTLINE_PROFILE("flaky-network",
 //                     faultline::Exception("net-down").Target("Net::*").Probability(0.2));
 //
@@ -20,8 +20,9 @@
 // A listener resets and seeds faultline::Current() at the start of every run of a test case
 // (once per leaf section, as Catch2 re-enters the test case for each) with mix(global seed,
 // test case name), so each run's faults depend only on the seed and the name. The global seed
-// is Catch2's --rng-seed when one was given, else faultline's (--faultline-seed, FAULTLINE_SEED,
-// default 42). A failed run prints its seed, its fault events and a command line that replays it.
+// is Catch2's --rng-seed when one was given (under v3: on the process's command line, read on
+// Linux only), else faultline's (--faultline-seed, FAULTLINE_SEED, default 42). A failed run
+// prints its seed, its fault events and a command line that replays it.
 #pragma once
 
 #if !__has_include(<catch2/catch.hpp>) && !__has_include(<catch2/catch_all.hpp>)
@@ -206,12 +207,13 @@ inline void AddCommandLineOptions(::Catch::Session& session) {
   namespace clara = ::Catch::clara;
 #endif
   internal::UseCommandLineOptions();
-  auto option = [](std::string key, std::string flag, std::string hint, std::string help) {
+  // String literals only: Catch2 v3's parser keeps views of the names, hints and help texts.
+  auto option = [](const char* key, const char* flag, const char* hint, const char* help) {
     return clara::Opt(
                [key, flag](const std::string& value) {
-                 const std::string error = internal::GiveOption(key, value, flag);
+                 std::string error = internal::GiveOption(key, value, flag);
                  return error.empty() ? clara::ParserResult::ok(clara::ParseResultType::Matched)
-                                      : clara::ParserResult::runtimeError(error);
+                                      : clara::ParserResult::runtimeError(std::move(error));
                },
                hint)[flag](help);
   };

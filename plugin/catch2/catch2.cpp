@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <fstream>
 #include <iostream>
 #include <set>
 #include <stdexcept>
@@ -39,6 +40,9 @@ struct AdapterState {
   std::vector<GivenOption> given;
   std::vector<ProfileDefinition> profiles;
   bool in_body = false;  // inside a FAULTLINE_TEST_CASE body, whose end verifies expectations
+  // The files of the failures reported at a FAULTLINE_TEST_CASE's end: Catch2 keeps pointers to
+  // them until the run ends (the JUnit reporter writes every assertion then).
+  std::set<std::string> failure_files;
 };
 
 AdapterState& State() {
@@ -97,6 +101,29 @@ std::string TestSpecOf(const std::string& name) {
   return spec;
 }
 
+#if CATCH_VERSION_MAJOR >= 3
+// True when the process's arguments hold Catch2's --rng-seed ("--rng-seed N", "--rng-seed=N" or
+// "--rng-seed:N", as Clara splits them). Only Linux shows a process its own arguments after main
+// has them; elsewhere this is false and faultline's seed counts.
+bool RngSeedOnCommandLine() {
+  static const bool given = [] {
+    std::ifstream file("/proc/self/cmdline", std::ios::binary);
+    std::string argument;
+    std::getline(file, argument, '\0');  // the program
+    const std::string option = "--rng-seed";
+    while (std::getline(file, argument, '\0')) {
+      if (argument.rfind(option, 0) == 0 &&
+          (argument.size() == option.size() || argument[option.size()] == '=' ||
+           argument[option.size()] == ':')) {
+        return true;
+      }
+    }
+    return false;
+  }();
+  return given;
+}
+#endif
+
 // Seeds and fills Current() at the start of every run of a test case, and reports at its end.
 // A run starts with the test case's own section, which Catch2 enters once per leaf section.
 class Listener : public ListenerBase {
@@ -110,6 +137,9 @@ class Listener : public ListenerBase {
   void testRunStarting(const ::Catch::TestRunInfo& info) override {
     faultline::internal::HarnessScope scope;
     ListenerBase::testRunStarting(info);
+#if CATCH_VERSION_MAJOR >= 3
+    ::faultline::internal::MarkFrameworkDescriptors(opened_before_);
+#endif
     Session& session = Session::Instance();
     ::faultline::internal::Options options = ::faultline::internal::OptionsFromEnvironment();
     for (const GivenOption& option : State().given) {
@@ -190,10 +220,11 @@ class Listener : public ListenerBase {
 
  private:
   // Catch2 v2 leaves the seed at 0 unless --rng-seed was given (it treats "--rng-seed 0" as
-  // not given too). Catch2 v3 always draws one, so there only faultline's seed counts.
+  // not given too). Catch2 v3 always draws one and keeps no trace of whether it did: the
+  // process's command line tells.
   bool CatchSeedGiven() const {
 #if CATCH_VERSION_MAJOR >= 3
-    return false;
+    return RngSeedOnCommandLine();
 #else
     return m_config->rngSeed() != 0;
 #endif
@@ -306,6 +337,13 @@ class Listener : public ListenerBase {
   std::vector<FaultConfig> profile_rules_;
   std::size_t depth_ = 0;
   std::vector<std::string> sections_;  // the sections this run entered, outermost first
+#if CATCH_VERSION_MAJOR >= 3
+  // Catch2 v3 creates the listeners just before it opens the reporters' output files (-o), and
+  // runs nothing else until the run starts: the descriptors opened in between are its own,
+  // never faulted, with any main. (v2 opens them earlier, with its configuration:
+  // faultline::catch2_main marks them.)
+  const std::vector<int> opened_before_ = ::faultline::internal::OpenDescriptors();
+#endif
 };
 
 }  // namespace
@@ -345,9 +383,10 @@ void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& 
   }
   for (const ::faultline::internal::TestFailure& failure : Session::Instance().VerifyExpectations()) {
     const ::Catch::SourceLineInfo at =
-        failure.file.empty() ? where
-                             : ::Catch::SourceLineInfo(failure.file.c_str(),
-                                                       static_cast<std::size_t>(failure.line));
+        failure.file.empty()
+            ? where
+            : ::Catch::SourceLineInfo(State().failure_files.insert(failure.file).first->c_str(),
+                                      static_cast<std::size_t>(failure.line));
     ::Catch::AssertionHandler handler("FAULTLINE_TEST_CASE", at, ::Catch::StringRef(),
                                       ::Catch::ResultDisposition::ContinueOnFailure);
     handler.handleMessage(::Catch::ResultWas::ExplicitFailure, "[faultline] " + failure.message);

@@ -2,6 +2,8 @@
 // matchers and profiles. Failure output is checked end to end (e2e_test.cpp).
 #include <faultline/catch2.hpp>
 
+#include "catch2_compat.hpp"
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -86,7 +88,7 @@ FAULTLINE_TEST_CASE("expectations made in the body are verified at its end", "[a
 
 TEST_CASE("ExpectFault outside a FAULTLINE_TEST_CASE is refused", "[adapter]") {
   CHECK_THROWS_WITH(faultline::catch2::ExpectFault("x"),
-                    Catch::Contains("verified only in the body of a FAULTLINE_TEST_CASE"));
+                    faultline::testing::Contains("verified only in the body of a FAULTLINE_TEST_CASE"));
 }
 
 FAULTLINE_TEST_CASE("an expected rule that never fires fails the run", "[adapter][!shouldfail]",

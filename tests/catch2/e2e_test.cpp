@@ -2,7 +2,7 @@
 // filters, --rng-seed, --order rand, reporters, options and environment; their output, exit
 // codes and reports are checked, and printed replay lines are run again.
 #define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
+#include "catch2_compat.hpp"
 
 #include "child_process.hpp"
 
@@ -18,8 +18,9 @@
 
 namespace {
 
-using Catch::Matchers::Contains;
+using faultline::testing::Contains;
 using faultline::testing::EventLines;
+using faultline::testing::FailedRunStatus;
 using faultline::testing::ReadFile;
 using faultline::testing::ReportEvents;
 using faultline::testing::Shell;
@@ -123,7 +124,7 @@ TEST_CASE("an expected fault that never fires fails the test case") {
 
 TEST_CASE("failed fault assertions read like Catch2's and list what fired") {
   const Run run = Sample("'sample: failing fault assertions'");
-  CHECK(run.status == 4);
+  CHECK(run.status == FailedRunStatus(4));
   CHECK_THAT(run.output, Contains("  CHECK_FAULT_NOT_TRIGGERED( \"boom\" )\nwith expansion:\n"
                                   "  \"boom\" fired 2 time(s); faults that fired: boom (2)\n"));
   CHECK_THAT(run.output, Contains("  CHECK_FAULT_COUNT( \"boom\", 3 )\nwith expansion:\n"
@@ -150,6 +151,18 @@ TEST_CASE("Catch2's --rng-seed is the global seed and appears in the replay line
 
   const Run other = Sample("'sample: breaks under db faults' --rng-seed 8");
   CHECK(EventLines(other.output) != EventLines(run.output));
+  const Run joined = Sample("'sample: breaks under db faults' --rng-seed=7");
+  CHECK_THAT(joined.output, Contains("[faultline] global seed 7 (Catch2's --rng-seed)"));
+  CHECK(EventLines(joined.output) == EventLines(run.output));
+}
+
+TEST_CASE("without --rng-seed the global seed is faultline's, whatever Catch2 draws") {
+  const Run first = Sample("'sample: breaks under db faults'");
+  const Run second = Sample("'sample: breaks under db faults'");
+  CHECK_THAT(first.output, Contains("[faultline] global seed 42\n"));
+  REQUIRE_FALSE(EventLines(first.output).empty());
+  CHECK(EventLines(second.output) == EventLines(first.output));
+  CHECK_THAT(ReplayLines(first.output)[0], !Contains("--rng-seed"));
 }
 
 TEST_CASE("each test case's faults are the same in any order") {
@@ -266,6 +279,23 @@ TEST_CASE("with the user's own main, FAULTLINE_* variables control it and the re
   const Run again = Shell(replays[0]);
   CHECK(EventLines(again.output) == EventLines(run.output));
   CHECK(Shell("FAULTLINE_DISABLE=1 " + std::string(OWN_MAIN_TEST)).status == 0);
+}
+
+TEST_CASE("with Catch2's own main, faultline's options are refused, not ignored") {
+  const Run run = Shell(std::string(OWN_MAIN_TEST) + " --faultline-seed=7");
+  CHECK(run.status != 0);
+  CHECK_THAT(run.output, Contains("Unrecognised token: --faultline-seed"));
+  CHECK_THAT(run.output, !Contains("test cases:"));
+}
+
+TEST_CASE("with Catch2's own main, --rng-seed is the global seed") {
+  const Run run = Shell(std::string(OWN_MAIN_TEST) + " --rng-seed 5");
+  REQUIRE(run.status != 0);
+  CHECK_THAT(run.output, Contains("[faultline] global seed 5 (Catch2's --rng-seed)"));
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK_THAT(replays[0], Contains(" 'own main: breaks under faults' --rng-seed 5"));
+  CHECK(EventLines(Shell(replays[0]).output) == EventLines(run.output));
 }
 
 }  // namespace
