@@ -85,7 +85,8 @@ class FaultConfig {
   FaultConfig(std::string name, FaultType type);
 
   // Which targets the rule applies to: an exact name or a glob ("*", "Ledger::*", "db.?ead",
-  // "[ab]*"; "\" escapes). Throws std::invalid_argument for an empty or malformed glob.
+  // "[ab]*", "{log,table}.Sync"; "\" escapes). Throws std::invalid_argument for an empty or
+  // malformed glob.
   FaultConfig& Target(std::string glob);
   // Chance in [0, 1] that a call which passes the trigger conditions fires. Throws
   // std::invalid_argument outside [0, 1] or for NaN.

@@ -197,18 +197,34 @@ MATCHER_P(AtTarget, target,
           })
 
 // A test like TEST(Suite, Name), on the faultline::FaultTest fixture, with rules installed for
-// its run. The body follows the macro. As with TEST_F, every test of `Suite` must use the same
-// fixture: do not mix FAULTLINE_TEST and TEST in one suite (a test of the suite without rules
-// is TEST_F(Suite, Name) after `using Suite = faultline::FaultTest;`, since C++17 wants at least
-// one argument for the rules).
-#define FAULTLINE_TEST(Suite, Name, ...)      \
-  FAULTLINE_ANNOTATE(Suite, Name, __VA_ARGS__); \
-  GTEST_TEST_(Suite, Name, ::faultline::FaultTest, ::testing::internal::GetTypeId<::faultline::FaultTest>())
+// its run: FAULTLINE_TEST(Suite, Name, rules...). The body follows the macro. As with TEST_F,
+// every test of `Suite` must use the same fixture: do not mix FAULTLINE_TEST and TEST in one
+// suite (FAULTLINE_TEST(Suite, Name) with no rules is its plain test).
+#define FAULTLINE_TEST(...)                                                      \
+  FAULTLINE_INTERNAL_TEST(FAULTLINE_INTERNAL_ARG1(__VA_ARGS__, ),                \
+                          FAULTLINE_INTERNAL_ARG2(__VA_ARGS__, ),                \
+                          FAULTLINE_INTERNAL_RULES(__VA_ARGS__, ))
 
-// A test like TEST_F(Fixture, Name) with rules installed for its run. Derive the fixture from
+// A test like TEST_F(Fixture, Name) with rules installed for its run:
+// FAULTLINE_TEST_F(Fixture, Name, rules...), or no rules. Derive the fixture from
 // faultline::FaultTest to get Injector(), ExpectFault() and the rest.
-#define FAULTLINE_TEST_F(Fixture, Name, ...)      \
-  FAULTLINE_ANNOTATE(Fixture, Name, __VA_ARGS__); \
+#define FAULTLINE_TEST_F(...)                                                      \
+  FAULTLINE_INTERNAL_TEST_F(FAULTLINE_INTERNAL_ARG1(__VA_ARGS__, ),                \
+                            FAULTLINE_INTERNAL_ARG2(__VA_ARGS__, ),                \
+                            FAULTLINE_INTERNAL_RULES(__VA_ARGS__, ))
+
+// The test macros take all their arguments as `...` and split them here, with an empty argument
+// appended: the rules may then be none without an empty `...`, which -Wpedantic rejects before
+// C++20. The rules come out with a trailing comma, which a braced list accepts.
+#define FAULTLINE_INTERNAL_ARG1(first, ...) first
+#define FAULTLINE_INTERNAL_ARG2(first, second, ...) second
+#define FAULTLINE_INTERNAL_RULES(first, second, ...) __VA_ARGS__
+#define FAULTLINE_INTERNAL_TEST(Suite, Name, ...)   \
+  FAULTLINE_ANNOTATE(Suite, Name, __VA_ARGS__); \
+  GTEST_TEST_(Suite, Name, ::faultline::FaultTest,  \
+              ::testing::internal::GetTypeId<::faultline::FaultTest>())
+#define FAULTLINE_INTERNAL_TEST_F(Fixture, Name, ...) \
+  FAULTLINE_ANNOTATE(Fixture, Name, __VA_ARGS__);   \
   TEST_F(Fixture, Name)
 
 #define FAULTLINE_EXPECT_FAULT_TRIGGERED(name) \

@@ -86,6 +86,13 @@ class FaultInjector {
   bool RemoveRule(std::string_view name);
   // Removes the installed rule `id`; false when it is no longer installed.
   bool RemoveRule(RuleId id);
+  // Enables (or, with `enabled` false, disables) the installed rule named `name` in place: it
+  // keeps its place among the rules, its counters and what is left of its MaxTriggers, e.g. a
+  // rule installed with .Enabled(false) that a test arms once its set-up is done. False when
+  // no rule of that name is installed.
+  bool EnableRule(std::string_view name, bool enabled = true);
+  // EnableRule(name, false).
+  bool DisableRule(std::string_view name) { return EnableRule(name, false); }
   // The installed rules, in the order they were added.
   std::vector<FaultConfig> Rules() const;
 

@@ -1,5 +1,6 @@
 // Internal: target globs. "*" any run of characters, "?" one character, "[abc]", "[a-z]",
-// "[!a]" (or "[^a]") a class, "\" escapes the next character.
+// "[!a]" (or "[^a]") a class, "{log,table}" one of the comma-separated alternatives (globs
+// themselves; groups do not nest), "\" escapes the next character.
 #pragma once
 
 #include <optional>

@@ -326,10 +326,18 @@ void Publish(Site& site, std::vector<Rule*> rules) {
   Publish(site, std::move(array), items, size);
 }
 
-// Appends `rule` to the list of `site`. Caller holds the mutex.
-void Append(Site& site, Rule& rule) {
+// Inserts `rule` into the list of `site` in id order (usually last). Caller holds the mutex.
+void Insert(Site& site, Rule& rule) {
   const RuleList* current = site.rules.load(std::memory_order_relaxed);
   if (current == nullptr) return Publish(site, std::vector<Rule*>{&rule});
+  if (current->items[current->size - 1]->id > rule.id) {
+    // A rule enabled again goes back to its place: a copy, as a removal from the middle.
+    std::vector<Rule*> rules(current->begin(), current->end());
+    rules.insert(std::lower_bound(rules.begin(), rules.end(), &rule,
+                                  [](const Rule* a, const Rule* b) { return a->id < b->id; }),
+                 &rule);
+    return Publish(site, std::move(rules));
+  }
   std::shared_ptr<std::vector<Rule*>> array = current->array;
   // Readers of the current list read only its own window of the array, so an entry written
   // past the array's end, within its capacity (no reallocation moves the others), is invisible
@@ -405,17 +413,20 @@ void CheckResultTypes(const InjectorState& state, const FaultConfig& config) {
   }
 }
 
+// Inserts `rule` into `rules` in id order: last, unless it is a rule enabled again.
+void InsertById(std::deque<Rule*>& rules, Rule& rule) {
+  rules.insert(std::lower_bound(rules.begin(), rules.end(), rule.id,
+                                [](const Rule* r, RuleId id) { return r->id < id; }),
+               &rule);
+}
+
 // Links `rule` into the lists of the sites it matches. Caller holds the mutex.
 void Link(InjectorState& state, Rule& rule) {
   if (!rule.config->enabled()) return;
-  if (rule.literal) {
-    state.literal_rules[rule.config->target()].push_back(&rule);
-  } else {
-    state.glob_rules.push_back(&rule);
-  }
+  InsertById(rule.literal ? state.literal_rules[rule.config->target()] : state.glob_rules, rule);
   rule.sites = SitesOf(state, *rule.config);
-  // The newest rule goes last: lists stay in insertion order.
-  for (Site* site : rule.sites) Append(*site, rule);
+  // Lists stay in insertion order, so that rules are tried in the order they were added.
+  for (Site* site : rule.sites) Insert(*site, rule);
 }
 
 // Removes `rule` from the lists of its sites and the indexes and retires it. Caller holds the
@@ -545,6 +556,36 @@ bool FaultInjector::RemoveInstalled(RuleId id) {
   installed.erase(it);
   internal::Unlink(*state_, *rule);
   UpdateArmed();
+  return true;
+}
+
+bool FaultInjector::EnableRule(std::string_view name, bool enabled) {
+  internal::HarnessLock lock(state_->mutex);
+  auto named = state_->by_name.find(name);
+  if (named == state_->by_name.end()) return false;
+  Rule* old = named->second;
+  if (old->config->enabled() == enabled) return true;
+  // Checks in flight may be reading the old rule, so it is replaced, not changed: the new one
+  // keeps its id (its place among the rules), its record and what is left of its budget.
+  FaultConfig config = *old->config;
+  config.Enabled(enabled);
+  auto rule = std::make_unique<Rule>(std::make_shared<const FaultConfig>(std::move(config)),
+                                     old->id, old->record, old->generation);
+  rule->limited_triggers.store(old->limited_triggers.load(std::memory_order_relaxed),
+                               std::memory_order_relaxed);
+  *internal::FindById(state_->installed, old->id) = rule.get();
+  internal::Unlink(*state_, *old);
+  state_->by_name.emplace(rule->config->name(), rule.get());
+  try {
+    internal::Link(*state_, *rule);
+  } catch (...) {
+    // As in AddRule: the rule is gone, and checks may already have seen it.
+    state_->installed.erase(internal::FindById(state_->installed, rule->id));
+    internal::Unlink(*state_, *rule.release());
+    UpdateArmed();
+    throw;
+  }
+  rule.release();
   return true;
 }
 

@@ -97,6 +97,12 @@ TEST(FaultConfigTest, MalformedGlobsThrow) {
               ThrowsMessage<std::invalid_argument>(HasSubstr("a target must not be empty")));
   EXPECT_THAT([] { faultline::Exception("x").Target("a\\"); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("trailing '\\'")));
+  EXPECT_THAT([] { faultline::Exception("x").Target("{log,table.Sync"); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"x\": bad target \"{log,table.Sync\": '{' at column 1 is "
+                  "never closed by '}'"));
+  EXPECT_THAT([] { faultline::Exception("x").Path("*.{db"); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr("'{' at column 3 is never closed")));
 }
 
 TEST(FaultConfigTest, BadCallFiltersAndErrorNumbersThrow) {

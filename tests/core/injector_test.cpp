@@ -14,6 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Property;
 using ::testing::ThrowsMessage;
 
 // Calls `target` n times and returns the 1-based ordinals on which a fault was injected.
@@ -266,6 +267,15 @@ TEST(InjectorTest, GlobTargetsMatch) {
   EXPECT_NO_THROW(injector.CheckAndInject("Gateway::Charge"));
 }
 
+TEST(InjectorTest, BraceGlobsMatchTheirAlternativesWhetherSitesComeBeforeOrAfter) {
+  faultline::FaultInjector injector;
+  EXPECT_NO_THROW(injector.CheckAndInject("log.Sync"));
+  injector.AddRule(faultline::Exception("sync").Target("{log,table}.Sync"));
+  EXPECT_THROW(injector.CheckAndInject("log.Sync"), faultline::InjectedFault);
+  EXPECT_THROW(injector.CheckAndInject("table.Sync"), faultline::InjectedFault);
+  EXPECT_NO_THROW(injector.CheckAndInject("manifest.Sync"));
+}
+
 TEST(InjectorTest, TriggerLimitsApplyPerRuleAndPerTargetOrdinal) {
   faultline::FaultInjector injector;
   injector.AddRule(faultline::Exception("max").Target("a").MaxTriggers(3));
@@ -293,6 +303,39 @@ TEST(InjectorTest, DuplicateRuleNameIsAnError) {
               ThrowsMessage<std::invalid_argument>(
                   "faultline: rule \"dup\": a rule with this name is already installed"));
   EXPECT_EQ(injector.Rules().size(), 1u);
+}
+
+TEST(InjectorTest, ARuleInstalledDisabledFiresOnceEnabledAndStopsOnceDisabled) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Exception("later").Target("Env::{Sync,Write}").Enabled(false));
+  EXPECT_NO_THROW(injector.CheckAndInject("Env::Sync"));
+  ASSERT_TRUE(injector.EnableRule("later"));
+  EXPECT_TRUE(injector.Rules().at(0).enabled());
+  EXPECT_THROW(injector.CheckAndInject("Env::Sync"), faultline::InjectedFault);
+  EXPECT_THROW(injector.CheckAndInject("Env::Write"), faultline::InjectedFault);
+  ASSERT_TRUE(injector.DisableRule("later"));
+  EXPECT_NO_THROW(injector.CheckAndInject("Env::Sync"));
+  EXPECT_TRUE(injector.DisableRule("later"));  // already disabled
+  EXPECT_FALSE(injector.EnableRule("missing"));
+  const faultline::HarnessStats stats = injector.Stats();
+  ASSERT_EQ(stats.rules.size(), 1u);
+  EXPECT_EQ(stats.rules[0].triggers, 2u);
+}
+
+TEST(InjectorTest, AnEnabledRuleKeepsItsPlaceAndWhatIsLeftOfItsBudget) {
+  faultline::FaultInjector injector;
+  injector.AddRule(faultline::Return("first", 1).Target("t").MaxTriggers(2));
+  injector.AddRule(faultline::Return("second", 2).Target("t"));
+  auto call = injector.Wrap("t", [] { return 0; });
+  EXPECT_EQ(call(), 1);
+  injector.DisableRule("first");
+  EXPECT_EQ(call(), 2);
+  // Enabled again, "first" is tried before "second" again, and has one trigger left.
+  injector.EnableRule("first");
+  EXPECT_EQ(call(), 1);
+  EXPECT_EQ(call(), 2);
+  EXPECT_THAT(injector.Rules(), ElementsAre(Property(&faultline::FaultConfig::name, "first"),
+                                            Property(&faultline::FaultConfig::name, "second")));
 }
 
 TEST(InjectorTest, RemoveRuleReportsWhetherItRemovedSomething) {

@@ -320,6 +320,8 @@ TEST(RulesTest, ToStringIsCanonicalAndRoundTrips) {
       {faultline::Errno("disk-full", ENOSPC).Target("posix.write").Path("*.db"),
        "disk-full=posix.write:errno(ENOSPC)@path(*.db)"},
       {faultline::Errno("a", 4095), "a=errno(4095)"},
+      {faultline::Exception("a").Target("{log,table}.Sync"), "a={log,table}.Sync:exception"},
+      {faultline::Errno("a", EIO).Path("*.{db,wal}"), "a=errno(EIO)@path(*.{db,wal})"},
       {faultline::Errno("a", EWOULDBLOCK), "a=errno(EAGAIN)"},
       {faultline::Partial("short").Target("posix.read").Probability(0.5),
        "short=posix.read:50%partial"},

@@ -118,6 +118,19 @@ FAULTLINE_TEST(PluginTest, MatchersDescribeEvents, faultline::Return("eio", -5).
 
 using FaultFixture = faultline::FaultTest;
 
+// With no rules the macros are plain tests on the fixture, and compile under -Wpedantic -Werror
+// as this file does.
+FAULTLINE_TEST(PlainFaultTest, NeedsNoRules) { EXPECT_TRUE(Injector().Rules().empty()); }
+
+FAULTLINE_TEST_F(FaultFixture, NeedsNoRulesEither) { EXPECT_TRUE(Injector().Rules().empty()); }
+
+FAULTLINE_TEST_F(FaultFixture, ARuleInstalledDisabledStartsWhenTheBodyEnablesIt,
+                 faultline::Expected(faultline::Exception("later").Target("t").Enabled(false))) {
+  EXPECT_NO_THROW(Injector().CheckAndInject("t"));  // the set-up's calls pass
+  ASSERT_TRUE(Injector().EnableRule("later"));
+  EXPECT_THROW(Injector().CheckAndInject("t"), faultline::InjectedFault);
+}
+
 TEST_F(FaultFixture, ExpectationsPassWhenMet) {
   Injector().AddRule(faultline::Exception("r").Target("t").MaxTriggers(2));
   ExpectFault("r").Times(2);
