@@ -1,7 +1,7 @@
 // The checkout service's resilience, proven under injected faults. Its dependencies are gmock
-// mocks whose actions delegate to in-memory fakes through faultline::Inject, so every call can
-// fail, stall, time out or return garbage, and the fakes' books show whether the service kept
-// its guarantees.
+// mocks declared with FAULTLINE_MOCK_METHOD, whose every call checks "<Class>::<Method>" before
+// the action delegates to an in-memory fake, so every call can fail, stall, time out or return
+// garbage, and the fakes' books show whether the service kept its guarantees.
 #include <faultline/gtest.hpp>
 
 #include "checkout.hpp"
@@ -18,17 +18,18 @@ using ::testing::Return;
 
 class MockGateway : public PaymentGateway {
  public:
-  MOCK_METHOD(Receipt, Charge, (const std::string& key, int cents), (override));
-  MOCK_METHOD(void, Refund, (const std::string& receipt_id), (override));
+  FAULTLINE_MOCK_METHOD(Receipt, Charge, (const std::string& key, int cents), (override));
+  FAULTLINE_MOCK_METHOD(void, Refund, (const std::string& receipt_id), (override));
 };
 class MockInventory : public Inventory {
  public:
-  MOCK_METHOD(bool, Reserve, (const std::string& sku, int quantity), (override));
-  MOCK_METHOD(void, Release, (const std::string& sku, int quantity), (override));
+  FAULTLINE_MOCK_METHOD(bool, Reserve, (const std::string& sku, int quantity), (override));
+  FAULTLINE_MOCK_METHOD(void, Release, (const std::string& sku, int quantity), (override));
 };
 class MockLedger : public Ledger {
  public:
-  MOCK_METHOD(void, Record, (const std::string& order_id, const Receipt& receipt), (override));
+  FAULTLINE_MOCK_METHOD(void, Record, (const std::string& order_id, const Receipt& receipt),
+                        (override));
 };
 
 class CheckoutTest : public faultline::FaultTest {
@@ -37,15 +38,15 @@ class CheckoutTest : public faultline::FaultTest {
     // Simulated time: injected delays and timeouts cost nothing and are measured exactly.
     Injector().SetClock(&clock_);
     ON_CALL(gateway_, Charge(_, _))
-        .WillByDefault(faultline::Inject("Gateway::Charge", Invoke(&fake_gateway_, &testing::FakeGateway::Charge)));
+        .WillByDefault(Invoke(&fake_gateway_, &testing::FakeGateway::Charge));
     ON_CALL(gateway_, Refund(_))
-        .WillByDefault(faultline::Inject("Gateway::Refund", Invoke(&fake_gateway_, &testing::FakeGateway::Refund)));
+        .WillByDefault(Invoke(&fake_gateway_, &testing::FakeGateway::Refund));
     ON_CALL(inventory_, Reserve(_, _))
-        .WillByDefault(faultline::Inject("Inventory::Reserve", Invoke(&fake_inventory_, &testing::FakeInventory::Reserve)));
+        .WillByDefault(Invoke(&fake_inventory_, &testing::FakeInventory::Reserve));
     ON_CALL(inventory_, Release(_, _))
         .WillByDefault(Invoke(&fake_inventory_, &testing::FakeInventory::Release));
     ON_CALL(ledger_, Record(_, _))
-        .WillByDefault(faultline::Inject("Ledger::Record", Invoke(&fake_ledger_, &testing::FakeLedger::Record)));
+        .WillByDefault(Invoke(&fake_ledger_, &testing::FakeLedger::Record));
   }
   void TearDown() override {
     Injector().SetClock(nullptr);
@@ -185,15 +186,15 @@ class CheckoutExplorationTest : public faultline::FaultTest {
   struct Shop {
     explicit Shop(const faultline::Clock& clock) : time(clock) {
       ON_CALL(gateway, Charge(_, _))
-          .WillByDefault(faultline::Inject("Gateway::Charge", Invoke(&fake_gateway, &testing::FakeGateway::Charge)));
+          .WillByDefault(Invoke(&fake_gateway, &testing::FakeGateway::Charge));
       ON_CALL(gateway, Refund(_))
-          .WillByDefault(faultline::Inject("Gateway::Refund", Invoke(&fake_gateway, &testing::FakeGateway::Refund)));
+          .WillByDefault(Invoke(&fake_gateway, &testing::FakeGateway::Refund));
       ON_CALL(inventory, Reserve(_, _))
-          .WillByDefault(faultline::Inject("Inventory::Reserve", Invoke(&fake_inventory, &testing::FakeInventory::Reserve)));
+          .WillByDefault(Invoke(&fake_inventory, &testing::FakeInventory::Reserve));
       ON_CALL(inventory, Release(_, _))
           .WillByDefault(Invoke(&fake_inventory, &testing::FakeInventory::Release));
       ON_CALL(ledger, Record(_, _))
-          .WillByDefault(faultline::Inject("Ledger::Record", Invoke(&fake_ledger, &testing::FakeLedger::Record)));
+          .WillByDefault(Invoke(&fake_ledger, &testing::FakeLedger::Record));
     }
     static constexpr int kStock = 100;
     testing::FakeGateway fake_gateway;

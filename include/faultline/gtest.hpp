@@ -28,7 +28,9 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -144,6 +146,35 @@ class InjectAction {
   A action_;
 };
 
+// The target of a FAULTLINE_MOCK_METHOD `method` of mock class `self` (see there): named by
+// `class_name` when the class sets one, else read from `pretty_function` (the method's
+// __PRETTY_FUNCTION__).
+std::string MockTarget(const char* class_name, std::string_view pretty_function,
+                       std::string_view method);
+
+// The class name a mock sets with FAULTLINE_MOCK_CLASS, or null.
+template <class Mock, class = void>
+inline constexpr const char* kMockClass = nullptr;
+template <class Mock>
+inline constexpr const char* kMockClass<Mock, std::void_t<decltype(Mock::faultline_mock_class)>> =
+    Mock::faultline_mock_class;
+
+// The site of one FAULTLINE_MOCK_METHOD, interned once per method.
+class MockPoint {
+ public:
+  explicit MockPoint(const std::string& target) : point_id_(PointId(target)) {}
+  // Checks the target on faultline::Current(), then makes the mock's call `call()` or applies
+  // the fault, as Inject does.
+  template <class R, class Call>
+  R Invoke(Call&& call) const {
+    FaultInjector& injector = Current();
+    return InvokeWithFaults<R>(injector, injector.SiteFor(point_id_), std::forward<Call>(call));
+  }
+
+ private:
+  std::uint32_t point_id_;
+};
+
 }  // namespace internal
 
 // Wraps a gmock action (Return, ReturnRef, Invoke, DoAll, a lambda, ...) so that each call
@@ -226,6 +257,92 @@ MATCHER_P(AtTarget, target,
 #define FAULTLINE_INTERNAL_TEST_F(Fixture, Name, ...) \
   FAULTLINE_ANNOTATE(Fixture, Name, __VA_ARGS__);   \
   TEST_F(Fixture, Name)
+
+// MOCK_METHOD whose every call first checks the target "<Class>::<Method>" on
+// faultline::Current(), whatever ON_CALL and EXPECT_CALL say, so a rule on "Gateway::*" makes
+// the whole mock faulty with no Inject:
+//
+//   class MockGateway : public Gateway {
+//    public:
+//     FAULTLINE_MOCK_METHOD(Receipt, Charge, (const std::string&, int), (override));
+//   };
+//
+// The arguments are MOCK_METHOD's. <Class> is the mock's class name without namespaces or
+// template arguments, and without a "Mock" prefix or suffix (MockGateway and GatewayMock are
+// "Gateway"); FAULTLINE_MOCK_CLASS sets it instead. A faulted call is the fault, as with
+// Inject: exception and timeout rules throw, kReturn rules return their value, kCorruption
+// rules corrupt what the mock's action returned, delay rules sleep before it. A call that
+// throws or returns the rule's value never reaches the mock, so EXPECT_CALL counts the calls
+// that got through (faultline::Current().Stats() counts them all).
+#define FAULTLINE_MOCK_METHOD(...) \
+  GMOCK_PP_VARIADIC_CALL(FAULTLINE_INTERNAL_MOCK_METHOD_ARG_, __VA_ARGS__)
+
+// In a mock class: its FAULTLINE_MOCK_METHODs' targets are "<name>::<Method>".
+#define FAULTLINE_MOCK_CLASS(name) static constexpr const char* faultline_mock_class = name
+
+#define FAULTLINE_INTERNAL_MOCK_METHOD_WRONG_ARITY(...)                                    \
+  static_assert(false, "FAULTLINE_MOCK_METHOD takes MOCK_METHOD's arguments: the result " \
+                       "type, the name, the parenthesized argument types and optionally "  \
+                       "the parenthesized specifiers")
+#define FAULTLINE_INTERNAL_MOCK_METHOD_ARG_1(...) FAULTLINE_INTERNAL_MOCK_METHOD_WRONG_ARITY()
+#define FAULTLINE_INTERNAL_MOCK_METHOD_ARG_2(...) FAULTLINE_INTERNAL_MOCK_METHOD_WRONG_ARITY()
+#define FAULTLINE_INTERNAL_MOCK_METHOD_ARG_5(...) FAULTLINE_INTERNAL_MOCK_METHOD_WRONG_ARITY()
+#define FAULTLINE_INTERNAL_MOCK_METHOD_ARG_6(...) FAULTLINE_INTERNAL_MOCK_METHOD_WRONG_ARITY()
+#define FAULTLINE_INTERNAL_MOCK_METHOD_ARG_3(_Ret, _MethodName, _Args) \
+  FAULTLINE_INTERNAL_MOCK_METHOD_ARG_4(_Ret, _MethodName, _Args, ())
+
+// MOCK_METHOD's own expansion (the same in GoogleTest 1.12 and 1.18, both built in CI), with
+// the faultline check in the mocked method's body.
+#define FAULTLINE_INTERNAL_MOCK_METHOD_ARG_4(_Ret, _MethodName, _Args, _Spec)               \
+  GMOCK_INTERNAL_ASSERT_PARENTHESIS(_Args);                                                 \
+  GMOCK_INTERNAL_ASSERT_PARENTHESIS(_Spec);                                                 \
+  GMOCK_INTERNAL_ASSERT_VALID_SIGNATURE(GMOCK_PP_NARG0 _Args,                               \
+                                        GMOCK_INTERNAL_SIGNATURE(_Ret, _Args));             \
+  GMOCK_INTERNAL_ASSERT_VALID_SPEC(_Spec)                                                   \
+  FAULTLINE_INTERNAL_MOCK_METHOD_IMPL(                                                      \
+      GMOCK_PP_NARG0 _Args, _MethodName, GMOCK_INTERNAL_HAS_CONST(_Spec),                   \
+      GMOCK_INTERNAL_HAS_OVERRIDE(_Spec), GMOCK_INTERNAL_HAS_FINAL(_Spec),                  \
+      GMOCK_INTERNAL_GET_NOEXCEPT_SPEC(_Spec), GMOCK_INTERNAL_GET_CALLTYPE_SPEC(_Spec),     \
+      GMOCK_INTERNAL_GET_REF_SPEC(_Spec), (GMOCK_INTERNAL_SIGNATURE(_Ret, _Args)))
+
+#define FAULTLINE_INTERNAL_MOCK_METHOD_IMPL(_N, _MethodName, _Constness, _Override, _Final,   \
+                                            _NoexceptSpec, _CallType, _RefSpec, _Signature)   \
+  typename ::testing::internal::Function<GMOCK_PP_REMOVE_PARENS(_Signature)>::Result         \
+  GMOCK_INTERNAL_EXPAND(_CallType)                                                            \
+      _MethodName(GMOCK_PP_REPEAT(GMOCK_INTERNAL_PARAMETER, _Signature, _N))                  \
+          GMOCK_PP_IF(_Constness, const, ) _RefSpec _NoexceptSpec                             \
+              GMOCK_PP_IF(_Override, override, ) GMOCK_PP_IF(_Final, final, ) {               \
+    using FaultlineResult =                                                                   \
+        typename ::testing::internal::Function<GMOCK_PP_REMOVE_PARENS(_Signature)>::Result;  \
+    GMOCK_MOCKER_(_N, _Constness, _MethodName).SetOwnerAndName(this, #_MethodName);          \
+    static const ::faultline::internal::MockPoint faultline_internal_point(                   \
+        ::faultline::internal::MockTarget(                                                    \
+            ::faultline::internal::kMockClass<                                                \
+                std::remove_cv_t<std::remove_pointer_t<decltype(this)>>>,                     \
+            __PRETTY_FUNCTION__, #_MethodName));                                              \
+    return faultline_internal_point.Invoke<FaultlineResult>([&]() -> FaultlineResult {        \
+      return GMOCK_MOCKER_(_N, _Constness, _MethodName)                                       \
+          .Invoke(GMOCK_PP_REPEAT(GMOCK_INTERNAL_FORWARD_ARG, _Signature, _N));               \
+    });                                                                                       \
+  }                                                                                           \
+  ::testing::MockSpec<GMOCK_PP_REMOVE_PARENS(_Signature)> gmock_##_MethodName(                \
+      GMOCK_PP_REPEAT(GMOCK_INTERNAL_MATCHER_PARAMETER, _Signature, _N))                      \
+      GMOCK_PP_IF(_Constness, const, ) _RefSpec {                                             \
+    GMOCK_MOCKER_(_N, _Constness, _MethodName).RegisterOwner(this);                           \
+    return GMOCK_MOCKER_(_N, _Constness, _MethodName)                                         \
+        .With(GMOCK_PP_REPEAT(GMOCK_INTERNAL_MATCHER_ARGUMENT, , _N));                        \
+  }                                                                                           \
+  ::testing::MockSpec<GMOCK_PP_REMOVE_PARENS(_Signature)> gmock_##_MethodName(                \
+      const ::testing::internal::WithoutMatchers&,                                            \
+      GMOCK_PP_IF(_Constness, const, )::testing::internal::Function<                          \
+          GMOCK_PP_REMOVE_PARENS(_Signature)>*) const _RefSpec _NoexceptSpec {                \
+    return ::testing::internal::ThisRefAdjuster<GMOCK_PP_IF(_Constness, const, )              \
+                                                    int _RefSpec>::Adjust(*this)              \
+        .gmock_##_MethodName(                                                                 \
+            GMOCK_PP_REPEAT(GMOCK_INTERNAL_A_MATCHER_ARGUMENT, _Signature, _N));              \
+  }                                                                                           \
+  mutable ::testing::FunctionMocker<GMOCK_PP_REMOVE_PARENS(_Signature)>                       \
+  GMOCK_MOCKER_(_N, _Constness, _MethodName)
 
 #define FAULTLINE_EXPECT_FAULT_TRIGGERED(name) \
   EXPECT_PRED_FORMAT1(::faultline::internal::FaultTriggered, name)

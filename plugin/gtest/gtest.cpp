@@ -2,6 +2,7 @@
 
 #include <gtest/gtest-spi.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -437,6 +438,38 @@ namespace internal {
   return ::testing::AssertionFailure() << "Expected fault " << expression << " (\"" << rule
                                        << "\") not to be triggered, but it fired " << fired
                                        << " time(s); " << Session::FiredSummary();
+}
+
+std::string MockTarget(const char* class_name, std::string_view pretty_function,
+                       std::string_view method) {
+  if (class_name != nullptr) return std::string(class_name) + "::" + std::string(method);
+  // "virtual R ns::MockGateway<T>::Charge(...) const": the class is the name before
+  // "::<method>(", without its template arguments and namespaces.
+  const std::size_t at = pretty_function.find("::" + std::string(method) + "(");
+  if (at == std::string_view::npos) return std::string(method);
+  std::size_t end = at;
+  if (end > 0 && pretty_function[end - 1] == '>') {
+    for (int depth = 0; end > 0; --end) {
+      const char c = pretty_function[end - 1];
+      depth += c == '>' ? 1 : c == '<' ? -1 : 0;
+      if (depth == 0) {
+        --end;
+        break;
+      }
+    }
+  }
+  std::size_t begin = end;
+  while (begin > 0 && (std::isalnum(static_cast<unsigned char>(pretty_function[begin - 1])) ||
+                       pretty_function[begin - 1] == '_')) {
+    --begin;
+  }
+  std::string_view name = pretty_function.substr(begin, end - begin);
+  if (name.size() > 4 && name.substr(0, 4) == "Mock" && std::isupper(static_cast<unsigned char>(name[4]))) {
+    name.remove_prefix(4);
+  } else if (name.size() > 4 && name.substr(name.size() - 4) == "Mock") {
+    name.remove_suffix(4);
+  }
+  return std::string(name) + "::" + std::string(method);
 }
 
 ::testing::AssertionResult FaultCount(const char* rule_expression, const char* count_expression,
