@@ -535,7 +535,14 @@ std::vector<TestFailure> Session::VerifyExpectations() {
   internal::HarnessLock lock(mutex_);
   // Misuse found inside interposed calls, which could not throw, fails the test here.
   std::vector<TestFailure> failures;
-  for (std::string& problem : internal::TakeProblems()) failures.push_back({std::move(problem), {}, 0});
+  for (std::string& problem : internal::TakeProblems()) {
+    // Reported as "faultline: ..." for any reader; the adapters print their own "[faultline] ".
+    constexpr std::string_view kPrefix = "faultline: ";
+    if (std::string_view(problem).substr(0, kPrefix.size()) == kPrefix) {
+      problem.erase(0, kPrefix.size());
+    }
+    failures.push_back({std::move(problem), {}, 0});
+  }
   if (verified_) return failures;
   verified_ = true;
   if (!Current().enabled()) return failures;  // --faultline_disable: no fault can fire
