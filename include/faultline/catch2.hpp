@@ -17,12 +17,18 @@
 //
 //   TEST_CASE("search tolerates the network", "[faultline:flaky-network]") { ... }
 //
+//   FAULTLINE_TEST_CASE("upload survives any failed put", "[upload]",
+//                       faultline::Exception("put-fails").Target("Storage::Put")) {
+//     faultline::catch2::Sweep([] { CHECK(Upload(faultline::Current())); });  // puts fail in turn
+//   }
+//
 // A listener resets and seeds faultline::Current() at the start of every run of a test case
 // (once per leaf section, as Catch2 re-enters the test case for each) with mix(global seed,
 // test case name), so each run's faults depend only on the seed and the name. The global seed
 // is Catch2's --rng-seed when one was given (under v3: on the process's command line, read on
 // Linux only), else faultline's (--faultline-seed, FAULTLINE_SEED, default 42). A failed run
-// prints its seed, its fault events and a command line that replays it.
+// prints its seed, its fault events and a command line that replays it. faultline::catch2::Sweep
+// and Explore run faultline::Sweep and Explore on a test case and fail it once with the report.
 #pragma once
 
 #if !__has_include(<catch2/catch.hpp>) && !__has_include(<catch2/catch_all.hpp>)

@@ -433,6 +433,14 @@ TEST_CASE("a malformed --faultline-schedule stops the run, naming the column and
   CHECK_THAT(run.output, Contains("Error(s) in input:\n  faultline: schedule:1:20: expected a call ordinal >= 1 "
                                   "after '@', got \"0\""));
   CHECK_THAT(run.output, !Contains("test cases:"));
+
+  // GoogleTest's spelling, as a replay line of a GoogleTest program has it.
+  const Run underscored = Shell(std::string(EXPLORE_TEST) + " --faultline_schedule=" + kSwept);
+  CHECK(underscored.status != 0);
+  CHECK_THAT(underscored.output, Contains("faultline: unknown option --faultline_schedule: Catch2 programs "
+                                          "spell faultline's options with dashes, did you mean "
+                                          "--faultline-schedule? (see --help)\n"));
+  CHECK_THAT(underscored.output, !Contains("test cases:"));
 }
 
 }  // namespace
