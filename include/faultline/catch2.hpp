@@ -106,7 +106,6 @@ ExploreResult Explore(ExploreOptions options, const std::function<void()>& body,
 ExploreResult Explore(const std::function<void()>& body, const char* file = __builtin_FILE(),
                       int line = __builtin_LINE());
 
-
 // Matches a FaultEvent of rule `name`.
 class FaultNamed : public MatcherBase<FaultEvent> {
  public:

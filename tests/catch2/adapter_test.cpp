@@ -310,4 +310,12 @@ FAULTLINE_TEST_CASE("an explore whose every run passes passes", "[adapter][explo
   CHECK(RuleNames() == std::vector<std::string>{"gw-fail", "ledger-slow"});
 }
 
+#if CATCH_VERSION_MAJOR >= 3
+TEST_CASE("a SKIP in a run skips the test case", "[adapter][sweep]") {
+  faultline::catch2::Sweep(faultline::Exception("put-fails").Target("Storage::Put"),
+                           [] { SKIP("no storage here"); });
+  FAIL("a skipped run must end the test case");
+}
+#endif
+
 }  // namespace
