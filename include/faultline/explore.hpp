@@ -13,12 +13,12 @@
 //   if (explored.failed) std::cout << explored.Report();  // seed, minimal schedule, replay flag
 //
 // A run fails when an exception escapes the body, or when the options' Runner reports a
-// failure (the GoogleTest adapter counts assertion failures that way). Each run starts from a
-// reset injector (FaultInjector::Reset) holding the rules of the run. When the exploration
-// ends the injector holds its rules and seed again, not replaying, and keeps the last run's
-// counters and events (after a failed Explore: the minimal failing run): the rules the last run
-// added are removed and the ones they replaced added again, never by a Reset. Rules are
-// re-added, so the RuleScope of a rule installed before no longer removes it. Not for
+// failure (the GoogleTest and Catch2 adapters count assertion failures that way). Each run
+// starts from a reset injector (FaultInjector::Reset) holding the rules of the run. When the
+// exploration ends the injector holds its rules and seed again, not replaying, and keeps the
+// last run's counters and events (after a failed Explore: the minimal failing run): the rules
+// the last run added are removed and the ones they replaced added again, never by a Reset.
+// Rules are re-added, so the RuleScope of a rule installed before no longer removes it. Not for
 // concurrent use of one injector.
 #pragma once
 
