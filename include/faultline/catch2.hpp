@@ -17,12 +17,18 @@
 //
 //   TEST_CASE("search tolerates the network", "[faultline:flaky-network]") { ... }
 //
+//   FAULTLINE_TEST_CASE("upload survives any failed put", "[upload]",
+//                       faultline::Exception("put-fails").Target("Storage::Put")) {
+//     faultline::catch2::Sweep([] { CHECK(Upload(faultline::Current())); });  // puts fail in turn
+//   }
+//
 // A listener resets and seeds faultline::Current() at the start of every run of a test case
 // (once per leaf section, as Catch2 re-enters the test case for each) with mix(global seed,
 // test case name), so each run's faults depend only on the seed and the name. The global seed
 // is Catch2's --rng-seed when one was given (under v3: on the process's command line, read on
 // Linux only), else faultline's (--faultline-seed, FAULTLINE_SEED, default 42). A failed run
-// prints its seed, its fault events and a command line that replays it.
+// prints its seed, its fault events and a command line that replays it. faultline::catch2::Sweep
+// and Explore run faultline::Sweep and Explore on a test case and fail it once with the report.
 #pragma once
 
 #if !__has_include(<catch2/catch.hpp>) && !__has_include(<catch2/catch_all.hpp>)
@@ -37,11 +43,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "faultline/explore.hpp"
 #include "faultline/faultline.hpp"
 #include "faultline/internal/session.hpp"
 
@@ -64,6 +72,39 @@ using MatcherBase = ::Catch::MatcherBase<T>;
 FaultExpectation& ExpectFault(const std::string& name, const char* file = __builtin_FILE(),
                               int line = __builtin_LINE());
 
+// faultline::Sweep on this run of the test case (faultline::Current()), reported as
+// faultline::FaultTest::Sweep reports under GoogleTest. Failed assertions (CHECK, REQUIRE, FAIL,
+// matchers) and exceptions in `body` are collected per run, so a failing run does not fail the
+// test case by itself; when one fails, the test case fails once, at `file`:`line` (the call),
+// with the report: runs, failing schedule, failure and replay setting (--faultline-schedule=...,
+// or FAULTLINE_SCHEDULE=... in a program without faultline's options), followed by the command
+// that replays the run. Under --faultline-schedule (or FAULTLINE_SCHEDULE) it makes one run
+// under that schedule instead, whose assertions report as usual. Keeps faultline_sweep_runs
+// and faultline_sweep_failures in the --faultline-report. Call it qualified: faultline::Sweep
+// takes the same arguments. `body` must not open a SECTION (Catch2 would enter it in one run
+// only).
+//   faultline::catch2::Sweep(faultline::Exception("put-fails").Target("Storage::Put"), [&] {
+//     Uploader uploader(faultline::Current());
+//     CHECK(uploader.Upload(5));
+//   });
+SweepResult Sweep(SweepOptions options, const std::function<void()>& body,
+                  const char* file = __builtin_FILE(), int line = __builtin_LINE());
+// Sweeps `fault` (an exact or glob target): every call it reaches fails in turn.
+SweepResult Sweep(FaultConfig fault, const std::function<void()>& body,
+                  const char* file = __builtin_FILE(), int line = __builtin_LINE());
+// Sweeps the rules installed on this run (annotated, from a profile or added).
+SweepResult Sweep(const std::function<void()>& body, const char* file = __builtin_FILE(),
+                  int line = __builtin_LINE());
+
+// faultline::Explore on this run of the test case, with Sweep's handling of failures: the test
+// case fails once, after shrinking, with the seed, the minimal schedule and the replay setting.
+// Keeps faultline_explore_runs, and for a failure faultline_explore_seed,
+// faultline_explore_schedule and faultline_explore_flaky, in the --faultline-report.
+ExploreResult Explore(ExploreOptions options, const std::function<void()>& body,
+                      const char* file = __builtin_FILE(), int line = __builtin_LINE());
+// Explores the rules installed on this run for 100 runs.
+ExploreResult Explore(const std::function<void()>& body, const char* file = __builtin_FILE(),
+                      int line = __builtin_LINE());
 
 // Matches a FaultEvent of rule `name`.
 class FaultNamed : public MatcherBase<FaultEvent> {
@@ -138,6 +179,11 @@ internal::EventsMatcher<M> AllFaults(M matcher) {
 }
 
 namespace internal {
+
+// Runs `body` with Catch2's failed assertions collected instead of reported (the Runner Sweep
+// and Explore give their runs): returns them, then an exception that escaped `body`, as
+// "file:line: ..." lines, or nothing when none failed. A failed REQUIRE ends `body`.
+std::optional<std::string> CollectFailures(const std::function<void()>& body);
 
 // Runs the body of a FAULTLINE_TEST_CASE, then verifies this run's expectations as failed
 // assertions located at the test case.

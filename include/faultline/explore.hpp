@@ -13,12 +13,12 @@
 //   if (explored.failed) std::cout << explored.Report();  // seed, minimal schedule, replay flag
 //
 // A run fails when an exception escapes the body, or when the options' Runner reports a
-// failure (the GoogleTest adapter counts assertion failures that way). Each run starts from a
-// reset injector (FaultInjector::Reset) holding the rules of the run. When the exploration
-// ends the injector holds its rules and seed again, not replaying, and keeps the last run's
-// counters and events (after a failed Explore: the minimal failing run): the rules the last run
-// added are removed and the ones they replaced added again, never by a Reset. Rules are
-// re-added, so the RuleScope of a rule installed before no longer removes it. Not for
+// failure (the GoogleTest and Catch2 adapters count assertion failures that way). Each run
+// starts from a reset injector (FaultInjector::Reset) holding the rules of the run. When the
+// exploration ends the injector holds its rules and seed again, not replaying, and keeps the
+// last run's counters and events (after a failed Explore: the minimal failing run): the rules
+// the last run added are removed and the ones they replaced added again, never by a Reset.
+// Rules are re-added, so the RuleScope of a rule installed before no longer removes it. Not for
 // concurrent use of one injector.
 #pragma once
 
@@ -106,8 +106,10 @@ struct SweepResult {
   std::optional<Schedule> replayed;
 
   bool passed() const { return failures.empty(); }
-  // The labelled report: runs, targets, the first failure's schedule, message and replay flag.
-  std::string Report() const;
+  // The labelled report: runs, targets, the first failure's schedule, message and replay
+  // setting, `schedule_flag`=<schedule> (an adapter's spelling: "--faultline-schedule" under
+  // Catch2, "FAULTLINE_SCHEDULE" for the environment).
+  std::string Report(const std::string& schedule_flag = "--faultline_schedule") const;
 };
 
 // Runs `body` with no fault, then with a fault on call 1 of each target, then call 2, and so on
@@ -168,10 +170,12 @@ struct ExploreResult {
   // The one run was a replay of ExploreOptions::replay: nothing was explored or shrunk.
   bool replayed = false;
 
-  // "--faultline_schedule=<minimal>": the flag that replays the minimal failure.
-  std::string ReplayFlag() const;
-  // The labelled report: seed, original and minimal schedules, failure, replay flag.
-  std::string Report() const;
+  // "--faultline_schedule=<minimal>": the flag that replays the minimal failure, spelled
+  // `schedule_flag`=<minimal> for another adapter or the environment.
+  std::string ReplayFlag(const std::string& schedule_flag = "--faultline_schedule") const;
+  // The labelled report: seed, original and minimal schedules, failure, and the replay setting
+  // ReplayFlag(schedule_flag).
+  std::string Report(const std::string& schedule_flag = "--faultline_schedule") const;
 };
 
 // Runs `body` options.runs times under the injector's installed rules with derived seeds; on

@@ -2,11 +2,15 @@
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include "faultline/catch2.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <exception>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace faultline {
@@ -347,6 +351,326 @@ class Listener : public ListenerBase {
 };
 
 }  // namespace
+
+namespace {
+
+// Catch2's wording of a failed assertion of type `type`, as its console reporter prints it.
+std::string FailureDetail(::Catch::ResultWas::OfType type) {
+  switch (type) {
+    case ::Catch::ResultWas::DidntThrowException:
+      return "because no exception was thrown where one was expected";
+    case ::Catch::ResultWas::FatalErrorCondition:
+      return "due to a fatal error condition";
+    default:
+      return "failed";
+  }
+}
+
+// Takes the place of Catch2's result capture while one run of a sweep or an exploration runs
+// its body, as gtest's ScopedFakeTestPartResultReporter does for FaultTest: failed assertions
+// become the run's failure text instead of failing the test case; everything else (passing
+// assertions, sections, generators, benchmarks) goes to Catch2. Catch2 runs assertions on one
+// thread, so one collector at a time.
+class FailureCollector : public ::Catch::IResultCapture {
+ public:
+  FailureCollector() : catch2_(::Catch::getResultCapture()) {
+    ::Catch::getCurrentMutableContext().setResultCapture(this);
+  }
+  ~FailureCollector() override { ::Catch::getCurrentMutableContext().setResultCapture(&catch2_); }
+  FailureCollector(const FailureCollector&) = delete;
+  FailureCollector& operator=(const FailureCollector&) = delete;
+
+  // The failed assertions so far, each as "file:line: MACRO( expression )" and indented
+  // details ("" when none failed).
+  const std::string& failures() const { return failures_; }
+
+#if CATCH_VERSION_MAJOR >= 3
+  void notifyAssertionStarted(const ::Catch::AssertionInfo& info) override {
+    catch2_.notifyAssertionStarted(info);
+  }
+  bool sectionStarted(::Catch::StringRef name, const ::Catch::SourceLineInfo& where,
+                      ::Catch::Counts& assertions) override {
+    return catch2_.sectionStarted(name, where, assertions);
+  }
+  void sectionEnded(::Catch::SectionEndInfo&& info) override { catch2_.sectionEnded(std::move(info)); }
+  void sectionEndedEarly(::Catch::SectionEndInfo&& info) override {
+    catch2_.sectionEndedEarly(std::move(info));
+  }
+  ::Catch::IGeneratorTracker* acquireGeneratorTracker(::Catch::StringRef name,
+                                                      const ::Catch::SourceLineInfo& where) override {
+    return catch2_.acquireGeneratorTracker(name, where);
+  }
+  ::Catch::IGeneratorTracker* createGeneratorTracker(
+      ::Catch::StringRef name, ::Catch::SourceLineInfo where,
+      ::Catch::Generators::GeneratorBasePtr&& generator) override {
+    return catch2_.createGeneratorTracker(name, where, std::move(generator));
+  }
+  void benchmarkPreparing(::Catch::StringRef name) override { catch2_.benchmarkPreparing(name); }
+  void benchmarkStarting(const ::Catch::BenchmarkInfo& info) override {
+    catch2_.benchmarkStarting(info);
+  }
+  void benchmarkEnded(const ::Catch::BenchmarkStats<>& stats) override {
+    catch2_.benchmarkEnded(stats);
+  }
+  void benchmarkFailed(::Catch::StringRef error) override { catch2_.benchmarkFailed(error); }
+  void emplaceUnscopedMessage(::Catch::MessageBuilder&& builder) override { Unscoped(builder); }
+  void handleMessage(const ::Catch::AssertionInfo& info, ::Catch::ResultWas::OfType type,
+                     std::string&& message, ::Catch::AssertionReaction& reaction) override {
+    if (Passes(info, type)) {
+      catch2_.handleMessage(info, type, std::move(message), reaction);
+      return Forwarded();
+    }
+    Collect(info, "explicitly with message: " + message, reaction);
+  }
+  void handleUnexpectedInflightException(const ::Catch::AssertionInfo& info, std::string&& message,
+                                         ::Catch::AssertionReaction& reaction) override {
+    if (Passes(info, ::Catch::ResultWas::ThrewException)) {
+      catch2_.handleUnexpectedInflightException(info, std::move(message), reaction);
+      return Forwarded();
+    }
+    Collect(info, "due to unexpected exception with message: " + message, reaction);
+  }
+#else
+  bool sectionStarted(const ::Catch::SectionInfo& section, ::Catch::Counts& assertions) override {
+    return catch2_.sectionStarted(section, assertions);
+  }
+  void sectionEnded(const ::Catch::SectionEndInfo& info) override { catch2_.sectionEnded(info); }
+  void sectionEndedEarly(const ::Catch::SectionEndInfo& info) override {
+    catch2_.sectionEndedEarly(info);
+  }
+  ::Catch::IGeneratorTracker& acquireGeneratorTracker(::Catch::StringRef name,
+                                                      const ::Catch::SourceLineInfo& where) override {
+    return catch2_.acquireGeneratorTracker(name, where);
+  }
+#if defined(CATCH_CONFIG_ENABLE_BENCHMARKING)
+  void benchmarkPreparing(const std::string& name) override { catch2_.benchmarkPreparing(name); }
+  void benchmarkStarting(const ::Catch::BenchmarkInfo& info) override {
+    catch2_.benchmarkStarting(info);
+  }
+  void benchmarkEnded(const ::Catch::BenchmarkStats<>& stats) override {
+    catch2_.benchmarkEnded(stats);
+  }
+  void benchmarkFailed(const std::string& error) override { catch2_.benchmarkFailed(error); }
+#endif
+  void emplaceUnscopedMessage(const ::Catch::MessageBuilder& builder) override { Unscoped(builder); }
+  void handleMessage(const ::Catch::AssertionInfo& info, ::Catch::ResultWas::OfType type,
+                     const ::Catch::StringRef& message, ::Catch::AssertionReaction& reaction) override {
+    if (Passes(info, type)) {
+      catch2_.handleMessage(info, type, message, reaction);
+      return Forwarded();
+    }
+    Collect(info, "explicitly with message: " + std::string(message), reaction);
+  }
+  void handleUnexpectedInflightException(const ::Catch::AssertionInfo& info, const std::string& message,
+                                         ::Catch::AssertionReaction& reaction) override {
+    if (Passes(info, ::Catch::ResultWas::ThrewException)) {
+      catch2_.handleUnexpectedInflightException(info, message, reaction);
+      return Forwarded();
+    }
+    Collect(info, "due to unexpected exception with message: " + message, reaction);
+  }
+#endif
+
+  // Messages scoped in the body (INFO, CAPTURE) end in the body, and are not popped when a
+  // REQUIRE throws: kept here, they never reach Catch2's list.
+  void pushScopedMessage(const ::Catch::MessageInfo& message) override { messages_.push_back(message); }
+  void popScopedMessage(const ::Catch::MessageInfo& message) override {
+    const auto it = std::find(messages_.begin(), messages_.end(), message);
+    if (it == messages_.end()) return catch2_.popScopedMessage(message);  // scoped before the run
+    messages_.erase(it);
+  }
+  void handleFatalErrorCondition(::Catch::StringRef message) override {
+    catch2_.handleFatalErrorCondition(message);
+  }
+  void handleExpr(const ::Catch::AssertionInfo& info, const ::Catch::ITransientExpression& expr,
+                  ::Catch::AssertionReaction& reaction) override {
+    const bool passed = expr.getResult() != ::Catch::isFalseTest(info.resultDisposition);
+    if (Passes(info, passed ? ::Catch::ResultWas::Ok : ::Catch::ResultWas::ExpressionFailed)) {
+      catch2_.handleExpr(info, expr, reaction);
+      return Forwarded();
+    }
+    // Negated as Catch2 prints a CHECK_FALSE: "!(a == b)", "!true".
+    std::ostringstream expansion;
+    const bool negated = ::Catch::isFalseTest(info.resultDisposition);
+    if (negated) expansion << (expr.isBinaryExpression() ? "!(" : "!");
+    expr.streamReconstructedExpression(expansion);
+    if (negated && expr.isBinaryExpression()) expansion << ")";
+    Collect(info, "with expansion: " + expansion.str(), reaction);
+  }
+  void handleUnexpectedExceptionNotThrown(const ::Catch::AssertionInfo& info,
+                                          ::Catch::AssertionReaction& reaction) override {
+    if (Passes(info, ::Catch::ResultWas::DidntThrowException)) {
+      catch2_.handleUnexpectedExceptionNotThrown(info, reaction);
+      return Forwarded();
+    }
+    Collect(info, FailureDetail(::Catch::ResultWas::DidntThrowException), reaction);
+  }
+  void handleIncomplete(const ::Catch::AssertionInfo& info) override {
+    ::Catch::AssertionReaction reaction;
+    Collect(info, "due to an exception Catch2 could not translate (CATCH_CONFIG_FAST_COMPILE)",
+            reaction);
+  }
+  void handleNonExpr(const ::Catch::AssertionInfo& info, ::Catch::ResultWas::OfType type,
+                     ::Catch::AssertionReaction& reaction) override {
+    if (Passes(info, type)) {
+      catch2_.handleNonExpr(info, type, reaction);
+      return Forwarded();
+    }
+    Collect(info, FailureDetail(type), reaction);
+  }
+  bool lastAssertionPassed() override { return last_passed_; }
+  void assertionPassed() override {
+    catch2_.assertionPassed();
+    Forwarded();
+  }
+  std::string getCurrentTestName() const override { return catch2_.getCurrentTestName(); }
+  const ::Catch::AssertionResult* getLastResult() const override { return catch2_.getLastResult(); }
+  void exceptionEarlyReported() override { catch2_.exceptionEarlyReported(); }
+
+ private:
+  // True when an assertion of outcome `type` goes to Catch2: it passed, or its failure does
+  // not count (CHECK_NOFAIL, and SKIP, which is no failure).
+  static bool Passes(const ::Catch::AssertionInfo& info, ::Catch::ResultWas::OfType type) {
+    return ::Catch::isOk(type) || ::Catch::shouldSuppressFailure(info.resultDisposition);
+  }
+
+  // After an assertion Catch2 handled: its verdict stands, and UNSCOPED_INFO messages expire.
+  void Forwarded() {
+    last_passed_ = catch2_.lastAssertionPassed();
+    unscoped_.clear();
+  }
+  template <class Builder>
+  void Unscoped(const Builder& builder) {
+    ::Catch::MessageInfo info = builder.m_info;
+    info.message = builder.m_stream.str();
+    unscoped_.push_back(std::move(info));
+  }
+
+  // Keeps a failed assertion; a REQUIRE's still ends the run, by Catch2's exception.
+  void Collect(const ::Catch::AssertionInfo& info, const std::string& detail,
+               ::Catch::AssertionReaction& reaction) {
+    std::string text = std::string(info.lineInfo.file) + ":" + std::to_string(info.lineInfo.line) +
+                       ": " + std::string(info.macroName);
+    if (!info.capturedExpression.empty()) text += "( " + std::string(info.capturedExpression) + " )";
+    text += "\n  " + detail + "\n";
+    for (const ::Catch::MessageInfo& message : messages_) text += "  with message: " + message.message + "\n";
+    for (const ::Catch::MessageInfo& message : unscoped_) text += "  with message: " + message.message + "\n";
+    failures_ += text;
+    unscoped_.clear();
+    last_passed_ = false;
+    reaction.shouldThrow = (info.resultDisposition & ::Catch::ResultDisposition::Normal) != 0;
+  }
+
+  ::Catch::IResultCapture& catch2_;
+  std::vector<::Catch::MessageInfo> messages_;
+  std::vector<::Catch::MessageInfo> unscoped_;
+  bool last_passed_ = true;
+  std::string failures_;
+};
+
+// Runs `body`: a failed REQUIRE's exception ends it, the failure already reported (to Catch2,
+// or to a FailureCollector); a SKIP's (Catch2 v3; v2 has none) is kept in `skipped`, for the
+// caller to rethrow once Catch2's own capture is back. Returns an escaped exception as
+// RunCatchingExceptions does.
+std::optional<std::string> RunAssertions(const std::function<void()>& body,
+                                         [[maybe_unused]] std::exception_ptr* skipped) {
+  return RunCatchingExceptions([&] {
+    try {
+      body();
+    } catch (const ::Catch::TestFailureException&) {
+#if CATCH_VERSION_MAJOR >= 3
+    } catch (const ::Catch::TestSkipException&) {
+      *skipped = std::current_exception();
+#endif
+    }
+  });
+}
+
+}  // namespace
+
+namespace internal {
+
+std::optional<std::string> CollectFailures(const std::function<void()>& body) {
+  std::exception_ptr skipped;
+  std::optional<std::string> thrown;
+  std::string failures;
+  {
+    FailureCollector collector;
+    thrown = RunAssertions(body, &skipped);
+    failures = collector.failures();
+  }
+  if (skipped) std::rethrow_exception(skipped);
+  if (thrown) failures += "exception escaped the body: " + *thrown + "\n";
+  if (failures.empty()) return std::nullopt;
+  return failures;
+}
+
+}  // namespace internal
+
+namespace {
+
+// The Runner of a replay: assertions report to Catch2 as they fail; only an escaped exception
+// is the run's failure.
+std::optional<std::string> RunReportingFailures(const std::function<void()>& body) {
+  std::exception_ptr skipped;
+  std::optional<std::string> thrown = RunAssertions(body, &skipped);
+  if (skipped) std::rethrow_exception(skipped);
+  return thrown;
+}
+
+// Fails the running test case at `where` with `message`, as a non-fatal assertion would.
+void FailAt(const ::Catch::SourceLineInfo& where, const char* macro, std::string message) {
+  ::Catch::AssertionHandler handler(macro, where, ::Catch::StringRef(),
+                                    ::Catch::ResultDisposition::ContinueOnFailure);
+  handler.handleMessage(::Catch::ResultWas::ExplicitFailure, std::move(message));
+  handler.complete();
+}
+
+// How a report spells the schedule's setting: as the command line the replay command uses.
+std::string ScheduleFlag() { return State().command_line ? "--faultline-schedule" : "FAULTLINE_SCHEDULE"; }
+
+// Fails the test case once with a failed sweep's or exploration's report, at the call of
+// `macro` (file:line), or prints the report of a replay.
+void Report(const ::faultline::internal::Verdict& verdict, const char* macro, const char* file, int line) {
+  if (verdict.failure) {
+    FailAt(::Catch::SourceLineInfo(file, static_cast<std::size_t>(line)), macro, *verdict.failure);
+  } else if (!verdict.replay_report.empty()) {
+    Print(verdict.replay_report);
+  }
+}
+
+}  // namespace
+
+SweepResult Sweep(SweepOptions options, const std::function<void()>& body, const char* file, int line) {
+  Session& session = Session::Instance();
+  session.PrepareRuns(options, &internal::CollectFailures, &RunReportingFailures);
+  const SweepResult result = faultline::Sweep(options, body);
+  const faultline::internal::HarnessScope scope;
+  Report(session.Conclude(result, ScheduleFlag()), "faultline::catch2::Sweep", file, line);
+  return result;
+}
+
+SweepResult Sweep(FaultConfig fault, const std::function<void()>& body, const char* file, int line) {
+  return Sweep(SweepOptions().Fault(std::move(fault)), body, file, line);
+}
+
+SweepResult Sweep(const std::function<void()>& body, const char* file, int line) {
+  return Sweep(SweepOptions(), body, file, line);
+}
+
+ExploreResult Explore(ExploreOptions options, const std::function<void()>& body, const char* file,
+                      int line) {
+  Session& session = Session::Instance();
+  session.PrepareRuns(options, &internal::CollectFailures, &RunReportingFailures);
+  const ExploreResult result = faultline::Explore(options, body);
+  const faultline::internal::HarnessScope scope;
+  Report(session.Conclude(result, ScheduleFlag()), "faultline::catch2::Explore", file, line);
+  return result;
+}
+
+ExploreResult Explore(const std::function<void()>& body, const char* file, int line) {
+  return Explore(ExploreOptions(), body, file, line);
+}
 
 FaultExpectation& ExpectFault(const std::string& name, const char* file, int line) {
   if (!State().in_body) {

@@ -524,6 +524,71 @@ void Session::SetFailingRun(const std::string& schedule, std::vector<FaultEvent>
   failing_events_ = std::move(events);
 }
 
+namespace {
+
+template <class Options>
+void PrepareOptions(Options& options, const std::optional<Schedule>& schedule, Runner collecting,
+                    Runner replaying) {
+  if (options.injector == nullptr) options.injector = &Current();
+  if (schedule) options.replay = *schedule;
+  // A replay runs once: its assertion failures go to the test as they happen.
+  if (!options.runner) options.runner = options.replay ? std::move(replaying) : std::move(collecting);
+}
+
+}  // namespace
+
+void Session::PrepareRuns(SweepOptions& options, Runner collecting, Runner replaying) const {
+  internal::HarnessLock lock(mutex_);
+  PrepareOptions(options, schedule_, std::move(collecting), std::move(replaying));
+}
+
+void Session::PrepareRuns(ExploreOptions& options, Runner collecting, Runner replaying) const {
+  internal::HarnessLock lock(mutex_);
+  PrepareOptions(options, schedule_, std::move(collecting), std::move(replaying));
+}
+
+template <class Result>
+Verdict Session::Judge(const Result& result, bool failed, const std::string& failing_schedule,
+                       std::vector<FaultEvent> failing_events,
+                       std::vector<std::pair<std::string, std::string>> properties,
+                       const std::string& schedule_flag) {
+  for (const auto& [key, value] : properties) RecordProperty(key, value);
+  Verdict verdict;
+  verdict.properties = std::move(properties);
+  if (failed) {
+    SetFailingRun(failing_schedule, std::move(failing_events));
+    verdict.failure = result.Report(schedule_flag);
+  } else if (result.replayed) {
+    verdict.replay_report = result.Report(schedule_flag);
+  }
+  return verdict;
+}
+
+Verdict Session::Conclude(const SweepResult& result, const std::string& schedule_flag) {
+  if (result.targets.empty() && !result.replayed) {
+    Note("a sweep reached no target (no fault reached a call)");
+  }
+  const bool failed = !result.passed();
+  return Judge(result, failed, failed ? result.failures.front().schedule.ToString() : "",
+               failed ? result.failures.front().events : std::vector<FaultEvent>(),
+               {{"faultline_sweep_runs", std::to_string(result.runs)},
+                {"faultline_sweep_failures", std::to_string(result.failures.size())}},
+               schedule_flag);
+}
+
+Verdict Session::Conclude(const ExploreResult& result, const std::string& schedule_flag) {
+  std::vector<std::pair<std::string, std::string>> properties = {
+      {"faultline_explore_runs", std::to_string(result.runs)}};
+  if (result.failed) {
+    properties.emplace_back("faultline_explore_seed", std::to_string(result.original.seed));
+    properties.emplace_back("faultline_explore_schedule", result.minimal.ToString());
+    properties.emplace_back("faultline_explore_flaky", result.flaky ? "1" : "0");
+  }
+  return Judge(result, result.failed,
+               result.failed && !result.flaky ? result.minimal.ToString() : "",
+               result.minimal_events, std::move(properties), schedule_flag);
+}
+
 FaultExpectation& Session::ExpectFault(const std::string& rule, const std::string& file, int line) {
   internal::HarnessLock lock(mutex_);
   expectations_.push_back(std::make_unique<FaultExpectation>(rule, file, line));

@@ -381,7 +381,7 @@ ExploreResult Explore(const ExploreOptions& options, const std::function<void()>
   return result;
 }
 
-std::string SweepResult::Report() const {
+std::string SweepResult::Report(const std::string& schedule_flag) const {
   std::ostringstream out;
   if (replayed) {
     out << "[faultline] sweep: replayed " << replayed->ToString() << "\n";
@@ -404,16 +404,16 @@ std::string SweepResult::Report() const {
         << (failure.schedule.empty() ? " (the body fails without any fault)" : "") << "\n";
   }
   out << "[faultline] failure: " << Indented(failures.front().message) << "\n";
-  out << "[faultline] replay: --faultline_schedule=" << failures.front().schedule.ToString()
+  out << "[faultline] replay: " << schedule_flag << "=" << failures.front().schedule.ToString()
       << "\n";
   return out.str();
 }
 
-std::string ExploreResult::ReplayFlag() const {
-  return "--faultline_schedule=" + minimal.ToString();
+std::string ExploreResult::ReplayFlag(const std::string& schedule_flag) const {
+  return schedule_flag + "=" + minimal.ToString();
 }
 
-std::string ExploreResult::Report() const {
+std::string ExploreResult::Report(const std::string& schedule_flag) const {
   std::ostringstream out;
   if (replayed) {
     out << "[faultline] explore: replayed " << minimal.ToString() << " (seed " << original.seed
@@ -436,7 +436,7 @@ std::string ExploreResult::Report() const {
         << "): " << minimal.ToString() << "\n";
   }
   out << "[faultline] failure: " << Indented(message) << "\n";
-  if (!flaky) out << "[faultline] replay: " << ReplayFlag() << "\n";
+  if (!flaky) out << "[faultline] replay: " << ReplayFlag(schedule_flag) << "\n";
   return out.str();
 }
 

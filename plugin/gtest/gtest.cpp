@@ -329,56 +329,26 @@ std::optional<std::string> RunCollectingFailures(const std::function<void()>& bo
   return failures;
 }
 
-// The --faultline_schedule to replay instead of exploring, if any.
-std::optional<Schedule> CommandLineSchedule() {
-  const std::string& text = Session::Instance().options().schedule;
-  if (text.empty()) return std::nullopt;
-  return Schedule::Parse(text);
-}
-
-// The defaults of a sweep or exploration in a test: the test's injector, failures collected per
-// run, and a single replay when --faultline_schedule is given.
-template <class Options>
-void UseTestDefaults(Options& options, FaultInjector& injector) {
-  if (options.injector == nullptr) options.injector = &injector;
-  options.replay = CommandLineSchedule();
-  // A replay runs once: its assertion failures go to the test as they happen.
-  if (!options.runner) options.runner = options.replay ? Runner(&RunCatchingExceptions) : &RunCollectingFailures;
-}
-
-// Records a sweep's or exploration's results as test properties (XML/JSON output) and in the
-// report, then fails the test once with `report` (its record showing the failing run's
-// `failing_events`, replayed by `failing_schedule`), or prints the report of a replay.
-template <class Result>
-void Conclude(const Result& result, bool failed, const std::string& failing_schedule,
-              std::vector<FaultEvent> failing_events,
-              const std::vector<std::pair<std::string, std::string>>& properties) {
-  Session& session = Session::Instance();
-  for (const auto& [key, value] : properties) {
-    ::testing::Test::RecordProperty(key, value);
-    session.RecordProperty(key, value);
-  }
-  if (failed) {
-    session.SetFailingRun(failing_schedule, std::move(failing_events));
-    FailAtTest(result.Report());
-  } else if (result.replayed) {
-    std::fputs(result.Report().c_str(), stdout);  // the assertions, if any, reported themselves
+// Gives a sweep's or an exploration's results to gtest (XML/JSON properties), then fails the
+// test once with its report, or prints the report of a replay.
+void ReportVerdict(const internal::Verdict& verdict) {
+  for (const auto& [key, value] : verdict.properties) ::testing::Test::RecordProperty(key, value);
+  if (verdict.failure) {
+    FailAtTest(*verdict.failure);
+  } else if (!verdict.replay_report.empty()) {
+    std::fputs(verdict.replay_report.c_str(), stdout);
   }
 }
+
+constexpr const char* kScheduleFlag = "--faultline_schedule";
 
 }  // namespace
 
 SweepResult FaultTest::Sweep(SweepOptions options, const std::function<void()>& body) {
-  UseTestDefaults(options, Injector());
+  Session& session = Session::Instance();
+  session.PrepareRuns(options, &RunCollectingFailures, &RunCatchingExceptions);
   const SweepResult result = faultline::Sweep(options, body);
-  if (result.targets.empty() && !result.replayed) {
-    Session::Instance().Note("a sweep reached no target (no fault reached a call)");
-  }
-  Conclude(result, !result.passed(),
-           result.passed() ? "" : result.failures.front().schedule.ToString(),
-           result.passed() ? std::vector<FaultEvent>() : result.failures.front().events,
-           {{"faultline_sweep_runs", std::to_string(result.runs)},
-            {"faultline_sweep_failures", std::to_string(result.failures.size())}});
+  ReportVerdict(session.Conclude(result, kScheduleFlag));
   return result;
 }
 
@@ -400,17 +370,10 @@ SweepResult FaultTest::SweepAllocations(std::function<void()> operation,
 }
 
 ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<void()>& body) {
-  UseTestDefaults(options, Injector());
+  Session& session = Session::Instance();
+  session.PrepareRuns(options, &RunCollectingFailures, &RunCatchingExceptions);
   const ExploreResult result = faultline::Explore(options, body);
-  std::vector<std::pair<std::string, std::string>> properties = {
-      {"faultline_explore_runs", std::to_string(result.runs)}};
-  if (result.failed) {
-    properties.emplace_back("faultline_explore_seed", std::to_string(result.original.seed));
-    properties.emplace_back("faultline_explore_schedule", result.minimal.ToString());
-    properties.emplace_back("faultline_explore_flaky", result.flaky ? "1" : "0");
-  }
-  Conclude(result, result.failed, result.failed && !result.flaky ? result.minimal.ToString() : "",
-           result.minimal_events, properties);
+  ReportVerdict(session.Conclude(result, kScheduleFlag));
   return result;
 }
 

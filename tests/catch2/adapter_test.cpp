@@ -1,9 +1,13 @@
 // The Catch2 adapter seen from inside a test program: rules, seeds, sections, assertions,
-// matchers and profiles. Failure output is checked end to end (e2e_test.cpp).
+// matchers, profiles, Sweep and Explore. Failure output is checked end to end (e2e_test.cpp).
 #include <faultline/catch2.hpp>
 
 #include "catch2_compat.hpp"
+#include "planted_bugs.hpp"
 
+#include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -173,5 +177,145 @@ FAULTLINE_TEST_CASE_METHOD(Counter, "fixtures are built after the rules are inst
 }
 
 FAULTLINE_TEST_CASE("a FAULTLINE_TEST_CASE needs neither tags nor rules") { CHECK(RuleNames().empty()); }
+
+// Uploads 4 chunks and checks with Catch2 assertions that none was lost; `buggy` drops the last
+// chunk when its put fails.
+void UploadAndCheckNoLoss(bool buggy) {
+  std::set<int> stored;
+  auto put = Current().Wrap("Storage::Put", [&stored](int chunk) { stored.insert(chunk); });
+  for (int chunk = 0; chunk < 4; ++chunk) {
+    try {
+      put(chunk);
+    } catch (const faultline::InjectedFault&) {
+      if (!buggy || chunk < 3) put(chunk);
+    }
+  }
+  INFO("a chunk was lost");
+  CHECK(stored.size() == 4u);
+}
+
+// How often `part` occurs in `text`.
+std::size_t Occurrences(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
+FAULTLINE_TEST_CASE("a sweep whose every run passes passes and gives the rules back", "[adapter][sweep]",
+                    faultline::Exception("put-fails").Target("Storage::*").Probability(0.1)) {
+  faultline::SweepResult result;
+  const std::optional<std::string> reported = faultline::catch2::internal::CollectFailures(
+      [&] { result = faultline::catch2::Sweep([] { UploadAndCheckNoLoss(false); }); });
+  CHECK_FALSE(reported);
+  CHECK(result.passed());
+  CHECK(result.complete);
+  CHECK(result.runs == 6);
+  CHECK(RuleNames() == std::vector<std::string>{"put-fails"});
+}
+
+TEST_CASE("a sweep that finds a bug fails the test case once, naming the schedule", "[adapter][sweep]") {
+  faultline::SweepResult result;
+  const std::optional<std::string> reported = faultline::catch2::internal::CollectFailures([&] {
+    result = faultline::catch2::Sweep(faultline::Exception("put-fails").Target("Storage::Put"),
+                                      [] { UploadAndCheckNoLoss(true); });
+  });
+  REQUIRE(reported);
+  // One failure, at the call, explicit: the runs' own failed CHECKs are in its report.
+  CHECK(Occurrences(*reported, "adapter_test.cpp:") == 2);
+  CHECK(reported->rfind("faultline::catch2::Sweep\n  explicitly with message: [faultline] sweep: ") !=
+        std::string::npos);
+  CHECK_THAT(*reported, faultline::testing::Contains("[faultline] failing schedule: put-fails=Storage::Put@4\n"));
+  CHECK_THAT(*reported, faultline::testing::Contains("[faultline] replay: --faultline-schedule=put-fails=Storage::Put@4\n"));
+  REQUIRE(result.failures.size() == 1);
+  CHECK(result.failures[0].schedule.ToString() == "put-fails=Storage::Put@4");
+  CHECK_THAT(result.failures[0].message, faultline::testing::Contains(
+                                             ": CHECK( stored.size() == 4u )\n"
+                                             "  with expansion: 3 == 4\n"
+                                             "  with message: a chunk was lost\n"));
+}
+
+TEST_CASE("a failed REQUIRE or an exception ends only the run", "[adapter][sweep]") {
+  faultline::SweepResult result;
+  int completed = 0;
+  faultline::catch2::internal::CollectFailures([&] {
+    result = faultline::catch2::Sweep(faultline::Exception("put-fails").Target("Storage::Put"), [&] {
+      planted::Uploader uploader(Current(), true);
+      REQUIRE_NOTHROW(uploader.Upload(3));
+      ++completed;
+    });
+  });
+  REQUIRE(result.failures.size() == 1);
+  CHECK(result.failures[0].schedule.ToString() == "put-fails=Storage::Put@3");
+  CHECK_THAT(result.failures[0].message,
+             faultline::testing::Contains(": REQUIRE_NOTHROW( uploader.Upload(3) )\n"
+                                          "  due to unexpected exception with message: chunk 2 was lost\n"));
+  CHECK(result.runs == 4);
+  CHECK(completed == 3);  // every run but the failing one
+
+  const std::optional<std::string> thrown = faultline::catch2::internal::CollectFailures(
+      [] { planted::Uploader(Current(), true).Upload(1); });
+  CHECK_FALSE(thrown);
+  auto scope = Current().Scope({faultline::Exception("put-fails").Target("Storage::Put")});
+  const std::optional<std::string> escaped = faultline::catch2::internal::CollectFailures(
+      [] { planted::Uploader(Current(), true).Upload(1); });
+  REQUIRE(escaped);
+  CHECK(*escaped == "exception escaped the body: chunk 0 was lost\n");
+}
+
+FAULTLINE_TEST_CASE("an explore that finds a bug shrinks it and fails once with the replay setting",
+                    "[adapter][explore]",
+                    faultline::Exception("gw-fail").Target("Gateway::Charge").Probability(0.3),
+                    faultline::Delay("ledger-slow", std::chrono::seconds(2)).Target("Ledger::Record").Probability(0.3)) {
+  static faultline::VirtualClock clock;  // outlives the test case's runs: delays cost no time
+  Current().SetClock(&clock);
+  faultline::ExploreResult result;
+  const std::optional<std::string> reported = faultline::catch2::internal::CollectFailures([&] {
+    result = faultline::catch2::Explore([] {
+      std::map<int, int> charged;
+      planted::Payments payments(Current(), charged);
+      for (int order = 1; order <= 6 && !payments.locked(); ++order) payments.Pay(order, 500);
+      CHECK_FALSE(payments.locked());
+    });
+  });
+  Current().SetClock(nullptr);
+  REQUIRE(reported);
+  CHECK(Occurrences(*reported, "explicitly with message:") == 1);
+  CHECK_THAT(*reported, faultline::testing::Contains("[faultline] minimal schedule (2 fault(s), "));
+  CHECK_THAT(*reported, faultline::testing::Contains(
+                            "[faultline] replay: --faultline-schedule="
+                            "gw-fail=Gateway::Charge@3,ledger-slow=Ledger::Record@5\n"));
+  CHECK(result.failed);
+  CHECK_FALSE(result.flaky);
+  CHECK(result.minimal.ToString() == "gw-fail=Gateway::Charge@3,ledger-slow=Ledger::Record@5");
+  CHECK_THAT(result.message, faultline::testing::Contains(": CHECK_FALSE( payments.locked() )\n"
+                                                          "  with expansion: !true\n"));
+}
+
+FAULTLINE_TEST_CASE("an explore whose every run passes passes", "[adapter][explore]",
+                    faultline::Exception("gw-fail").Target("Gateway::Charge").Probability(0.3),
+                    faultline::Delay("ledger-slow", std::chrono::seconds(2)).Target("Ledger::Record").Probability(0.3)) {
+  static faultline::VirtualClock clock;
+  Current().SetClock(&clock);
+  const faultline::ExploreResult result =
+      faultline::catch2::Explore(faultline::ExploreOptions().Runs(50), [] {
+        std::map<int, int> charged;
+        planted::Payments payments(Current(), charged, /*buggy=*/false);
+        for (int order = 1; order <= 6 && !payments.locked(); ++order) payments.Pay(order, 500);
+        CHECK_FALSE(payments.locked());
+        for (const auto& [order, cents] : charged) CHECK(cents == 500);
+      });
+  Current().SetClock(nullptr);
+  CHECK_FALSE(result.failed);
+  CHECK(result.runs == 50);
+  CHECK(RuleNames() == std::vector<std::string>{"gw-fail", "ledger-slow"});
+}
+
+#if CATCH_VERSION_MAJOR >= 3
+TEST_CASE("a SKIP in a run skips the test case", "[adapter][sweep]") {
+  faultline::catch2::Sweep(faultline::Exception("put-fails").Target("Storage::Put"),
+                           [] { SKIP("no storage here"); });
+  FAIL("a skipped run must end the test case");
+}
+#endif
 
 }  // namespace

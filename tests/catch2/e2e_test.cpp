@@ -42,6 +42,28 @@ std::vector<std::string> ReplayLines(const std::string& output) {
   return lines;
 }
 
+// How often `part` occurs in `text`.
+std::size_t Occurrences(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
+// The failed assertions counted by the console reporter's last line, or -1 without one.
+int FailedAssertions(const std::string& output) {
+  std::smatch match;
+  if (!std::regex_search(output, match, std::regex(R"(assertions: +\d+ \|(?: +\d+ passed \|)? +(\d+) failed)"))) {
+    return -1;
+  }
+  return std::stoi(match[1].str());
+}
+
+// The arguments a replay line gives `program`: the line after the program itself.
+std::string ArgumentsOf(const std::string& replay, const std::string& program) {
+  REQUIRE(replay.rfind(program + " ", 0) == 0);
+  return replay.substr(program.size() + 1);
+}
+
 TEST_CASE("passing test cases exit zero and print the seed and the summary") {
   const Run run = Sample("'[pass]'");
   CHECK(run.status == 0);
@@ -296,6 +318,129 @@ TEST_CASE("with Catch2's own main, --rng-seed is the global seed") {
   REQUIRE(replays.size() == 1);
   CHECK_THAT(replays[0], Contains(" 'own main: breaks under faults' --rng-seed 5"));
   CHECK(EventLines(Shell(replays[0]).output) == EventLines(run.output));
+}
+
+constexpr const char* kSwept = "put-fails=Storage::Put@5";
+constexpr const char* kMinimal = "gw-fail=Gateway::Charge@3,ledger-slow=Ledger::Record@5";
+
+TEST_CASE("a sweep that finds a bug fails its test case once, with the schedule and a replay line") {
+  const Run run = Shell(std::string(EXPLORE_TEST) + " '[sweep]'");
+  CHECK(run.status == FailedRunStatus(1));
+  CHECK(FailedAssertions(run.output) == 1);
+  CHECK(Occurrences(run.output, "FAILED:") == 1);
+  CHECK_THAT(run.output, Contains("[faultline] sweep: 6 run(s) over Storage::Put (5 call(s)), stopped"));
+  CHECK_THAT(run.output, Contains(std::string("[faultline] failing schedule: ") + kSwept + "\n"));
+  CHECK_THAT(run.output, Contains("[faultline]     due to unexpected exception with message: chunk 4 was lost\n"));
+  CHECK_THAT(run.output, Contains(std::string("[faultline] replay: --faultline-schedule=") + kSwept + "\n"));
+  CHECK_THAT(run.output, Contains("[faultline] fault events (1):\n"
+                                  "[faultline]   #1 put-fails (exception) on Storage::Put call 5\n"));
+  // The name is quoted for the shell and escaped for Catch2's test spec.
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK_THAT(replays[0], Contains(" 'upload: survives any failed put\\, \\[storage\\] included' "
+                                  "--faultline-seed=42 --faultline-schedule=" + std::string(kSwept)));
+  const std::string arguments = ArgumentsOf(replays[0], EXPLORE_TEST);
+
+  // The replay makes one run under the schedule, whose failed REQUIRE reports as usual.
+  const std::string report = Temp("sweep_replay.json");
+  const Run again = Shell(std::string(EXPLORE_TEST) + " " + arguments + " --faultline-report=" + report);
+  CHECK(again.status == FailedRunStatus(1));
+  CHECK(FailedAssertions(again.output) == 1);
+  CHECK_THAT(again.output, Contains(std::string("[faultline] sweep: replayed ") + kSwept + "\n"));
+  CHECK_THAT(again.output, Contains("  REQUIRE_NOTHROW( uploader.Upload(5) )\ndue to unexpected exception "
+                                    "with message:\n  chunk 4 was lost\n"));
+  CHECK_THAT(ReadFile(report), Contains("\"faultline_sweep_runs\": \"1\", \"faultline_sweep_failures\": \"0\""));
+  CHECK(EventLines(again.output) == EventLines(run.output));
+  CHECK(ReplayLines(again.output) == replays);
+
+  // The same schedule against the fixed program passes.
+  const Run fixed = Shell(std::string(EXPLORE_FIXED_TEST) + " " + arguments);
+  CHECK(fixed.status == 0);
+  CHECK_THAT(fixed.output, Contains(std::string("[faultline] sweep: replayed ") + kSwept + "\n"));
+  CHECK_THAT(fixed.output, Contains("All tests passed"));
+}
+
+TEST_CASE("an explore that finds a bug fails once with the minimal schedule and a replay line") {
+  const Run run = Shell(std::string(EXPLORE_TEST) + " '[explore]'");
+  CHECK(run.status == FailedRunStatus(1));
+  CHECK(FailedAssertions(run.output) == 1);
+  CHECK(Occurrences(run.output, "FAILED:") == 1);
+  CHECK_THAT(run.output, Contains("[faultline] minimal schedule (2 fault(s), "));
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK_THAT(replays[0], Contains(" 'payments: survive a flaky gateway and a slow ledger' "
+                                  "--faultline-seed=42 --faultline-schedule=" + std::string(kMinimal)));
+  // The compact reporter does not wrap the report.
+  const Run compact = Shell(std::string(EXPLORE_TEST) + " '[explore]' -r compact");
+  CHECK_THAT(compact.output, Contains(std::string("[faultline] minimal schedule (2 fault(s), 21 replay(s)): ") +
+                                      kMinimal + "\n"));
+  CHECK_THAT(compact.output, Contains("CHECK_FALSE( payments.locked() )\n[faultline]     with expansion: !true\n"));
+  CHECK_THAT(compact.output, Contains("[faultline]     with message: order 1 was charged 1000\n"));
+  CHECK_THAT(compact.output, Contains(std::string("[faultline] replay: --faultline-schedule=") + kMinimal + "\n"));
+  const std::string arguments = ArgumentsOf(replays[0], EXPLORE_TEST);
+
+  // One run under the minimal schedule: the same assertions fail, each reported by Catch2.
+  const std::string report = Temp("explore_replay.json");
+  const Run again = Shell(std::string(EXPLORE_TEST) + " " + arguments + " --faultline-report=" + report);
+  CHECK(again.status == FailedRunStatus(3));
+  CHECK(FailedAssertions(again.output) == 3);
+  CHECK_THAT(again.output, Contains(std::string("[faultline] explore: replayed ") + kMinimal + " (seed "));
+  CHECK_THAT(again.output, Contains("  CHECK_FALSE( payments.locked() )\nwith expansion:\n  !true\n"));
+  CHECK_THAT(again.output, Contains("with message:\n  order 1 was charged 1000\n"));
+  CHECK_THAT(again.output, Contains("with message:\n  order 2 was charged 1000\n"));
+  CHECK_THAT(again.output, !Contains("minimal schedule"));
+  CHECK_THAT(ReadFile(report), Contains("\"faultline_explore_runs\": \"1\""));
+  CHECK(EventLines(again.output) == EventLines(run.output));
+  CHECK(ReplayLines(again.output) == replays);
+
+  const Run fixed = Shell(std::string(EXPLORE_FIXED_TEST) + " " + arguments);
+  CHECK(fixed.status == 0);
+  CHECK_THAT(fixed.output, Contains(std::string("[faultline] explore: replayed ") + kMinimal + " (seed "));
+  CHECK_THAT(fixed.output, Contains("All tests passed"));
+}
+
+TEST_CASE("passing sweeps and explores pass") {
+  const Run run = Shell(std::string(EXPLORE_FIXED_TEST));
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Contains("All tests passed"));
+  CHECK_THAT(run.output, !Contains("[faultline] replay:"));
+}
+
+TEST_CASE("the schedule variable replays like the option") {
+  const Run run = Shell(std::string("FAULTLINE_SCHEDULE=") + kSwept + " " + EXPLORE_TEST + " '[sweep]'");
+  CHECK(run.status == FailedRunStatus(1));
+  CHECK_THAT(run.output, Contains(std::string("[faultline] sweep: replayed ") + kSwept + "\n"));
+}
+
+TEST_CASE("with the user's own main, a sweep's report and replay line set the schedule variable") {
+  const Run run = Shell(std::string(OWN_MAIN_TEST) + " '[sweep]'");
+  CHECK(run.status == FailedRunStatus(1));
+  CHECK_THAT(run.output, Contains("[faultline] failure: exception escaped the body: [FAULT:op-error] Injected"));
+  CHECK_THAT(run.output, Contains("[faultline] replay: FAULTLINE_SCHEDULE=op-error=op@1\n"));
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  CHECK(replays[0].rfind("FAULTLINE_SEED=42 FAULTLINE_SCHEDULE=op-error=op@1 ", 0) == 0);
+  const Run again = Shell(replays[0]);
+  CHECK(again.status == FailedRunStatus(1));
+  CHECK_THAT(again.output, Contains("[faultline] sweep: replayed op-error=op@1\n"));
+  CHECK_THAT(again.output, Contains("[faultline] failure: [FAULT:op-error] Injected fault\n"));
+}
+
+TEST_CASE("a malformed --faultline-schedule stops the run, naming the column and what was expected") {
+  const Run run = Shell(std::string(EXPLORE_TEST) + " --faultline-schedule=gw=Gateway::Charge@0");
+  CHECK(run.status != 0);
+  // Catch2 wraps the error at its line width.
+  CHECK_THAT(run.output, Contains("Error(s) in input:\n  faultline: schedule:1:20: expected a call ordinal >= 1 "
+                                  "after '@', got \"0\""));
+  CHECK_THAT(run.output, !Contains("test cases:"));
+
+  // GoogleTest's spelling, as a replay line of a GoogleTest program has it.
+  const Run underscored = Shell(std::string(EXPLORE_TEST) + " --faultline_schedule=" + kSwept);
+  CHECK(underscored.status != 0);
+  CHECK_THAT(underscored.output, Contains("faultline: unknown option --faultline_schedule: Catch2 programs "
+                                          "spell faultline's options with dashes, did you mean "
+                                          "--faultline-schedule? (see --help)\n"));
+  CHECK_THAT(underscored.output, !Contains("test cases:"));
 }
 
 }  // namespace

@@ -51,8 +51,8 @@ class Uploader {
 
 // Takes payments: charge a gateway (one retry), then record the sale in a ledger. The gateway
 // bills in batches: every third call commits the calls before it. Every fifth ledger write is a
-// checkpoint. Two planted bugs that only meet when the 3rd gateway call fails and the 5th
-// ledger write is delayed past the timeout:
+// checkpoint. Two planted bugs (unless built with `buggy` false) that only meet when the 3rd
+// gateway call fails and the 5th ledger write is delayed past the timeout:
 //  1. a failed commit leaves its batch marked for re-sending, though the gateway kept it;
 //  2. a checkpoint write that timed out re-sends that batch (charging its orders twice) and
 //     returns with the lock still held.
@@ -60,8 +60,9 @@ class Payments {
  public:
   static constexpr std::chrono::nanoseconds kLedgerTimeout = std::chrono::seconds(1);
 
-  Payments(FaultInjector& injector, std::map<int, int>& charged)
-      : clock_(injector.clock()),
+  Payments(FaultInjector& injector, std::map<int, int>& charged, bool buggy = true)
+      : buggy_(buggy),
+        clock_(injector.clock()),
         charge_(injector.Wrap("Gateway::Charge",
                               [&charged](int order, int cents) { charged[order] += cents; })),
         record_(injector.Wrap("Ledger::Record", [this](int order) { recorded_.push_back(order); })) {}
@@ -94,13 +95,14 @@ class Payments {
       charge_(order, cents);
     } catch (const InjectedFault&) {
       batch_.pop_back();
-      if (commit) resend_ = batch_;
+      if (commit && buggy_) resend_ = batch_;
       return false;
     }
     if (commit) batch_.clear();
     return true;
   }
 
+  bool buggy_;
   const Clock& clock_;
   std::function<void(int, int)> charge_;
   std::function<void(int)> record_;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "faultline/explore.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/injector.hpp"
 #include "faultline/schedule.hpp"
@@ -128,6 +129,18 @@ struct TestFailure {
   int line = 0;
 };
 
+// What a sweep or an exploration means for the test that ran it (Session::Conclude).
+struct Verdict {
+  // Its results as (faultline_* key, value), already kept for the test's record; an adapter
+  // also gives them to its framework (gtest's XML/JSON output).
+  std::vector<std::pair<std::string, std::string>> properties;
+  // The report to fail the test with, once (set when a run failed).
+  std::optional<std::string> failure;
+  // The report of a replay that did not fail by itself, to print ("" otherwise): its
+  // assertions, if any, reported themselves.
+  std::string replay_report;
+};
+
 // The process-wide state of the adapters. Thread-safe.
 class Session {
  public:
@@ -186,6 +199,19 @@ class Session {
   // replays it ("" when it cannot be replayed), for the replay command, and its fault events,
   // which the test's record shows instead of the injector's last run.
   void SetFailingRun(const std::string& schedule, std::vector<FaultEvent> events);
+  // Fills in what a sweep or an exploration in the running test leaves unset: the injector
+  // (Current()) and the runner, `collecting`, which gathers a run's assertion failures so that
+  // only the result fails the test. Under --faultline_schedule (or FAULTLINE_SCHEDULE) the
+  // options replay that schedule once instead, run by `replaying`, which lets assertions report
+  // as they happen.
+  void PrepareRuns(SweepOptions& options, Runner collecting, Runner replaying) const;
+  void PrepareRuns(ExploreOptions& options, Runner collecting, Runner replaying) const;
+  // Keeps a sweep's or an exploration's results in the running test's record (properties, the
+  // failing run's schedule and events for the replay command, a note when a sweep reached no
+  // target) and returns what they mean for the test. The report's replay line spells the
+  // schedule's setting as `schedule_flag` (e.g. "--faultline_schedule", "FAULTLINE_SCHEDULE").
+  Verdict Conclude(const SweepResult& result, const std::string& schedule_flag);
+  Verdict Conclude(const ExploreResult& result, const std::string& schedule_flag);
   // Closes the running test: records it in the summary and the report, then disarms Current()
   // (no rule of this test fires after it, and no call is counted outside a test).
   TestRecord EndTest(bool failed);
@@ -235,6 +261,12 @@ class Session {
   // each that did not fire. Caller holds mutex_.
   void CheckSchedule(const HarnessStats& stats, std::vector<TestFailure>* failures);
   void AddToSummary(const TestRecord& record);
+  // Keeps `properties`, and the failing run when `failed`, returning the verdict on `result`.
+  template <class Result>
+  Verdict Judge(const Result& result, bool failed, const std::string& failing_schedule,
+                std::vector<FaultEvent> failing_events,
+                std::vector<std::pair<std::string, std::string>> properties,
+                const std::string& schedule_flag);
   // Starts the report file. Caller holds mutex_.
   void OpenReport();
   // Appends one test to the report file. Caller holds mutex_.

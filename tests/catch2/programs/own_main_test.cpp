@@ -15,3 +15,9 @@ FAULTLINE_TEST_CASE("own main: breaks under faults", "[fail]",
   }
   CHECK(failures == 0);
 }
+
+// Hidden: a sweep that finds the unguarded call, whose replay setting is a variable here.
+FAULTLINE_TEST_CASE("own main: a sweep finds an unguarded call", "[.][sweep]") {
+  faultline::catch2::Sweep(faultline::Exception("op-error").Target("op"),
+                           [] { faultline::Current().CheckAndInject("op"); });
+}
