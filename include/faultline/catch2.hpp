@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "faultline/export.hpp"
 #include "faultline/faultline.hpp"
 #include "faultline/internal/session.hpp"
 
@@ -61,12 +62,13 @@ using MatcherBase = ::Catch::MatcherBase<T>;
 // FAULTLINE_TEST_CASE or FAULTLINE_TEST_CASE_METHOD returns; throws std::logic_error in any
 // other test case, where nothing would verify it. A failure is reported at `file`:`line`, which
 // default to the line that calls ExpectFault. The expectation is owned by the session.
-FaultExpectation& ExpectFault(const std::string& name, const char* file = __builtin_FILE(),
-                              int line = __builtin_LINE());
+FAULTLINE_API FaultExpectation& ExpectFault(const std::string& name,
+                                            const char* file = __builtin_FILE(),
+                                            int line = __builtin_LINE());
 
 
 // Matches a FaultEvent of rule `name`.
-class FaultNamed : public MatcherBase<FaultEvent> {
+class FAULTLINE_API FaultNamed : public MatcherBase<FaultEvent> {
  public:
   explicit FaultNamed(std::string name) : name_(std::move(name)) {}
   bool match(const FaultEvent& event) const override { return event.rule == name_; }
@@ -77,7 +79,7 @@ class FaultNamed : public MatcherBase<FaultEvent> {
 };
 
 // Matches a FaultEvent of FaultType `type`.
-class FaultOfType : public MatcherBase<FaultEvent> {
+class FAULTLINE_API FaultOfType : public MatcherBase<FaultEvent> {
  public:
   explicit FaultOfType(FaultType type) : type_(type) {}
   bool match(const FaultEvent& event) const override { return event.type == type_; }
@@ -88,7 +90,7 @@ class FaultOfType : public MatcherBase<FaultEvent> {
 };
 
 // Matches a FaultEvent injected into a call of `target` (the exact target name).
-class AtTarget : public MatcherBase<FaultEvent> {
+class FAULTLINE_API AtTarget : public MatcherBase<FaultEvent> {
  public:
   explicit AtTarget(std::string target) : target_(std::move(target)) {}
   bool match(const FaultEvent& event) const override { return event.target == target_; }
@@ -141,18 +143,19 @@ namespace internal {
 
 // Runs the body of a FAULTLINE_TEST_CASE, then verifies this run's expectations as failed
 // assertions located at the test case.
-void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& body);
+FAULTLINE_API void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& body);
 
 // Registers a C++ profile (FAULTLINE_PROFILE); its rules are built at start-up, where a bad
 // rule or a second profile of the same name fails the run.
-bool RegisterProfile(std::string name, const char* file, int line,
-                     std::function<std::vector<FaultConfig>()> rules);
+FAULTLINE_API bool RegisterProfile(std::string name, const char* file, int line,
+                                   std::function<std::vector<FaultConfig>()> rules);
 
 // Checks `value` of faultline option `key` given as `flag` and keeps it for start-up, where it
 // is applied over the FAULTLINE_* variables. Returns why the value is bad, or "".
-std::string GiveOption(const std::string& key, const std::string& value, const std::string& flag);
+FAULTLINE_API std::string GiveOption(const std::string& key, const std::string& value,
+                                     const std::string& flag);
 // Makes failure reports replay with --faultline-* options rather than FAULTLINE_* variables.
-void UseCommandLineOptions();
+FAULTLINE_API void UseCommandLineOptions();
 
 // The rules of a FAULTLINE_TEST_CASE's arguments after its name and tags.
 inline std::vector<AnnotatedRule> RulesOf(const char*) { return {}; }
@@ -172,13 +175,13 @@ class FaultCheck : public ::Catch::ITransientExpression {
   std::string explanation_;
 };
 
-FaultCheck FaultTriggered(const std::string& rule);
-FaultCheck FaultNotTriggered(const std::string& rule);
-FaultCheck FaultCount(const std::string& rule, std::uint64_t count);
+FAULTLINE_API FaultCheck FaultTriggered(const std::string& rule);
+FAULTLINE_API FaultCheck FaultNotTriggered(const std::string& rule);
+FAULTLINE_API FaultCheck FaultCount(const std::string& rule, std::uint64_t count);
 
 // Registers the adapter's Catch2 listener; the inline variable below does it once per program
 // and makes every program that includes this header link the listener in.
-struct ListenerRegistration {
+struct FAULTLINE_API ListenerRegistration {
   ListenerRegistration();
 };
 inline const ListenerRegistration listener_registration;
@@ -243,7 +246,7 @@ namespace Catch {
 // Prints an event in Catch2 messages as "api-error (exception) on call_api call 3".
 template <>
 struct StringMaker<::faultline::FaultEvent> {
-  static std::string convert(const ::faultline::FaultEvent& event);
+  FAULTLINE_API static std::string convert(const ::faultline::FaultEvent& event);
 };
 }  // namespace Catch
 

@@ -3,7 +3,8 @@
 #define CATCH_CONFIG_RUNNER
 #include "faultline/catch2.hpp"
 
-int main(int argc, char** argv) {
+// Exported: in a shared build the program's entry point is found in this library.
+FAULTLINE_API int main(int argc, char** argv) {
 #if CATCH_VERSION_MAJOR < 3
   const std::vector<int> before = faultline::internal::OpenDescriptors();
 #endif
