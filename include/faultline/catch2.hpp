@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "faultline/explore.hpp"
+#include "faultline/export.hpp"
 #include "faultline/faultline.hpp"
 #include "faultline/internal/session.hpp"
 
@@ -69,8 +70,9 @@ using MatcherBase = ::Catch::MatcherBase<T>;
 // FAULTLINE_TEST_CASE or FAULTLINE_TEST_CASE_METHOD returns; throws std::logic_error in any
 // other test case, where nothing would verify it. A failure is reported at `file`:`line`, which
 // default to the line that calls ExpectFault. The expectation is owned by the session.
-FaultExpectation& ExpectFault(const std::string& name, const char* file = __builtin_FILE(),
-                              int line = __builtin_LINE());
+FAULTLINE_API FaultExpectation& ExpectFault(const std::string& name,
+                                            const char* file = __builtin_FILE(),
+                                            int line = __builtin_LINE());
 
 // faultline::Sweep on this run of the test case (faultline::Current()), reported as
 // faultline::FaultTest::Sweep reports under GoogleTest. Failed assertions (CHECK, REQUIRE, FAIL,
@@ -87,27 +89,32 @@ FaultExpectation& ExpectFault(const std::string& name, const char* file = __buil
 //     Uploader uploader(faultline::Current());
 //     CHECK(uploader.Upload(5));
 //   });
-SweepResult Sweep(SweepOptions options, const std::function<void()>& body,
-                  const char* file = __builtin_FILE(), int line = __builtin_LINE());
+FAULTLINE_API SweepResult Sweep(SweepOptions options, const std::function<void()>& body,
+                                const char* file = __builtin_FILE(),
+                                int line = __builtin_LINE());
 // Sweeps `fault` (an exact or glob target): every call it reaches fails in turn.
-SweepResult Sweep(FaultConfig fault, const std::function<void()>& body,
-                  const char* file = __builtin_FILE(), int line = __builtin_LINE());
+FAULTLINE_API SweepResult Sweep(FaultConfig fault, const std::function<void()>& body,
+                                const char* file = __builtin_FILE(),
+                                int line = __builtin_LINE());
 // Sweeps the rules installed on this run (annotated, from a profile or added).
-SweepResult Sweep(const std::function<void()>& body, const char* file = __builtin_FILE(),
-                  int line = __builtin_LINE());
+FAULTLINE_API SweepResult Sweep(const std::function<void()>& body,
+                                const char* file = __builtin_FILE(),
+                                int line = __builtin_LINE());
 
 // faultline::Explore on this run of the test case, with Sweep's handling of failures: the test
 // case fails once, after shrinking, with the seed, the minimal schedule and the replay setting.
 // Keeps faultline_explore_runs, and for a failure faultline_explore_seed,
 // faultline_explore_schedule and faultline_explore_flaky, in the --faultline-report.
-ExploreResult Explore(ExploreOptions options, const std::function<void()>& body,
-                      const char* file = __builtin_FILE(), int line = __builtin_LINE());
+FAULTLINE_API ExploreResult Explore(ExploreOptions options, const std::function<void()>& body,
+                                    const char* file = __builtin_FILE(),
+                                    int line = __builtin_LINE());
 // Explores the rules installed on this run for 100 runs.
-ExploreResult Explore(const std::function<void()>& body, const char* file = __builtin_FILE(),
-                      int line = __builtin_LINE());
+FAULTLINE_API ExploreResult Explore(const std::function<void()>& body,
+                                    const char* file = __builtin_FILE(),
+                                    int line = __builtin_LINE());
 
 // Matches a FaultEvent of rule `name`.
-class FaultNamed : public MatcherBase<FaultEvent> {
+class FAULTLINE_API FaultNamed : public MatcherBase<FaultEvent> {
  public:
   explicit FaultNamed(std::string name) : name_(std::move(name)) {}
   bool match(const FaultEvent& event) const override { return event.rule == name_; }
@@ -118,7 +125,7 @@ class FaultNamed : public MatcherBase<FaultEvent> {
 };
 
 // Matches a FaultEvent of FaultType `type`.
-class FaultOfType : public MatcherBase<FaultEvent> {
+class FAULTLINE_API FaultOfType : public MatcherBase<FaultEvent> {
  public:
   explicit FaultOfType(FaultType type) : type_(type) {}
   bool match(const FaultEvent& event) const override { return event.type == type_; }
@@ -129,7 +136,7 @@ class FaultOfType : public MatcherBase<FaultEvent> {
 };
 
 // Matches a FaultEvent injected into a call of `target` (the exact target name).
-class AtTarget : public MatcherBase<FaultEvent> {
+class FAULTLINE_API AtTarget : public MatcherBase<FaultEvent> {
  public:
   explicit AtTarget(std::string target) : target_(std::move(target)) {}
   bool match(const FaultEvent& event) const override { return event.target == target_; }
@@ -183,22 +190,23 @@ namespace internal {
 // Runs `body` with Catch2's failed assertions collected instead of reported (the Runner Sweep
 // and Explore give their runs): returns them, then an exception that escaped `body`, as
 // "file:line: ..." lines, or nothing when none failed. A failed REQUIRE ends `body`.
-std::optional<std::string> CollectFailures(const std::function<void()>& body);
+FAULTLINE_API std::optional<std::string> CollectFailures(const std::function<void()>& body);
 
 // Runs the body of a FAULTLINE_TEST_CASE, then verifies this run's expectations as failed
 // assertions located at the test case.
-void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& body);
+FAULTLINE_API void RunBody(const ::Catch::SourceLineInfo& where, const std::function<void()>& body);
 
 // Registers a C++ profile (FAULTLINE_PROFILE); its rules are built at start-up, where a bad
 // rule or a second profile of the same name fails the run.
-bool RegisterProfile(std::string name, const char* file, int line,
-                     std::function<std::vector<FaultConfig>()> rules);
+FAULTLINE_API bool RegisterProfile(std::string name, const char* file, int line,
+                                   std::function<std::vector<FaultConfig>()> rules);
 
 // Checks `value` of faultline option `key` given as `flag` and keeps it for start-up, where it
 // is applied over the FAULTLINE_* variables. Returns why the value is bad, or "".
-std::string GiveOption(const std::string& key, const std::string& value, const std::string& flag);
+FAULTLINE_API std::string GiveOption(const std::string& key, const std::string& value,
+                                     const std::string& flag);
 // Makes failure reports replay with --faultline-* options rather than FAULTLINE_* variables.
-void UseCommandLineOptions();
+FAULTLINE_API void UseCommandLineOptions();
 
 // The rules of a FAULTLINE_TEST_CASE's arguments after its name and tags.
 inline std::vector<AnnotatedRule> RulesOf(const char*) { return {}; }
@@ -218,13 +226,13 @@ class FaultCheck : public ::Catch::ITransientExpression {
   std::string explanation_;
 };
 
-FaultCheck FaultTriggered(const std::string& rule);
-FaultCheck FaultNotTriggered(const std::string& rule);
-FaultCheck FaultCount(const std::string& rule, std::uint64_t count);
+FAULTLINE_API FaultCheck FaultTriggered(const std::string& rule);
+FAULTLINE_API FaultCheck FaultNotTriggered(const std::string& rule);
+FAULTLINE_API FaultCheck FaultCount(const std::string& rule, std::uint64_t count);
 
 // Registers the adapter's Catch2 listener; the inline variable below does it once per program
 // and makes every program that includes this header link the listener in.
-struct ListenerRegistration {
+struct FAULTLINE_API ListenerRegistration {
   ListenerRegistration();
 };
 inline const ListenerRegistration listener_registration;
@@ -289,7 +297,7 @@ namespace Catch {
 // Prints an event in Catch2 messages as "api-error (exception) on call_api call 3".
 template <>
 struct StringMaker<::faultline::FaultEvent> {
-  static std::string convert(const ::faultline::FaultEvent& event);
+  FAULTLINE_API static std::string convert(const ::faultline::FaultEvent& event);
 };
 }  // namespace Catch
 

@@ -4,10 +4,12 @@
 #include <atomic>
 #include <chrono>
 
+#include "faultline/export.hpp"
+
 namespace faultline {
 
 // Where injected delays are spent. Implementations must be thread-safe.
-class Clock {
+class FAULTLINE_API Clock {
  public:
   virtual ~Clock() = default;
   // Time since the clock's epoch.
@@ -17,7 +19,7 @@ class Clock {
 };
 
 // std::chrono::steady_clock and std::this_thread::sleep_for. The default clock.
-class RealClock final : public Clock {
+class FAULTLINE_API RealClock final : public Clock {
  public:
   std::chrono::nanoseconds Now() const override;
   void SleepFor(std::chrono::nanoseconds duration) override;
@@ -28,7 +30,7 @@ class RealClock final : public Clock {
 // Simulated time: SleepFor advances Now() by the duration and returns at once, so timeout
 // paths run in microseconds. Starts at zero; saturates at the largest (and smallest)
 // representable time instead of wrapping.
-class VirtualClock final : public Clock {
+class FAULTLINE_API VirtualClock final : public Clock {
  public:
   std::chrono::nanoseconds Now() const override;
   void SleepFor(std::chrono::nanoseconds duration) override;

@@ -21,6 +21,8 @@
 #include <utility>
 #include <variant>
 
+#include "faultline/export.hpp"
+
 namespace faultline {
 
 // A small, fast, portable counter-based generator (SplitMix64). Satisfies
@@ -159,7 +161,7 @@ struct Corruptor<T, std::enable_if_t<std::is_floating_point_v<T>>> {
 // and an empty string becomes "CORRUPTED".
 template <>
 struct Corruptor<std::string> {
-  static void Corrupt(std::string& value, Rng& rng);
+  FAULTLINE_API static void Corrupt(std::string& value, Rng& rng);
 };
 
 // std::optional: reset to nullopt (an empty optional stays empty).
@@ -216,12 +218,12 @@ struct Corruptor<M, std::enable_if_t<internal::IsMap<M>::value &&
 // numbers negate, strings reverse.
 template <>
 struct Corruptor<Value> {
-  static void Corrupt(Value& value, Rng& rng);
+  FAULTLINE_API static void Corrupt(Value& value, Rng& rng);
 };
 
 // The original harness's corrupt_data(dict, rate, rng): a copy of `data` in which each value
 // is corrupted with probability `rate` (values left alone are copied unchanged). Throws
 // std::invalid_argument when rate is outside [0, 1].
-ValueMap CorruptData(const ValueMap& data, double rate, Rng& rng);
+FAULTLINE_API ValueMap CorruptData(const ValueMap& data, double rate, Rng& rng);
 
 }  // namespace faultline

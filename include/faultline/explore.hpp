@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "faultline/export.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/injector.hpp"
 #include "faultline/schedule.hpp"
@@ -40,7 +41,7 @@ using Runner = std::function<std::optional<std::string>(const std::function<void
 
 // Runs `body`, returning the what() of an exception escaping it (or a note for a non-standard
 // exception), or nothing when it returned normally. The default Runner.
-std::optional<std::string> RunCatchingExceptions(const std::function<void()>& body);
+FAULTLINE_API std::optional<std::string> RunCatchingExceptions(const std::function<void()>& body);
 
 // One failing run: the faults it injected, its seed and why it failed.
 struct RunFailure {
@@ -91,7 +92,7 @@ struct SweepOptions {
 };
 
 // What a sweep did.
-struct SweepResult {
+struct FAULTLINE_API SweepResult {
   // Runs of the body, the fault-free first run included.
   std::uint64_t runs = 0;
   // Every call (or pair of calls) was faulted until the targets' calls ran out; false when
@@ -116,9 +117,9 @@ struct SweepResult {
 // until a run completes without reaching the scheduled call; with faults_per_run 2, every pair.
 // Only the swept faults are installed during the sweep. Throws std::invalid_argument when there
 // is nothing to sweep or faults_per_run is not 1 or 2.
-SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body);
+FAULTLINE_API SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body);
 // Sweeps one fault, e.g. Sweep(Exception("put-fails").Target("Storage::Put"), body).
-SweepResult Sweep(FaultConfig fault, const std::function<void()>& body);
+FAULTLINE_API SweepResult Sweep(FaultConfig fault, const std::function<void()>& body);
 
 // How to explore. Chainable: ExploreOptions().Runs(500).
 struct ExploreOptions {
@@ -145,7 +146,7 @@ struct ExploreOptions {
 };
 
 // What an exploration found.
-struct ExploreResult {
+struct FAULTLINE_API ExploreResult {
   // Exploring runs made (up to and including the first failing one).
   std::uint64_t runs = 0;
   // Replays made to confirm and shrink the failure.
@@ -182,6 +183,7 @@ struct ExploreResult {
 // the first failure, replays its schedule (a run that now passes is reported flaky), then
 // shrinks it by delta debugging: removes faults, then moves the rest to earlier calls, while
 // the replay still fails.
-ExploreResult Explore(const ExploreOptions& options, const std::function<void()>& body);
+FAULTLINE_API ExploreResult Explore(const ExploreOptions& options,
+                                    const std::function<void()>& body);
 
 }  // namespace faultline

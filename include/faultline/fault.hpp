@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "faultline/export.hpp"
+
 namespace faultline {
 
 // The kinds of fault a rule injects.
@@ -36,10 +38,10 @@ enum class FaultType {
 };
 
 // "exception", "delay", "corruption", "timeout" or "return".
-const char* ToString(FaultType type);
+FAULTLINE_API const char* ToString(FaultType type);
 
 // The default exception of a kException rule. what() is "[FAULT:<rule>] <message>".
-class InjectedFault : public std::runtime_error {
+class FAULTLINE_API InjectedFault : public std::runtime_error {
  public:
   InjectedFault(const std::string& rule, const std::string& message);
   // The name of the rule that threw.
@@ -50,14 +52,14 @@ class InjectedFault : public std::runtime_error {
 };
 
 // Thrown by kTimeout rules after their delay has elapsed on the injector's Clock.
-class InjectedTimeout : public InjectedFault {
+class FAULTLINE_API InjectedTimeout : public InjectedFault {
  public:
   using InjectedFault::InjectedFault;
 };
 
 // The value of an errno rule (Errno()): the call fails with error number `code` (EIO, ENOSPC,
 // ...). System-call targets return their failure value (-1, null) with errno set to `code`.
-struct SystemError {
+struct FAULTLINE_API SystemError {
   int code = 0;
   friend bool operator==(SystemError a, SystemError b) { return a.code == b.code; }
   friend bool operator!=(SystemError a, SystemError b) { return a.code != b.code; }
@@ -65,20 +67,20 @@ struct SystemError {
 
 // The value of a partial-transfer rule (Partial()): a read or write transfers fewer bytes than
 // asked, a count drawn reproducibly from the decision, at least 1.
-struct ShortTransfer {
+struct FAULTLINE_API ShortTransfer {
   friend bool operator==(ShortTransfer, ShortTransfer) { return true; }
   friend bool operator!=(ShortTransfer, ShortTransfer) { return false; }
 };
 
 // "ENOSPC" for ENOSPC, or null for an error number without a symbolic name here.
-const char* ErrnoName(int code);
+FAULTLINE_API const char* ErrnoName(int code);
 // The error number named `name` ("EIO", "ENOSPC", ...), or 0 when the name is unknown.
-int ErrnoFromName(std::string_view name);
+FAULTLINE_API int ErrnoFromName(std::string_view name);
 
 // One rule: when a matching target is called, inject a fault of a type, with a probability,
 // subject to trigger conditions. A value type: copy it, compare it, install it with
 // FaultInjector::AddRule. Build it with the factories below and the chainable setters.
-class FaultConfig {
+class FAULTLINE_API FaultConfig {
  public:
   // A rule named `name` (letters, digits and "_.-/" only) of `type`, on every target ("*"),
   // with probability 1. Throws std::invalid_argument for a bad name.
@@ -175,7 +177,7 @@ class FaultConfig {
   // Equal when every field is equal; custom exceptions compare by type name only. A return
   // value compares by value when its type has ==, else (a factory, a user type without ==) by
   // identity: a config equals its copies.
-  friend bool operator==(const FaultConfig& a, const FaultConfig& b);
+  friend FAULTLINE_API bool operator==(const FaultConfig& a, const FaultConfig& b);
   friend bool operator!=(const FaultConfig& a, const FaultConfig& b) { return !(a == b); }
 
  private:
@@ -212,7 +214,7 @@ class FaultConfig {
 };
 
 // A kException rule throwing InjectedFault("[FAULT:<name>] Injected fault").
-FaultConfig Exception(std::string name);
+FAULTLINE_API FaultConfig Exception(std::string name);
 // A kException rule throwing `E(args...)`, e.g. Exception<GatewayError>("gw", 503, "busy").
 template <class E, class... Args>
 FaultConfig Exception(std::string name, Args... args) {
@@ -221,11 +223,11 @@ FaultConfig Exception(std::string name, Args... args) {
   return config;
 }
 // A kDelay rule sleeping `delay` before the real call.
-FaultConfig Delay(std::string name, std::chrono::nanoseconds delay);
+FAULTLINE_API FaultConfig Delay(std::string name, std::chrono::nanoseconds delay);
 // A kTimeout rule sleeping `delay`, then throwing InjectedTimeout.
-FaultConfig Timeout(std::string name, std::chrono::nanoseconds delay);
+FAULTLINE_API FaultConfig Timeout(std::string name, std::chrono::nanoseconds delay);
 // A kCorruption rule corrupting the wrapped call's result.
-FaultConfig Corruption(std::string name);
+FAULTLINE_API FaultConfig Corruption(std::string name);
 // A kReturn rule returning `value` instead of making the call, e.g. Return("oom", -ENOMEM).
 template <class T>
 FaultConfig Return(std::string name, T value) {
@@ -245,10 +247,10 @@ FaultConfig ReturnWith(std::string name, F factory) {
 // A rule that fails a call with error number `code`, e.g. Errno("disk-full", ENOSPC): a
 // kReturn rule whose value is SystemError{code}. At the system-call targets the call returns
 // its failure value with errno set; Throws std::invalid_argument unless code > 0.
-FaultConfig Errno(std::string name, int code);
+FAULTLINE_API FaultConfig Errno(std::string name, int code);
 // A rule that makes a read or write transfer fewer bytes than asked (a kReturn rule whose
 // value is ShortTransfer). A call asked for at most one byte is made in full.
-FaultConfig Partial(std::string name);
+FAULTLINE_API FaultConfig Partial(std::string name);
 
 // One injected fault, as recorded by the injector.
 struct FaultEvent {

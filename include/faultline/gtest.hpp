@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "faultline/explore.hpp"
+#include "faultline/export.hpp"
 #include "faultline/faultline.hpp"
 #include "faultline/internal/session.hpp"
 #include "faultline/posix.hpp"
@@ -47,7 +48,7 @@ namespace faultline {
 // annotations of missing tests it prints what is wrong and exits with status 1. --help prints
 // faultline's flags too. Without this call (e.g. with GTest::gtest_main linked) no rule is
 // installed, and every annotated test and every FaultTest fails saying so.
-void Init(int* argc, char** argv);
+FAULTLINE_API void Init(int* argc, char** argv);
 
 // The former name of Init, which clashes with ::testing::InitGoogleTest under
 // `using namespace`.
@@ -57,11 +58,11 @@ void Init(int* argc, char** argv);
 
 // The listener Init installs; exposed for programs that manage listeners themselves.
 // Owned by gtest once appended to the listeners.
-::testing::TestEventListener* MakeListener(std::string program);
+FAULTLINE_API ::testing::TestEventListener* MakeListener(std::string program);
 
 // Base fixture of faultline tests (FAULTLINE_TEST uses it; derive your fixtures from it for
 // FAULTLINE_TEST_F). Expectations made with ExpectFault are verified at TearDown.
-class FaultTest : public ::testing::Test {
+class FAULTLINE_API FaultTest : public ::testing::Test {
  protected:
   // The injector of this test (faultline::Current()).
   FaultInjector& Injector() { return Current(); }
@@ -113,14 +114,17 @@ class FaultTest : public ::testing::Test {
 
 namespace internal {
 // Registers the rules annotated on test `suite`.`test` (FAULTLINE_ANNOTATE) with the session.
-bool AnnotateTest(std::string suite, std::string test, const char* file, int line,
-                  std::function<std::vector<AnnotatedRule>()> rules);
+FAULTLINE_API bool AnnotateTest(std::string suite, std::string test, const char* file, int line,
+                                std::function<std::vector<AnnotatedRule>()> rules);
 
 // Predicate-formatters of the assertion macros.
-::testing::AssertionResult FaultTriggered(const char* expression, const std::string& rule);
-::testing::AssertionResult FaultNotTriggered(const char* expression, const std::string& rule);
-::testing::AssertionResult FaultCount(const char* rule_expression, const char* count_expression,
-                                      const std::string& rule, std::uint64_t count);
+FAULTLINE_API ::testing::AssertionResult FaultTriggered(const char* expression,
+                                                        const std::string& rule);
+FAULTLINE_API ::testing::AssertionResult FaultNotTriggered(const char* expression,
+                                                           const std::string& rule);
+FAULTLINE_API ::testing::AssertionResult FaultCount(const char* rule_expression,
+                                                    const char* count_expression,
+                                                    const std::string& rule, std::uint64_t count);
 
 // The injecting action returned by faultline::Inject.
 template <class A>
@@ -149,8 +153,8 @@ class InjectAction {
 // The target of a FAULTLINE_MOCK_METHOD `method` of mock class `self` (see there): named by
 // `class_name` when the class sets one, else read from `pretty_function` (the method's
 // __PRETTY_FUNCTION__).
-std::string MockTarget(const char* class_name, std::string_view pretty_function,
-                       std::string_view method);
+FAULTLINE_API std::string MockTarget(const char* class_name, std::string_view pretty_function,
+                                     std::string_view method);
 
 // The class name a mock sets with FAULTLINE_MOCK_CLASS, or null.
 template <class Mock, class = void>
@@ -188,7 +192,7 @@ internal::InjectAction<std::decay_t<A>> Inject(std::string target, A&& action) {
 }
 
 // Prints an event in gtest messages as "api-error (exception) on call_api call 3".
-void PrintTo(const FaultEvent& event, std::ostream* os);
+FAULTLINE_API void PrintTo(const FaultEvent& event, std::ostream* os);
 
 // Matches a FaultEvent of rule `name`.
 MATCHER_P(FaultNamed, name,

@@ -40,6 +40,7 @@
 
 #include "faultline/clock.hpp"
 #include "faultline/corrupt.hpp"
+#include "faultline/export.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/internal/call_context.hpp"
 #include "faultline/internal/ownership.hpp"
@@ -57,7 +58,7 @@ class Wrapped;
 struct InjectorState;
 struct EpochSlot;
 // Throws the InjectedFault of `rule`, for code built without exceptions, which cannot throw.
-[[noreturn]] void ThrowInjectedFault(const FaultConfig& rule);
+[[noreturn]] FAULTLINE_API void ThrowInjectedFault(const FaultConfig& rule);
 }  // namespace internal
 
 // Identifies one installed rule (AddRule's result); unique within an injector.
@@ -71,7 +72,7 @@ inline constexpr std::size_t kDefaultEventLimit = 10000;
 // Holds the rules, the per-target call counters and the fault events. Thread-safe: any number
 // of threads may call wrapped functions and fault points while others change the rules.
 // Not copyable or movable: sites and wrapped callables keep a pointer to it.
-class FaultInjector {
+class FAULTLINE_API FaultInjector {
  public:
   explicit FaultInjector(std::uint64_t seed = kDefaultSeed);
   ~FaultInjector();
@@ -256,7 +257,7 @@ class FaultInjector {
 };
 
 // The rules added by FaultInjector::Scope, removed when this object is destroyed.
-class RuleScope {
+class FAULTLINE_API RuleScope {
  public:
   RuleScope(RuleScope&& other) noexcept;
   RuleScope& operator=(RuleScope&&) = delete;
@@ -276,10 +277,10 @@ class RuleScope {
 
 namespace internal {
 // The injector SetCurrent chose; null until the first Current() or SetCurrent().
-extern std::atomic<FaultInjector*> g_current;
+extern FAULTLINE_API std::atomic<FaultInjector*> g_current;
 // True while the current injector is armed: the one load of a disarmed FAULTLINE_POINT.
-extern std::atomic<bool> g_current_armed;
-FaultInjector& DefaultInjector();
+extern FAULTLINE_API std::atomic<bool> g_current_armed;
+FAULTLINE_API FaultInjector& DefaultInjector();
 }  // namespace internal
 
 // The injector used by fault points and by the test adapters: a process-wide default one
@@ -290,7 +291,7 @@ inline FaultInjector& Current() {
 }
 // Makes `injector` current (nullptr restores the default) and returns the previous one.
 // `injector` must outlive its time as current.
-FaultInjector* SetCurrent(FaultInjector* injector);
+FAULTLINE_API FaultInjector* SetCurrent(FaultInjector* injector);
 
 // Makes an injector current for the life of this object, then restores the previous one.
 class CurrentInjector {
@@ -319,7 +320,7 @@ class SharedThreads {
 namespace internal {
 
 // Readable name of a type ("std::string" rather than a mangled name).
-std::string Demangle(const std::type_info& type);
+FAULTLINE_API std::string Demangle(const std::type_info& type);
 template <class T>
 std::string TypeName() {
   std::string name = Demangle(typeid(T));
@@ -328,14 +329,16 @@ std::string TypeName() {
   return name;
 }
 // "its return value of type <stored> cannot become the result type <result>".
-std::string ReturnTypeMismatch(const FaultConfig& rule, const std::string& result_type);
+FAULTLINE_API std::string ReturnTypeMismatch(const FaultConfig& rule,
+                                             const std::string& result_type);
 // "its return value <value> does not fit the result type <result>".
-std::string ReturnOutOfRange(const FaultConfig& rule, const std::string& result_type);
+FAULTLINE_API std::string ReturnOutOfRange(const FaultConfig& rule, const std::string& result_type);
 // "cannot corrupt a result of type <result> (...)".
-std::string NotCorruptible(const std::string& result_type);
+FAULTLINE_API std::string NotCorruptible(const std::string& result_type);
 // Reports `problem` of `rule` firing on `site` as a harness error (ReportProblem), which fails
 // the running test; the call is made as if the rule had not fired.
-void ReportMisfire(const FaultConfig& rule, const Site& site, const std::string& problem);
+FAULTLINE_API void ReportMisfire(const FaultConfig& rule, const Site& site,
+                                 const std::string& problem);
 
 // True when the number `v` has the same value as the arithmetic type R (an enum: its
 // underlying type) can hold, so that converting it changes nothing.

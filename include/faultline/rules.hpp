@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "faultline/export.hpp"
 #include "faultline/fault.hpp"
 
 namespace faultline {
@@ -29,7 +30,7 @@ namespace faultline {
 // what() is one line naming where, what was found and what was expected:
 //   faultline: rules:1:22: expected '%' or '*' after "30", got "x"
 //   faultline: chaos.rules:4:9: rule "gw": probability must be in [0, 1], got 1.5
-class RuleSyntaxError : public std::invalid_argument {
+class FAULTLINE_API RuleSyntaxError : public std::invalid_argument {
  public:
   // An error at 1-based `line` and `column` (in bytes) of the text named `origin`.
   RuleSyntaxError(std::string origin, int line, int column, std::string message);
@@ -53,15 +54,15 @@ class RuleSyntaxError : public std::invalid_argument {
 // Parses `spec`: rules separated by ';' or newlines, '#' starting a comment to the end of the
 // line, blank entries ignored. Returns the rules in the order written (rule names are not
 // required to be unique). Throws RuleSyntaxError (origin "rules") for the first bad rule.
-std::vector<FaultConfig> ParseRules(std::string_view spec);
+FAULTLINE_API std::vector<FaultConfig> ParseRules(std::string_view spec);
 
 // The canonical text of `rule`, such that ParseRules(ToString(rule)).at(0) == rule. Throws
 // std::invalid_argument naming the rule when it has no text form: a custom exception type,
 // or a return value that is not an integer, a non-NaN floating value, a bool or a string.
-std::string ToString(const FaultConfig& rule);
+FAULTLINE_API std::string ToString(const FaultConfig& rule);
 
 // The contents of a rule file: the rules before any `[profile]` section, and each section's.
-struct RuleFile {
+struct FAULTLINE_API RuleFile {
   // Where the rules came from (the file name), for messages.
   std::string origin;
   // The default set: rules written before the first section.
@@ -77,7 +78,7 @@ struct RuleFile {
 // Parses a rule file's `text`: one rule per line (';' also separates), '#' comments, and
 // `[name]` lines opening a profile (letters, digits and "_.-/"; each name once). Errors are
 // RuleSyntaxError reporting `origin`:line:column.
-RuleFile ParseRuleFile(std::string_view text, std::string_view origin);
+FAULTLINE_API RuleFile ParseRuleFile(std::string_view text, std::string_view origin);
 
 // The largest rule file LoadRuleFile reads: 16 MiB.
 inline constexpr std::size_t kMaxRuleFileSize = std::size_t{16} << 20;
@@ -86,11 +87,11 @@ inline constexpr std::size_t kMaxRuleFileSize = std::size_t{16} << 20;
 // as origin. Throws std::invalid_argument when the file cannot be read, is not a regular file
 // (a directory, a device, a pipe) or is larger than kMaxRuleFileSize, RuleSyntaxError when it
 // does not parse.
-RuleFile LoadRuleFile(const std::string& path);
+FAULTLINE_API RuleFile LoadRuleFile(const std::string& path);
 
 // Resolves a control string such as a --faultline_rules value: "@path" gives the default rules
 // of the rule file at path, "@path#profile" one of its profiles (split at the last '#'), and
 // anything else is parsed with ParseRules. Throws what those throw.
-std::vector<FaultConfig> ParseRulesArgument(std::string_view value);
+FAULTLINE_API std::vector<FaultConfig> ParseRulesArgument(std::string_view value);
 
 }  // namespace faultline

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "faultline/export.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/rules.hpp"
 
@@ -34,12 +35,12 @@ struct ScheduledFault {
   }
   friend bool operator!=(const ScheduledFault& a, const ScheduledFault& b) { return !(a == b); }
   // Orders by target, then call, then rule: the order of a Schedule.
-  friend bool operator<(const ScheduledFault& a, const ScheduledFault& b);
+  friend FAULTLINE_API bool operator<(const ScheduledFault& a, const ScheduledFault& b);
 };
 
 // A set of scheduled faults, sorted by target and call, at most one per call of a target.
 // A value type; the empty schedule injects nothing.
-class Schedule {
+class FAULTLINE_API Schedule {
  public:
   Schedule() = default;
   // The faults in `faults`, sorted. Throws std::invalid_argument when two of them name the same

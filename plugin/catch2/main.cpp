@@ -34,7 +34,8 @@ std::string GoogleTestSpelling(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Exported: in a shared build the program's entry point is found in this library.
+FAULTLINE_API int main(int argc, char** argv) {
   if (const std::string error = GoogleTestSpelling(argc, argv); !error.empty()) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return kBadCommandLine;

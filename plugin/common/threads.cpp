@@ -44,7 +44,8 @@ void* StartOwned(void* raw) {
 
 }  // namespace
 
-extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
+// Default visibility whatever the build's: the executable exports it (see plugin/CMakeLists.txt).
+extern "C" __attribute__((visibility("default"))) int pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
                               StartRoutine routine, void* argument) {
   const CreateFunction real = RealCreate();
   if (real == nullptr) return EAGAIN;

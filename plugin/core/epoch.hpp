@@ -17,6 +17,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "faultline/export.hpp"
+
 namespace faultline::internal {
 
 // A thread's announcement; slots are reused by later threads and never freed.
@@ -30,11 +32,11 @@ struct alignas(64) EpochSlot {
 
 // The calling thread's slot, or null before its first critical section. Initial-exec TLS: a
 // critical section costs no call.
-extern __thread EpochSlot* t_epoch_slot __attribute__((tls_model("initial-exec")));
+extern FAULTLINE_API __thread EpochSlot* t_epoch_slot __attribute__((tls_model("initial-exec")));
 // Claims a slot for the calling thread (released when the thread exits).
-EpochSlot& ClaimEpochSlot();
+FAULTLINE_API EpochSlot& ClaimEpochSlot();
 // The epoch a reader announces.
-extern std::atomic<std::uint64_t> g_epoch;
+extern FAULTLINE_API std::atomic<std::uint64_t> g_epoch;
 
 // A reader's critical section, from EnterEpoch to ExitEpoch on the slot it returned:
 // everything loaded from published pointers inside it stays valid until it ends. Nests. Not a
@@ -52,7 +54,7 @@ inline void ExitEpoch(EpochSlot& slot) {
 }
 
 // Frees `object` with `deleter` once no reader can hold it. Call after unpublishing it.
-void Retire(void* object, void (*deleter)(void*));
+FAULTLINE_API void Retire(void* object, void (*deleter)(void*));
 template <class T>
 void Retire(const T* object) {
   if (object != nullptr) {
@@ -60,6 +62,6 @@ void Retire(const T* object) {
   }
 }
 // Objects retired and not yet freed (for tests).
-std::uint64_t RetiredCount();
+FAULTLINE_API std::uint64_t RetiredCount();
 
 }  // namespace faultline::internal

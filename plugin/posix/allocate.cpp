@@ -140,6 +140,9 @@ __attribute__((noinline)) void* New(Target& target, std::size_t size, bool nothr
 
 }  // namespace
 
+// The interposed functions keep default visibility in a build with hidden visibility: the
+// executable, or faultline_preload, exports them to come before libc's.
+#pragma GCC visibility push(default)
 extern "C" {
 
 void* malloc(std::size_t size) noexcept {
@@ -229,3 +232,4 @@ void* operator new[](std::size_t size, std::align_val_t alignment,
   return New(t_new_array, size, true,
              [=] { return real_new_array_aligned_nothrow(size, alignment, tag); });
 }
+#pragma GCC visibility pop

@@ -378,6 +378,9 @@ mode_t ModeArgument(int flags, va_list args) {
   const mode_t mode = ModeArgument(flags, args); \
   va_end(args)
 
+// The interposed functions keep default visibility in a build with hidden visibility: the
+// executable, or faultline_preload, exports them to come before libc's.
+#pragma GCC visibility push(default)
 extern "C" {
 
 // Files.
@@ -683,3 +686,4 @@ int getaddrinfo(const char* node, const char* service, const struct addrinfo* hi
 }
 
 }  // extern "C"
+#pragma GCC visibility pop

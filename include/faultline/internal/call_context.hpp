@@ -8,14 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "faultline/export.hpp"
+
 namespace faultline::internal {
 
 // Depth of harness code on this thread: faultline's own work and the test frameworks' output.
 // The system-call and allocation interposer neither faults nor counts a call made while it is
 // non-zero, which is also what keeps it from recursing into itself.
-extern __thread int t_harness_depth __attribute__((tls_model("initial-exec")));
+extern FAULTLINE_API __thread int t_harness_depth __attribute__((tls_model("initial-exec")));
 // faultline::posix::OnlyIn scopes open on this thread; rules marked Scoped() fire only inside.
-extern __thread int t_only_in_depth __attribute__((tls_model("initial-exec")));
+extern FAULTLINE_API __thread int t_only_in_depth __attribute__((tls_model("initial-exec")));
 
 // Marks this thread as running harness code for its lifetime.
 class HarnessScope {
@@ -61,22 +63,22 @@ struct CallContext {
 // The path descriptor `fd` was opened with, or null when unknown. Installed by the interposer;
 // called inside a check's epoch, so the string it returns must stay valid until the epoch ends.
 using DescriptorPathFunction = const char* (*)(int fd);
-extern std::atomic<DescriptorPathFunction> g_descriptor_path;
+extern FAULTLINE_API std::atomic<DescriptorPathFunction> g_descriptor_path;
 
 // The descriptors open in this process now, ascending.
-std::vector<int> OpenDescriptors();
+FAULTLINE_API std::vector<int> OpenDescriptors();
 // Marks the descriptors open now and not in `before` as the test framework's own (a report
 // file given with Catch2's -o, gtest's --gtest_stream_result_to socket): faultline's mains take
 // `before` just ahead of the framework's set-up. The interposer never faults calls on them;
 // opening or closing a descriptor number forgets it.
-void MarkFrameworkDescriptors(const std::vector<int>& before);
-bool IsFrameworkDescriptor(int fd);
-void ForgetFrameworkDescriptor(int fd);
+FAULTLINE_API void MarkFrameworkDescriptors(const std::vector<int>& before);
+FAULTLINE_API bool IsFrameworkDescriptor(int fd);
+FAULTLINE_API void ForgetFrameworkDescriptor(int fd);
 
 // Records a misuse found where nothing can be thrown (inside an interposed C call), such as a
 // return value a system call cannot return; the test adapters fail the running test with it.
-void ReportProblem(std::string message);
+FAULTLINE_API void ReportProblem(std::string message);
 // The problems reported since the last call, oldest first.
-std::vector<std::string> TakeProblems();
+FAULTLINE_API std::vector<std::string> TakeProblems();
 
 }  // namespace faultline::internal

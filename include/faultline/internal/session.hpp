@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "faultline/explore.hpp"
+#include "faultline/export.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/injector.hpp"
 #include "faultline/schedule.hpp"
@@ -24,7 +25,7 @@ namespace faultline {
 
 // How often a rule is expected to fire in one test; verified when the test ends.
 // Without a call to Times / AtLeast / Never it means "at least once".
-class FaultExpectation {
+class FAULTLINE_API FaultExpectation {
  public:
   // An expectation on rule `rule`, declared at `file`:`line` (where a failure is reported; an
   // empty file means at the test).
@@ -63,9 +64,9 @@ struct AnnotatedRule {
 
 // `rule`, which must fire at least once in the test (a chaos test that never reached its
 // error path proves nothing).
-AnnotatedRule Expected(FaultConfig rule);
+FAULTLINE_API AnnotatedRule Expected(FaultConfig rule);
 // `rule`, which must fire exactly `times` times in the test.
-AnnotatedRule Expected(FaultConfig rule, std::uint64_t times);
+FAULTLINE_API AnnotatedRule Expected(FaultConfig rule, std::uint64_t times);
 
 namespace internal {
 
@@ -84,17 +85,17 @@ struct Options {
 
 // Reads FAULTLINE_* variables, then --faultline_* flags (flags win), removing the flags from
 // argv. Throws std::invalid_argument for an unknown --faultline_ flag or a bad value.
-Options ParseOptions(int* argc, char** argv);
+FAULTLINE_API Options ParseOptions(int* argc, char** argv);
 // The options of the FAULTLINE_* variables alone, for adapters whose framework parses the
 // command line itself. Throws std::invalid_argument for a bad value.
-Options OptionsFromEnvironment();
+FAULTLINE_API Options OptionsFromEnvironment();
 // Sets option `key` ("seed", "rules", "disable", "strict", "report" or "schedule") from `value`,
 // given as `source` (the flag or variable, named in errors). Rules given twice by the same flag
 // add up, as if joined by ';'. Throws std::invalid_argument for a bad value.
-void ApplyOption(Options& options, const std::string& key, const std::string& value,
-                 const std::string& source);
+FAULTLINE_API void ApplyOption(Options& options, const std::string& key, const std::string& value,
+                               const std::string& source);
 // The help text of the flags, one per line, like gtest's --help.
-std::string OptionsHelp();
+FAULTLINE_API std::string OptionsHelp();
 
 // What one test did, kept for the summary and the JSON report.
 struct TestRecord {
@@ -142,7 +143,7 @@ struct Verdict {
 };
 
 // The process-wide state of the adapters. Thread-safe.
-class Session {
+class FAULTLINE_API Session {
  public:
   static Session& Instance();
 
@@ -306,18 +307,18 @@ class Session {
 
 // Marks the run as managed by a test adapter and prepares the tracking of thread starts: a
 // thread started while a test runs belongs to that test.
-void TrackThreadStarts();
+FAULTLINE_API void TrackThreadStarts();
 
 // Makes the process exit with status 1 however main returns, after the stdio streams are
 // flushed: for an error found after the last test (the report could not be written), which no
 // test can carry and which the framework's exit code would not show.
-void FailAtExit();
+FAULTLINE_API void FailAtExit();
 
 // The name of a test as annotations see it: "Prefix/Suite/3.Test/7" (parameterized or typed)
 // becomes "Suite.Test".
-std::string BaseTestName(const std::string& full_name);
+FAULTLINE_API std::string BaseTestName(const std::string& full_name);
 // `text` quoted for a POSIX shell.
-std::string ShellQuote(const std::string& text);
+FAULTLINE_API std::string ShellQuote(const std::string& text);
 
 }  // namespace internal
 }  // namespace faultline

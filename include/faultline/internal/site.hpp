@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "faultline/export.hpp"
+
 namespace faultline {
 class FaultConfig;
 class FaultInjector;
@@ -66,7 +68,7 @@ inline constexpr std::uint32_t kMaxTargets = 1u << 22;
 
 // Interns `name` process-wide and returns its id (stable for the life of the process).
 // Throws std::length_error beyond kMaxTargets names.
-std::uint32_t PointId(const std::string& name);
+FAULTLINE_API std::uint32_t PointId(const std::string& name);
 
 // 64-bit FNV-1a, the stable hash of rule and target names in decisions.
 constexpr std::uint64_t HashName(const char* data, std::size_t size) {

@@ -1,0 +1,12 @@
+// faultline: symbol visibility. faultline's libraries are compiled with hidden visibility, so a
+// shared build exports only what FAULTLINE_API marks: the public API and the internal names
+// that templates and inline functions of the public headers call.
+#pragma once
+
+// Marks a class, function or variable as part of faultline's binary interface. Static builds
+// are unaffected: the symbols of a static library have default visibility either way.
+#if defined(__GNUC__) || defined(__clang__)
+#define FAULTLINE_API __attribute__((visibility("default")))
+#else
+#define FAULTLINE_API
+#endif
