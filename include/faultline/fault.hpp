@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "faultline/internal/type_name.hpp"
+
 namespace faultline {
 
 // The kinds of fault a rule injects.
@@ -185,7 +187,6 @@ class FaultConfig {
   template <class Stored, class Shown>
   void SetReturn(Stored value);
   void SetReturn(std::any value, std::string type_name, ReturnEquality equal);
-  static std::string TypeName(const std::type_info& type);
 
   std::string name_;
   FaultType type_;
@@ -395,13 +396,13 @@ void FaultConfig::SetReturn(Stored value) {
       return x != nullptr && y != nullptr && static_cast<bool>(*x == *y);
     };
   }
-  SetReturn(std::any(std::move(value)), TypeName(typeid(Shown)), equal);
+  SetReturn(std::any(std::move(value)), internal::TypeName<Shown>(), equal);
 }
 
 template <class E, class... Args>
 FaultConfig& FaultConfig::Throws(Args... args) {
   static_assert(std::is_copy_constructible_v<E>, "faultline: an exception type must be copyable");
-  exception_type_name_ = TypeName(typeid(E));
+  exception_type_name_ = internal::TypeName<E>();
   thrower_ = [args...]() { throw E(args...); };
   return *this;
 }

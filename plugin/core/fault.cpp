@@ -238,8 +238,6 @@ void FaultConfig::SetReturn(std::any value, std::string type_name, ReturnEqualit
   return_id_ = next_id.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string FaultConfig::TypeName(const std::type_info& type) { return internal::Demangle(type); }
-
 bool FaultConfig::Qualifies(std::uint64_t call) const {
   if (!on_calls_.empty() && !std::binary_search(on_calls_.begin(), on_calls_.end(), call)) {
     return false;
