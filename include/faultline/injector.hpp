@@ -21,7 +21,6 @@
 // no check can still read them (epoch-based reclamation; checks never wait).
 #pragma once
 
-#include <any>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -344,6 +343,10 @@ std::string NoErrorMapping(const FaultConfig& rule, const std::string& result_ty
 // set false) or text, a number or a bool (`from_value` set true). Nothing for other values.
 std::optional<Failure> DescribeFailure(const FaultConfig& rule, std::string& message,
                                        bool& from_value);
+// A fault point's check in code built without exceptions, which must not be unwound through:
+// an exception or timeout rule that fires is reported (ReportMisfire: a point has no result to
+// carry the error) and the point is false.
+Decision CheckPointWithoutExceptions(std::uint32_t point_id);
 // Reports `problem` of `rule` firing on `site` as a harness error (ReportProblem), which fails
 // the running test; the call is made as if the rule had not fired.
 void ReportMisfire(const FaultConfig& rule, const Site& site, const std::string& problem);
@@ -386,7 +389,7 @@ using HeldResult =
 // problem, empty when converted.
 template <class R, class S>
 std::optional<std::string> ConvertStored(const FaultConfig& rule, std::optional<R>* out) {
-  const S* v = std::any_cast<S>(&rule.return_value());
+  const S* v = AnyCast<S>(&rule.return_value());
   if (v == nullptr) return std::nullopt;
   constexpr bool kNumber = std::is_arithmetic_v<S> && !std::is_same_v<S, bool>;
   if constexpr (std::is_same_v<S, std::nullptr_t> && std::is_constructible_v<R, const char*>) {
@@ -431,20 +434,20 @@ bool MapFailure(const FaultConfig& rule, std::optional<R>* out) {
 template <class R>
 std::optional<std::string> MakeReturn(const FaultConfig& rule, std::optional<HeldResult<R>>* out) {
   using Held = HeldResult<R>;
-  const std::any& value = rule.return_value();
+  const AnyValue& value = rule.return_value();
   if constexpr (std::is_reference_v<R>) {
-    if (const auto* ref = std::any_cast<Held>(&value)) {
+    if (const auto* ref = AnyCast<Held>(&value)) {
       if (out != nullptr) out->emplace(*ref);
       return std::nullopt;
     }
   } else {
     if constexpr (std::is_copy_constructible_v<Held>) {
-      if (const Held* exact = std::any_cast<Held>(&value)) {
+      if (const Held* exact = AnyCast<Held>(&value)) {
         if (out != nullptr) out->emplace(*exact);
         return std::nullopt;
       }
     }
-    if (const auto* factory = std::any_cast<ReturnFactory<Held>>(&value)) {
+    if (const auto* factory = AnyCast<ReturnFactory<Held>>(&value)) {
       if (out != nullptr) out->emplace(factory->make());
       return std::nullopt;
     }

@@ -57,7 +57,13 @@ namespace faultline::internal {
 class Point {
  public:
   explicit Point(const char* name) : id_(PointId(name)) {}
-  Decision Check() const { return Current().CheckPoint(id_); }
+  Decision Check() const {
+#if defined(__cpp_exceptions)
+    return Current().CheckPoint(id_);
+#else
+    return CheckPointWithoutExceptions(id_);
+#endif
+  }
 
  private:
   std::uint32_t id_;

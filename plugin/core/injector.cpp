@@ -187,23 +187,23 @@ std::string Demangle(const std::type_info& type) {
 
 namespace {
 // The text of a return value that is a number, a bool or a string; nothing for other types.
-std::optional<std::string> ValueText(const std::any& value) {
-  if (const auto* i = std::any_cast<std::int64_t>(&value)) return std::to_string(*i);
-  if (const auto* u = std::any_cast<std::uint64_t>(&value)) return std::to_string(*u);
-  if (const auto* d = std::any_cast<double>(&value)) {
+std::optional<std::string> ValueText(const AnyValue& value) {
+  if (const auto* i = AnyCast<std::int64_t>(&value)) return std::to_string(*i);
+  if (const auto* u = AnyCast<std::uint64_t>(&value)) return std::to_string(*u);
+  if (const auto* d = AnyCast<double>(&value)) {
     char buffer[32];  // the shortest text that reads back as the value
     return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, *d).ptr);
   }
-  if (const auto* b = std::any_cast<bool>(&value)) return std::string(*b ? "true" : "false");
-  if (const auto* text = std::any_cast<std::string>(&value)) return *text;
+  if (const auto* b = AnyCast<bool>(&value)) return std::string(*b ? "true" : "false");
+  if (const auto* text = AnyCast<std::string>(&value)) return *text;
   return std::nullopt;
 }
 }  // namespace
 
 std::string ReturnTypeMismatch(const FaultConfig& rule, const std::string& result_type) {
-  const std::any& value = rule.return_value();
+  const AnyValue& value = rule.return_value();
   std::string shown;
-  if (const auto* text = std::any_cast<std::string>(&value)) {
+  if (const auto* text = AnyCast<std::string>(&value)) {
     shown = "\"" + *text + "\" ";
   } else if (std::optional<std::string> number = ValueText(value)) {
     shown = *number + " ";
@@ -240,7 +240,7 @@ std::optional<Failure> DescribeFailure(const FaultConfig& rule, std::string& mes
     message = rule.message();
   } else if (rule.type() != FaultType::kReturn) {
     return std::nullopt;
-  } else if (const auto* error = std::any_cast<SystemError>(&rule.return_value())) {
+  } else if (const auto* error = AnyCast<SystemError>(&rule.return_value())) {
     failure.error_number = error->code;
     message = std::generic_category().message(error->code);
   } else if (std::optional<std::string> text = ValueText(rule.return_value())) {
@@ -251,6 +251,22 @@ std::optional<Failure> DescribeFailure(const FaultConfig& rule, std::string& mes
   }
   failure.message = message;
   return failure;
+}
+
+Decision CheckPointWithoutExceptions(std::uint32_t point_id) {
+  FaultInjector& injector = Current();
+  if (!injector.armed()) return {};
+  Site& site = injector.SiteFor(point_id);
+  Decision decision = injector.CheckForError(site);
+  if (decision && (decision.type() == FaultType::kException ||
+                   decision.type() == FaultType::kTimeout)) {
+    ReportMisfire(*decision.rule, site,
+                  std::string("its ") + ToString(decision.type()) +
+                      " cannot be thrown into code built without exceptions, and a fault point "
+                      "has no result to carry an error (faultline::Call has)");
+    return {};
+  }
+  return decision;
 }
 
 void ReportMisfire(const FaultConfig& rule, const Site& site, const std::string& problem) {
