@@ -437,7 +437,14 @@ template <class E, class... Args>
 FaultConfig& FaultConfig::Throws(Args... args) {
   static_assert(std::is_copy_constructible_v<E>, "faultline: an exception type must be copyable");
   exception_type_name_ = internal::TypeName<E>();
+#if defined(__cpp_exceptions)
   thrower_ = [args...]() { throw E(args...); };
+#else
+  static_cast<void>(sizeof...(args));
+  static_assert(!std::is_same_v<E, E>,
+                "faultline: a rule that throws a custom exception type is built where "
+                "exceptions are on (this translation unit has them off)");
+#endif
   return *this;
 }
 
