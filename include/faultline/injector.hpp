@@ -335,8 +335,8 @@ std::string ReturnTypeMismatch(const FaultConfig& rule, const std::string& resul
 std::string ReturnOutOfRange(const FaultConfig& rule, const std::string& result_type);
 // "cannot corrupt a result of type <result> (...)".
 std::string NotCorruptible(const std::string& result_type);
-// "an exception rule cannot throw into code built without exceptions, and <result> has no
-// error mapping ...".
+// "its exception cannot be thrown into code built without exceptions, and the result type
+// <result> has no error mapping ...".
 std::string NoErrorMapping(const FaultConfig& rule, const std::string& result_type);
 // The Failure `rule` reports to an error mapping, its text kept in `message`: for every
 // exception and timeout rule; for a kReturn rule whose value is an error number (`from_value`
