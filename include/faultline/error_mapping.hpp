@@ -25,7 +25,9 @@
 //   std::error_code, expected-like types): those rules keep throwing, as they always did,
 //   unless the user opts in with ExceptionsAsErrors<R>, or the code making the call is
 //   compiled without exceptions (__cpp_exceptions undefined), which is never unwound through.
-// An exception rule throwing a custom type (Throws<E>) throws it where exceptions are on.
+// An exception rule throwing a custom type (Throws<E>) throws it where exceptions are on,
+// except into a result that carries exceptions (std::future and std::shared_future, which are
+// made ready with it: the fault reaches the caller where it waits).
 // Code built without exceptions whose result type has no mapping (void included) is not
 // unwound either: the fault is reported as a harness error naming rule and target (which
 // fails the running test) and the call is made.
@@ -34,6 +36,8 @@
 #include <sys/types.h>
 
 #include <cerrno>
+#include <exception>
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +62,8 @@ struct Failure {
   std::string_view message;
   // An errno-style error number: an errno rule's code, ETIMEDOUT for a timeout, else EIO.
   int error_number = EIO;
+  // The rule itself, never null when passed to Error.
+  const FaultConfig* config = nullptr;
 };
 
 // The customization point: specialize it for a result type T with
@@ -65,6 +71,8 @@ struct Failure {
 // and optionally
 //   static constexpr bool kFromExceptions = ...;    // default true: see the header comment
 //   static constexpr bool kFromReturnValues = ...;  // default true: return(text), return(n)
+//   static constexpr bool kCarriesExceptions = ...; // default false: true when T delivers a
+//                                                   // custom exception (Throws<E>) itself
 // The primary template maps nothing. The second parameter is for partial specializations
 // constrained with std::enable_if_t.
 template <class T, class Enable = void>
@@ -84,6 +92,12 @@ struct MappingFromExceptions : std::true_type {};
 template <class M>
 struct MappingFromExceptions<M, std::void_t<decltype(M::kFromExceptions)>>
     : std::bool_constant<M::kFromExceptions> {};
+
+template <class M, class = void>
+struct MappingCarriesExceptions : std::false_type {};
+template <class M>
+struct MappingCarriesExceptions<M, std::void_t<decltype(M::kCarriesExceptions)>>
+    : std::bool_constant<M::kCarriesExceptions> {};
 
 template <class M, class = void>
 struct MappingFromReturnValues : std::true_type {};
@@ -118,6 +132,19 @@ E ErrorValue(const Failure& failure) {
     return E(failure.error_number);
   }
 }
+// The exception the fault of `failure` throws where exceptions are on: the rule's own type, an
+// InjectedFault, an InjectedTimeout, or a std::system_error for an errno rule. Made by the
+// library, so that code built without exceptions can hand it on.
+std::exception_ptr FaultException(const Failure& failure);
+
+// A future that is ready with the fault's exception.
+template <class T>
+std::future<T> FailedFuture(const Failure& failure) {
+  std::promise<T> promise;
+  promise.set_exception(FaultException(failure));
+  return promise.get_future();
+}
+
 template <class E>
 inline constexpr bool kIsErrorValue = std::is_constructible_v<E, std::string> ||
                                       std::is_constructible_v<E, std::error_code> ||
@@ -182,6 +209,27 @@ struct ErrorMapping<
   static T Error(const Failure& failure) {
     return T(typename T::unexpected_type(
         internal::ErrorValue<typename T::error_type>(failure)));
+  }
+};
+
+// `std::future`: a future ready with the exception the rule would throw (its own type
+// included), so that the fault reaches the caller where it waits, not at the call; also for
+// exception rules where exceptions are on, and for errno rules (a std::system_error).
+template <class T>
+struct ErrorMapping<std::future<T>> {
+  static constexpr bool kFromReturnValues = false;
+  static constexpr bool kCarriesExceptions = true;
+  static std::future<T> Error(const Failure& failure) {
+    return internal::FailedFuture<T>(failure);
+  }
+};
+// `std::shared_future`: as std::future.
+template <class T>
+struct ErrorMapping<std::shared_future<T>> {
+  static constexpr bool kFromReturnValues = false;
+  static constexpr bool kCarriesExceptions = true;
+  static std::shared_future<T> Error(const Failure& failure) {
+    return internal::FailedFuture<T>(failure).share();
   }
 };
 

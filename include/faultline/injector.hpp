@@ -500,7 +500,9 @@ inline constexpr bool kErrorsAsValues =
 template <class R, class Call>
 R ReturnError(const FaultConfig& rule, Site& site, Call&& call) {
 #if defined(__cpp_exceptions)
-  if (rule.throws_custom_exception()) rule.Throw();
+  if constexpr (!MappingCarriesExceptions<ErrorMapping<std::remove_cv_t<R>>>::value) {
+    if (rule.throws_custom_exception()) rule.Throw();
+  }
 #endif
   if constexpr (!std::is_void_v<R> && !std::is_reference_v<R>) {
     std::optional<std::remove_cv_t<R>> error;

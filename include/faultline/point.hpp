@@ -46,6 +46,12 @@ std::invoke_result_t<F&> Call(const char* target, F&& callable) {
   static_cast<void>(target);
   return callable();
 }
+// Compiled out: the callback itself.
+template <class Result, class F>
+F Callback(const char* target, F callback) {
+  static_cast<void>(target);
+  return callback;
+}
 }  // namespace faultline
 
 #else
@@ -98,6 +104,25 @@ std::invoke_result_t<F&> Call(const char* target, F&& callable) {
   FaultInjector& injector = Current();
   return internal::InvokeWithFaults<R>(
       injector, injector.SiteFor(internal::CallPointId<std::decay_t<F>>(target)), callable);
+}
+
+// Faults a completion callback that receives its operation's result (a Status, an error code,
+// ...) as its one argument: each call first checks `target` (interned here, once) on
+// faultline::Current(), then calls `callback` with the result, or with the fault's: the error
+// of Result's error mapping for an exception or timeout rule (see error_mapping.hpp; a
+// built-in mapping throws unless opted in), a kReturn rule's value; delays delay the callback.
+//
+//   db.ReadAsync(key, faultline::Callback<Status>("Db::ReadAsync", std::move(done)));
+template <class Result, class F>
+auto Callback(const char* target, F callback) {
+  return [id = internal::PointId(target), callback = std::move(callback)](Result result) mutable {
+    if (!internal::g_current_armed.load(std::memory_order_relaxed)) {
+      return callback(std::move(result));
+    }
+    FaultInjector& injector = Current();
+    return callback(internal::InvokeWithFaults<Result>(
+        injector, injector.SiteFor(id), [&]() -> Result { return std::move(result); }));
+  };
 }
 }  // namespace faultline
 

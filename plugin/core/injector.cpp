@@ -232,6 +232,7 @@ std::string NoErrorMapping(const FaultConfig& rule, const std::string& result_ty
 std::optional<Failure> DescribeFailure(const FaultConfig& rule, std::string& message,
                                        bool& from_value) {
   Failure failure;
+  failure.config = &rule;
   failure.rule = rule.name();
   failure.type = rule.type();
   from_value = false;
@@ -251,6 +252,27 @@ std::optional<Failure> DescribeFailure(const FaultConfig& rule, std::string& mes
   }
   failure.message = message;
   return failure;
+}
+
+std::exception_ptr FaultException(const Failure& failure) {
+  switch (failure.type) {
+    case FaultType::kTimeout:
+      return std::make_exception_ptr(
+          InjectedTimeout(std::string(failure.rule), std::string(failure.message)));
+    case FaultType::kException:
+      if (failure.config != nullptr && failure.config->throws_custom_exception()) {
+        try {
+          failure.config->Throw();
+        } catch (...) {
+          return std::current_exception();
+        }
+      }
+      return std::make_exception_ptr(
+          InjectedFault(std::string(failure.rule), std::string(failure.message)));
+    default:
+      return std::make_exception_ptr(
+          std::system_error(failure.error_number, std::generic_category()));
+  }
 }
 
 Decision CheckPointWithoutExceptions(std::uint32_t point_id) {

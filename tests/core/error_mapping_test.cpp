@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 #include <map>
+#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -212,6 +213,57 @@ TEST_F(ErrorMappingTest, ACustomExceptionTypeIsStillThrownAtAStatusCall) {
   EXPECT_THROW(absl(), std::logic_error);
 }
 
+// Futures and callbacks.
+
+TEST_F(ErrorMappingTest, AFutureDeliversExceptionRulesWhereTheCallerWaits) {
+  injector_.AddRule(faultline::Exception("boom").Target("future").OnCalls({1}));
+  injector_.AddRule(faultline::Timeout("slow", std::chrono::seconds(0)).Target("future"));
+  int calls = 0;
+  auto start = injector_.Wrap("future", [&] {
+    ++calls;
+    return std::async(std::launch::deferred, [] { return 1; });
+  });
+  std::future<int> failed = start();
+  EXPECT_THROW(failed.get(), faultline::InjectedFault);
+  std::future<int> timed_out = start();
+  EXPECT_THROW(timed_out.get(), faultline::InjectedTimeout);
+  EXPECT_EQ(calls, 0);
+}
+
+TEST_F(ErrorMappingTest, AFutureDeliversACustomExceptionAndAnErrno) {
+  injector_.AddRule(faultline::Exception<std::logic_error>("typed", "late").Target("shared"));
+  injector_.AddRule(faultline::Errno("full", ENOSPC).Target("future"));
+  auto shared = injector_.Wrap("shared", [] {
+    return std::async(std::launch::deferred, [] { return 1; }).share();
+  });
+  auto future = injector_.Wrap("future", [] {
+    return std::async(std::launch::deferred, [] { return 1; });
+  });
+  std::shared_future<int> typed = shared();
+  EXPECT_THROW(typed.get(), std::logic_error);
+  try {
+    future().get();
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code(), std::error_code(ENOSPC, std::generic_category()));
+  }
+}
+
+TEST_F(ErrorMappingTest, ACallbackReceivesTheFaultsStatusInsteadOfTheResult) {
+  faultline::CurrentInjector current(injector_);
+  injector_.AddRule(faultline::Exception("boom").Target("Db::ReadAsync").OnCalls({2}));
+  std::vector<std::string> received;
+  auto done = faultline::Callback<leveldblike::Status>(
+      "Db::ReadAsync",
+      [&](const leveldblike::Status& status) { received.push_back(status.ToString()); });
+  // An asynchronous read completes by calling `done`; here it completes at once.
+  auto read_async = [](auto&& callback) { callback(leveldblike::Status::OK()); };
+  read_async(done);
+  read_async(done);
+  read_async(done);
+  EXPECT_THAT(received, ElementsAre("OK", "IO error: Injected fault", "OK"));
+}
+
 // Bad input.
 
 TEST_F(ErrorMappingTest, TextATypeCannotTakeIsReportedNamingRuleValueAndType) {
@@ -233,7 +285,8 @@ TEST_F(ErrorMappingTest, AnErrnoRuleAtATypeWithoutMappingIsReported) {
   auto unmapped = injector_.Wrap("unmapped", [] { return Unmapped{2}; });
   EXPECT_EQ(unmapped().value, 2);
   EXPECT_THAT(faultline::internal::TakeProblems(),
-              ElementsAre(HasSubstr("cannot become the result type (anonymous namespace)::Unmapped")));
+              ElementsAre(HasSubstr(
+                  "cannot become the result type (anonymous namespace)::Unmapped")));
 }
 
 // faultline::Call, the one-line decorator.
