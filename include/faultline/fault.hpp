@@ -9,7 +9,6 @@
 // the bad value, so a bad rule fails where it is written, not when it is first used.
 #pragma once
 
-#include <any>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "faultline/export.hpp"
+#include "faultline/internal/type_name.hpp"
 
 namespace faultline {
 
@@ -76,6 +76,41 @@ struct FAULTLINE_API ShortTransfer {
 FAULTLINE_API const char* ErrnoName(int code);
 // The error number named `name` ("EIO", "ENOSPC", ...), or 0 when the name is unknown.
 FAULTLINE_API int ErrnoFromName(std::string_view name);
+
+// A copy of a value of any copyable type, shared by the copies of the rule holding it: what
+// std::any is, without RTTI, so that code built with -fno-rtti and the library, built with it,
+// agree on what it holds (a libstdc++ std::any made on one side and queried on the other
+// crashes). Read it with AnyCast.
+class AnyValue {
+ public:
+  // Empty.
+  AnyValue() = default;
+  // Holds a copy of `value`.
+  template <class T, class = std::enable_if_t<!std::is_same_v<std::decay_t<T>, AnyValue>>>
+  AnyValue(T&& value)  // NOLINT(google-explicit-constructor): as AnyValue
+      : held_(std::make_shared<const std::decay_t<T>>(std::forward<T>(value))),
+        type_(&kTypeTag<std::decay_t<T>>) {}
+  bool has_value() const { return held_ != nullptr; }
+  // The held value when it is a T, else null.
+  template <class T>
+  const T* get() const {
+    return type_ == &kTypeTag<T> ? static_cast<const T*>(held_.get()) : nullptr;
+  }
+
+ private:
+  // One object per type, whose address names the type in every translation unit.
+  template <class T>
+  static constexpr char kTypeTag = 0;
+  std::shared_ptr<const void> held_;
+  const void* type_ = nullptr;
+};
+
+// The value `value` holds when it is a T, else null (or null when `value` is), as
+// std::any_cast on a pointer.
+template <class T>
+const T* AnyCast(const AnyValue* value) {
+  return value == nullptr ? nullptr : value->get<T>();
+}
 
 // One rule: when a matching target is called, inject a fault of a type, with a probability,
 // subject to trigger conditions. A value type: copy it, compare it, install it with
@@ -151,7 +186,7 @@ class FAULTLINE_API FaultConfig {
   // Empty when every call qualifies; sorted, without duplicates.
   const std::vector<std::uint64_t>& on_calls() const { return on_calls_; }
   // The configured return value (empty when none was given).
-  const std::any& return_value() const { return return_value_; }
+  const AnyValue& return_value() const { return return_value_; }
   // Readable name of the return value's type ("" when none).
   const std::string& return_type_name() const { return return_type_name_; }
   // The path glob ("" when any call qualifies).
@@ -183,12 +218,11 @@ class FAULTLINE_API FaultConfig {
  private:
   [[noreturn]] void Invalid(const std::string& what) const;
   // Compares two return values of one stored type; false when `b` holds another type.
-  using ReturnEquality = bool (*)(const std::any& a, const std::any& b);
+  using ReturnEquality = bool (*)(const AnyValue& a, const AnyValue& b);
   // Stores `value`, held as `Stored`, describing it as a value of type `Shown`.
   template <class Stored, class Shown>
   void SetReturn(Stored value);
-  void SetReturn(std::any value, std::string type_name, ReturnEquality equal);
-  static std::string TypeName(const std::type_info& type);
+  void SetReturn(AnyValue value, std::string type_name, ReturnEquality equal);
 
   std::string name_;
   FaultType type_;
@@ -205,7 +239,7 @@ class FAULTLINE_API FaultConfig {
   std::size_t size_min_ = 0;
   std::size_t size_max_ = SIZE_MAX;
   bool scoped_ = false;
-  std::any return_value_;
+  AnyValue return_value_;
   std::string return_type_name_;
   ReturnEquality return_equal_ = nullptr;  // null when the value compares by identity only
   std::uint64_t return_id_ = 0;            // the identity of the value, shared by copies
@@ -392,20 +426,27 @@ template <class Stored, class Shown>
 void FaultConfig::SetReturn(Stored value) {
   ReturnEquality equal = nullptr;
   if constexpr (internal::IsEqualityComparable<Stored>::value) {
-    equal = [](const std::any& a, const std::any& b) {
-      const Stored* x = std::any_cast<Stored>(&a);
-      const Stored* y = std::any_cast<Stored>(&b);
+    equal = [](const AnyValue& a, const AnyValue& b) {
+      const Stored* x = AnyCast<Stored>(&a);
+      const Stored* y = AnyCast<Stored>(&b);
       return x != nullptr && y != nullptr && static_cast<bool>(*x == *y);
     };
   }
-  SetReturn(std::any(std::move(value)), TypeName(typeid(Shown)), equal);
+  SetReturn(AnyValue(std::move(value)), internal::TypeName<Shown>(), equal);
 }
 
 template <class E, class... Args>
 FaultConfig& FaultConfig::Throws(Args... args) {
   static_assert(std::is_copy_constructible_v<E>, "faultline: an exception type must be copyable");
-  exception_type_name_ = TypeName(typeid(E));
+  exception_type_name_ = internal::TypeName<E>();
+#if defined(__cpp_exceptions)
   thrower_ = [args...]() { throw E(args...); };
+#else
+  static_cast<void>(sizeof...(args));
+  static_assert(!std::is_same_v<E, E>,
+                "faultline: a rule that throws a custom exception type is built where "
+                "exceptions are on (this translation unit has them off)");
+#endif
   return *this;
 }
 

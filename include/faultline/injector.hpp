@@ -21,7 +21,6 @@
 // no check can still read them (epoch-based reclamation; checks never wait).
 #pragma once
 
-#include <any>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -40,11 +39,13 @@
 
 #include "faultline/clock.hpp"
 #include "faultline/corrupt.hpp"
+#include "faultline/error_mapping.hpp"
 #include "faultline/export.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/internal/call_context.hpp"
 #include "faultline/internal/ownership.hpp"
 #include "faultline/internal/site.hpp"
+#include "faultline/internal/type_name.hpp"
 #include "faultline/schedule.hpp"
 
 namespace faultline {
@@ -173,12 +174,19 @@ class FAULTLINE_API FaultInjector {
   // The hot path: Check on an interned site, with CheckAndInject's effects.
   Decision Check(internal::Site& site) {
     if (!armed_.load(std::memory_order_relaxed)) return {};
-    return CheckArmed(site);
+    return CheckArmed<true>(site);
+  }
+  // Check for calls whose result reports the error (see error_mapping.hpp): an exception or
+  // timeout rule that fires is returned as its Decision (after a timeout's delay), never
+  // thrown. Delays sleep as in Check.
+  Decision CheckForError(internal::Site& site) {
+    if (!armed_.load(std::memory_order_relaxed)) return {};
+    return CheckArmed<false>(site);
   }
   // Check on the site of a process-wide point id (see FAULTLINE_POINT).
   Decision CheckPoint(std::uint32_t point_id) {
     if (!armed_.load(std::memory_order_relaxed)) return {};
-    return CheckArmed(SiteFor(point_id));
+    return CheckArmed<true>(SiteFor(point_id));
   }
   // For interposers that apply faults themselves (the system-call targets, which cannot throw
   // through C code): checks a call of `site` about `context` (its file, size and scope, for the
@@ -206,20 +214,26 @@ class FAULTLINE_API FaultInjector {
   static constexpr std::size_t kChunks = internal::kMaxTargets / kChunkSize;
 
   // Check once the armed flag has been read: one load of the site's rule list and the count.
+  // `kThrow`: exception and timeout rules throw (Check), else they are returned
+  // (CheckForError).
+  template <bool kThrow>
   Decision CheckArmed(internal::Site& site) {
     if (site.rules.load(std::memory_order_relaxed) != nullptr) {
       const internal::Fired fired = Decide(site);
       if (fired.rule == nullptr) return {};
-      // The default exception is thrown in the caller's frame: each frame an exception unwinds
-      // through costs about as much as the throw itself.
-      if (fired.rule->type() == FaultType::kException && !fired.rule->throws_custom_exception()) {
+      if constexpr (kThrow) {
+        // The default exception is thrown in the caller's frame: each frame an exception
+        // unwinds through costs about as much as the throw itself.
+        if (fired.rule->type() == FaultType::kException &&
+            !fired.rule->throws_custom_exception()) {
 #if defined(__cpp_exceptions)
-        throw InjectedFault(fired.rule->name(), fired.rule->message());
+          throw InjectedFault(fired.rule->name(), fired.rule->message());
 #else
-        internal::ThrowInjectedFault(*fired.rule);
+          internal::ThrowInjectedFault(*fired.rule);
 #endif
+        }
       }
-      return Apply(fired);
+      return Apply(fired, kThrow);
     }
     if (site.calls.fetch_add(1, std::memory_order_relaxed) == 0) Touch(site);
     return {};
@@ -235,8 +249,9 @@ class FAULTLINE_API FaultInjector {
   internal::Fired Fire(internal::Rule& rule, internal::Site& site, std::uint64_t call,
                        internal::EpochSlot& slot, bool took_limited = false);
   // Applies a fault Decide found other than the default exception: throws a custom exception
-  // or a timeout, sleeps a delay, or returns the Decision of a kReturn or kCorruption rule.
-  Decision Apply(const internal::Fired& fired);
+  // or a timeout (returns their Decision instead when not `raise`, after a timeout's delay),
+  // sleeps a delay, or returns the Decision of a kReturn or kCorruption rule.
+  Decision Apply(const internal::Fired& fired, bool raise);
   // Records that calls of `site` return a type `check` checks, so that AddRule rejects a rule
   // that could not fire there.
   void ExpectResult(internal::Site& site, internal::ResultCheck check);
@@ -319,15 +334,9 @@ class SharedThreads {
 
 namespace internal {
 
-// Readable name of a type ("std::string" rather than a mangled name).
+// Readable name of a type known only at run time ("std::string" rather than a mangled name),
+// for the library's own code, which has RTTI.
 FAULTLINE_API std::string Demangle(const std::type_info& type);
-template <class T>
-std::string TypeName() {
-  std::string name = Demangle(typeid(T));
-  if constexpr (std::is_lvalue_reference_v<T>) name += "&";
-  if constexpr (std::is_rvalue_reference_v<T>) name += "&&";
-  return name;
-}
 // "its return value of type <stored> cannot become the result type <result>".
 FAULTLINE_API std::string ReturnTypeMismatch(const FaultConfig& rule,
                                              const std::string& result_type);
@@ -335,6 +344,18 @@ FAULTLINE_API std::string ReturnTypeMismatch(const FaultConfig& rule,
 FAULTLINE_API std::string ReturnOutOfRange(const FaultConfig& rule, const std::string& result_type);
 // "cannot corrupt a result of type <result> (...)".
 FAULTLINE_API std::string NotCorruptible(const std::string& result_type);
+// "its exception cannot be thrown into code built without exceptions, and the result type
+// <result> has no error mapping ...".
+FAULTLINE_API std::string NoErrorMapping(const FaultConfig& rule, const std::string& result_type);
+// The Failure `rule` reports to an error mapping, its text kept in `message`: for every
+// exception and timeout rule; for a kReturn rule whose value is an error number (`from_value`
+// set false) or text, a number or a bool (`from_value` set true). Nothing for other values.
+FAULTLINE_API std::optional<Failure> DescribeFailure(const FaultConfig& rule,
+                                                     std::string& message, bool& from_value);
+// A fault point's check in code built without exceptions, which must not be unwound through:
+// an exception or timeout rule that fires is reported (ReportMisfire: a point has no result to
+// carry the error) and the point is false.
+FAULTLINE_API Decision CheckPointWithoutExceptions(std::uint32_t point_id);
 // Reports `problem` of `rule` firing on `site` as a harness error (ReportProblem), which fails
 // the running test; the call is made as if the rule had not fired.
 FAULTLINE_API void ReportMisfire(const FaultConfig& rule, const Site& site,
@@ -378,7 +399,7 @@ using HeldResult =
 // problem, empty when converted.
 template <class R, class S>
 std::optional<std::string> ConvertStored(const FaultConfig& rule, std::optional<R>* out) {
-  const S* v = std::any_cast<S>(&rule.return_value());
+  const S* v = AnyCast<S>(&rule.return_value());
   if (v == nullptr) return std::nullopt;
   constexpr bool kNumber = std::is_arithmetic_v<S> && !std::is_same_v<S, bool>;
   if constexpr (std::is_same_v<S, std::nullptr_t> && std::is_constructible_v<R, const char*>) {
@@ -401,25 +422,42 @@ std::optional<std::string> ConvertStored(const FaultConfig& rule, std::optional<
   }
 }
 
+// True when the error mapping of R (not a reference) turns what `rule` fired into an error;
+// then `out`, when not null, receives it.
+template <class R>
+bool MapFailure(const FaultConfig& rule, std::optional<R>* out) {
+  if constexpr (!HasErrorMapping<R>::value) {
+    return false;
+  } else {
+    std::string message;
+    bool from_value = false;
+    const std::optional<Failure> failure = DescribeFailure(rule, message, from_value);
+    if (!failure) return false;
+    if (from_value && !MappingFromReturnValues<ErrorMapping<R>>::value) return false;
+    if (out != nullptr) out->emplace(ErrorMapping<R>::Error(*failure));
+    return true;
+  }
+}
+
 // Why the value of kReturn rule `rule` cannot become the result type R (not void), or nothing
 // when it can: then `out`, when not null, receives it. A factory is called only for `out`.
 template <class R>
 std::optional<std::string> MakeReturn(const FaultConfig& rule, std::optional<HeldResult<R>>* out) {
   using Held = HeldResult<R>;
-  const std::any& value = rule.return_value();
+  const AnyValue& value = rule.return_value();
   if constexpr (std::is_reference_v<R>) {
-    if (const auto* ref = std::any_cast<Held>(&value)) {
+    if (const auto* ref = AnyCast<Held>(&value)) {
       if (out != nullptr) out->emplace(*ref);
       return std::nullopt;
     }
   } else {
     if constexpr (std::is_copy_constructible_v<Held>) {
-      if (const Held* exact = std::any_cast<Held>(&value)) {
+      if (const Held* exact = AnyCast<Held>(&value)) {
         if (out != nullptr) out->emplace(*exact);
         return std::nullopt;
       }
     }
-    if (const auto* factory = std::any_cast<ReturnFactory<Held>>(&value)) {
+    if (const auto* factory = AnyCast<ReturnFactory<Held>>(&value)) {
       if (out != nullptr) out->emplace(factory->make());
       return std::nullopt;
     }
@@ -432,6 +470,8 @@ std::optional<std::string> MakeReturn(const FaultConfig& rule, std::optional<Hel
         return problem;
       }
     }
+    // Last: a value that can be returned as it is must be, even where R has a mapping.
+    if (MapFailure<Held>(rule, out)) return std::nullopt;
   }
   return ReturnTypeMismatch(rule, TypeName<R>());
 }
@@ -453,12 +493,46 @@ std::optional<std::string> ResultProblem(const FaultConfig& rule) {
   return std::nullopt;
 }
 
-// Checks `site`, then makes the call `call()` or applies a kReturn / kCorruption decision. A
-// decision that cannot be applied is reported (ReportMisfire) and the call is made.
+// True when R's error mapping applies to exception and timeout rules at a call returning R
+// made from this translation unit (see error_mapping.hpp): always where exceptions are off.
+template <class R>
+inline constexpr bool kErrorsAsValues =
+#if defined(__cpp_exceptions)
+    !std::is_reference_v<R> && HasErrorMapping<std::remove_cv_t<R>>::value &&
+    ExceptionsAsErrors<std::remove_cv_t<R>>::value;
+#else
+    true;
+#endif
+
+// The result of a call on which exception or timeout rule `rule` fired, where that becomes an
+// error value: a custom exception is still thrown where exceptions are on; without an error
+// mapping the fault is reported (ReportMisfire) and the call is made.
+template <class R, class Call>
+R ReturnError(const FaultConfig& rule, Site& site, Call&& call) {
+#if defined(__cpp_exceptions)
+  if constexpr (!MappingCarriesExceptions<ErrorMapping<std::remove_cv_t<R>>>::value) {
+    if (rule.throws_custom_exception()) rule.Throw();
+  }
+#endif
+  if constexpr (!std::is_void_v<R> && !std::is_reference_v<R>) {
+    std::optional<std::remove_cv_t<R>> error;
+    if (MapFailure<std::remove_cv_t<R>>(rule, &error)) return std::move(*error);
+  }
+  ReportMisfire(rule, site, NoErrorMapping(rule, TypeName<R>()));
+  return std::forward<Call>(call)();
+}
+
+// Checks `site`, then makes the call `call()` or applies a kReturn / kCorruption decision, or
+// returns the error an exception or timeout rule maps to (kErrorsAsValues). A decision that
+// cannot be applied is reported (ReportMisfire) and the call is made.
 template <class R, class Call>
 R InvokeWithFaults(FaultInjector& injector, Site& site, Call&& call) {
-  const Decision decision = injector.Check(site);
+  const Decision decision =
+      kErrorsAsValues<R> ? injector.CheckForError(site) : injector.Check(site);
   if (!decision) return std::forward<Call>(call)();
+  if (decision.type() == FaultType::kException || decision.type() == FaultType::kTimeout) {
+    return ReturnError<R>(*decision.rule, site, std::forward<Call>(call));
+  }
   if (decision.type() == FaultType::kReturn) {
     if constexpr (std::is_void_v<R>) {
       return;

@@ -10,9 +10,13 @@
 // the expression a true faultline::Decision the code acts on. The name must be a string
 // literal (it is interned once, in a static). With FAULTLINE_DISABLED defined the expression is
 // a constant false (a Decision-like value that is never true) and the point costs nothing.
+//
+// faultline::Call("name", callable) is a fault point around a call with a result, for
+// decorators: one line per method, with the error mapping of error_mapping.hpp.
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "faultline/fault.hpp"
 
@@ -35,6 +39,21 @@ struct CompiledOutDecision {
 #define FAULTLINE_POINT(name) \
   (static_cast<void>(sizeof(name)), ::faultline::internal::CompiledOutDecision{})
 
+namespace faultline {
+// Compiled out: makes the call.
+template <class F>
+std::invoke_result_t<F&> Call(const char* target, F&& callable) {
+  static_cast<void>(target);
+  return callable();
+}
+// Compiled out: the callback itself.
+template <class Result, class F>
+F Callback(const char* target, F callback) {
+  static_cast<void>(target);
+  return callback;
+}
+}  // namespace faultline
+
 #else
 
 #include "faultline/injector.hpp"
@@ -44,12 +63,68 @@ namespace faultline::internal {
 class Point {
  public:
   explicit Point(const char* name) : id_(PointId(name)) {}
-  Decision Check() const { return Current().CheckPoint(id_); }
+  Decision Check() const {
+#if defined(__cpp_exceptions)
+    return Current().CheckPoint(id_);
+#else
+    return CheckPointWithoutExceptions(id_);
+#endif
+  }
 
  private:
   std::uint32_t id_;
 };
+
+// The point id of `target` for the calls of faultline::Call with a callable of type F: interned
+// once, as a lambda expression's type is unique to it. A callable type used with several
+// targets (a lambda in a helper taking the target) interns each other target on every call.
+template <class F>
+std::uint32_t CallPointId(const char* target) {
+  static const char* const first = target;
+  static const std::uint32_t id = PointId(first);
+  return target == first ? id : PointId(target);
+}
 }  // namespace faultline::internal
+
+namespace faultline {
+// One line per method of a hand-written decorator: checks `target` on faultline::Current(),
+// then calls `callable()` and returns its result, or the fault's. Exception and timeout rules
+// throw, or become the result's error where its type has an error mapping (a user Status,
+// always; see error_mapping.hpp), kReturn rules return their value (or the error it maps to),
+// delays sleep, corruptions corrupt the result. `target` must live as long as the program (a
+// string literal); it is interned once per call site. Disarmed, a call costs one relaxed load.
+//
+//   Status Sync() override {
+//     return faultline::Call("Env::Sync", [&] { return base_->Sync(); });
+//   }
+template <class F>
+std::invoke_result_t<F&> Call(const char* target, F&& callable) {
+  using R = std::invoke_result_t<F&>;
+  if (!internal::g_current_armed.load(std::memory_order_relaxed)) return callable();
+  FaultInjector& injector = Current();
+  return internal::InvokeWithFaults<R>(
+      injector, injector.SiteFor(internal::CallPointId<std::decay_t<F>>(target)), callable);
+}
+
+// Faults a completion callback that receives its operation's result (a Status, an error code,
+// ...) as its one argument: each call first checks `target` (interned here, once) on
+// faultline::Current(), then calls `callback` with the result, or with the fault's: the error
+// of Result's error mapping for an exception or timeout rule (see error_mapping.hpp; a
+// built-in mapping throws unless opted in), a kReturn rule's value; delays delay the callback.
+//
+//   db.ReadAsync(key, faultline::Callback<Status>("Db::ReadAsync", std::move(done)));
+template <class Result, class F>
+auto Callback(const char* target, F callback) {
+  return [id = internal::PointId(target), callback = std::move(callback)](Result result) mutable {
+    if (!internal::g_current_armed.load(std::memory_order_relaxed)) {
+      return callback(std::move(result));
+    }
+    FaultInjector& injector = Current();
+    return callback(internal::InvokeWithFaults<Result>(
+        injector, injector.SiteFor(id), [&]() -> Result { return std::move(result); }));
+  };
+}
+}  // namespace faultline
 
 #define FAULTLINE_POINT(name)                                                   \
   (::faultline::internal::g_current_armed.load(std::memory_order_relaxed)       \

@@ -229,7 +229,7 @@ FaultConfig& FaultConfig::Scoped(bool scoped) {
   return *this;
 }
 
-void FaultConfig::SetReturn(std::any value, std::string type_name, ReturnEquality equal) {
+void FaultConfig::SetReturn(AnyValue value, std::string type_name, ReturnEquality equal) {
   // Identities are never reused, so configs share one only when copied from each other.
   static std::atomic<std::uint64_t> next_id{1};
   return_value_ = std::move(value);
@@ -237,8 +237,6 @@ void FaultConfig::SetReturn(std::any value, std::string type_name, ReturnEqualit
   return_equal_ = equal;
   return_id_ = next_id.fetch_add(1, std::memory_order_relaxed);
 }
-
-std::string FaultConfig::TypeName(const std::type_info& type) { return internal::Demangle(type); }
 
 bool FaultConfig::Qualifies(std::uint64_t call) const {
   if (!on_calls_.empty() && !std::binary_search(on_calls_.begin(), on_calls_.end(), call)) {
@@ -257,8 +255,8 @@ void FaultConfig::Throw() const {
 namespace {
 // Return values are equal when both are empty, when they are copies of one value, or when
 // their type has == and it says so.
-bool SameReturn(const std::any& a, std::uint64_t a_id,
-                bool (*equal)(const std::any&, const std::any&), const std::any& b,
+bool SameReturn(const AnyValue& a, std::uint64_t a_id,
+                bool (*equal)(const AnyValue&, const AnyValue&), const AnyValue& b,
                 std::uint64_t b_id) {
   if (!a.has_value() || !b.has_value()) return a.has_value() == b.has_value();
   if (a_id == b_id) return true;

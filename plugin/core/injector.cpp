@@ -4,11 +4,14 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <deque>
 #include <iterator>
 #include <map>
+#include <system_error>
 #include <unordered_map>
 
 #include "epoch.hpp"
@@ -133,46 +136,159 @@ FaultInjector& DefaultInjector() {
   return *injector;
 }
 
+std::string ReadableTypeName(std::string_view spelling) {
+  std::string result(spelling);
+  // Replaces whole words only: "long int" must not match inside "long long int".
+  auto replace_all = [&result](const std::string& from, const std::string& to) {
+    auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (std::size_t at = 0; (at = result.find(from, at)) != std::string::npos;) {
+      const bool starts = at == 0 || !is_word(result[at - 1]) || !is_word(from.front());
+      const std::size_t after = at + from.size();
+      const bool ends = after == result.size() || !is_word(result[after]) || !is_word(from.back());
+      if (starts && ends) {
+        result.replace(at, from.size(), to);
+        at += to.size();
+      } else {
+        ++at;
+      }
+    }
+  };
+  // The standard library's own spelling is noise in an error message, and differs between
+  // libstdc++ and libc++ and between compilers: drop their inline namespaces, name strings as
+  // users write them, and spell integer types as the demangler and clang do.
+  replace_all("std::__cxx11::", "std::");
+  replace_all("std::__1::", "std::");
+  replace_all("std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+              "std::string");
+  replace_all("std::basic_string<char, std::char_traits<char>, std::allocator<char>>",
+              "std::string");
+  replace_all("std::basic_string<char>", "std::string");
+  replace_all("long long unsigned int", "unsigned long long");
+  replace_all("long unsigned int", "unsigned long");
+  replace_all("short unsigned int", "unsigned short");
+  replace_all("long long int", "long long");
+  replace_all("long int", "long");
+  replace_all("short int", "short");
+  replace_all("{anonymous}", "(anonymous namespace)");
+  // Closing brackets spaced, as the demangler writes them (g++ does too, clang does not).
+  for (std::size_t at = 0; (at = result.find(">>", at)) != std::string::npos;) {
+    result.insert(at + 1, " ");
+  }
+  return result;
+}
+
 std::string Demangle(const std::type_info& type) {
   int status = 0;
   char* name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
   std::string result = (status == 0 && name != nullptr) ? name : type.name();
   std::free(name);
-  // The standard library's own spelling is noise in an error message, and differs between
-  // libstdc++ and libc++: drop their inline namespaces, then name strings as users write them.
-  auto replace_all = [&result](const std::string& from, const std::string& to) {
-    for (std::size_t at = 0; (at = result.find(from, at)) != std::string::npos; at += to.size()) {
-      result.replace(at, from.size(), to);
-    }
-  };
-  replace_all("std::__cxx11::", "std::");
-  replace_all("std::__1::", "std::");
-  replace_all("std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
-              "std::string");
-  return result;
+  return ReadableTypeName(result);
 }
 
+namespace {
+// The text of a return value that is a number, a bool or a string; nothing for other types.
+std::optional<std::string> ValueText(const AnyValue& value) {
+  if (const auto* i = AnyCast<std::int64_t>(&value)) return std::to_string(*i);
+  if (const auto* u = AnyCast<std::uint64_t>(&value)) return std::to_string(*u);
+  if (const auto* d = AnyCast<double>(&value)) {
+    char buffer[32];  // the shortest text that reads back as the value
+    return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, *d).ptr);
+  }
+  if (const auto* b = AnyCast<bool>(&value)) return std::string(*b ? "true" : "false");
+  if (const auto* text = AnyCast<std::string>(&value)) return *text;
+  return std::nullopt;
+}
+}  // namespace
+
 std::string ReturnTypeMismatch(const FaultConfig& rule, const std::string& result_type) {
-  return "its return value of type " +
+  const AnyValue& value = rule.return_value();
+  std::string shown;
+  if (const auto* text = AnyCast<std::string>(&value)) {
+    shown = "\"" + *text + "\" ";
+  } else if (std::optional<std::string> number = ValueText(value)) {
+    shown = *number + " ";
+  }
+  return "its return value " + shown + "of type " +
          (rule.return_type_name().empty() ? std::string("<none>") : rule.return_type_name()) +
          " cannot become the result type " + result_type;
 }
 
 std::string ReturnOutOfRange(const FaultConfig& rule, const std::string& result_type) {
-  const std::any& value = rule.return_value();
-  std::string text;
-  if (const auto* i = std::any_cast<std::int64_t>(&value)) text = std::to_string(*i);
-  if (const auto* u = std::any_cast<std::uint64_t>(&value)) text = std::to_string(*u);
-  if (const auto* d = std::any_cast<double>(&value)) {
-    char buffer[32];  // the shortest text that reads back as the value
-    text.assign(buffer, std::to_chars(buffer, buffer + sizeof buffer, *d).ptr);
-  }
-  return "its return value " + text + " does not fit the result type " + result_type;
+  return "its return value " + ValueText(rule.return_value()).value_or("") +
+         " does not fit the result type " + result_type;
 }
 
 std::string NotCorruptible(const std::string& result_type) {
   return "cannot corrupt a result of type " + result_type +
          " (specialize faultline::Corruptor<T> for it)";
+}
+
+std::string NoErrorMapping(const FaultConfig& rule, const std::string& result_type) {
+  return std::string("its ") + ToString(rule.type()) +
+         " cannot be thrown into code built without exceptions, and the result type " +
+         result_type + " has no error mapping (specialize faultline::ErrorMapping)";
+}
+
+std::optional<Failure> DescribeFailure(const FaultConfig& rule, std::string& message,
+                                       bool& from_value) {
+  Failure failure;
+  failure.config = &rule;
+  failure.rule = rule.name();
+  failure.type = rule.type();
+  from_value = false;
+  if (rule.type() == FaultType::kException || rule.type() == FaultType::kTimeout) {
+    if (rule.type() == FaultType::kTimeout) failure.error_number = ETIMEDOUT;
+    message = rule.message();
+  } else if (rule.type() != FaultType::kReturn) {
+    return std::nullopt;
+  } else if (const auto* error = AnyCast<SystemError>(&rule.return_value())) {
+    failure.error_number = error->code;
+    message = std::generic_category().message(error->code);
+  } else if (std::optional<std::string> text = ValueText(rule.return_value())) {
+    from_value = true;
+    message = std::move(*text);
+  } else {
+    return std::nullopt;
+  }
+  failure.message = message;
+  return failure;
+}
+
+std::exception_ptr FaultException(const Failure& failure) {
+  switch (failure.type) {
+    case FaultType::kTimeout:
+      return std::make_exception_ptr(
+          InjectedTimeout(std::string(failure.rule), std::string(failure.message)));
+    case FaultType::kException:
+      if (failure.config != nullptr && failure.config->throws_custom_exception()) {
+        try {
+          failure.config->Throw();
+        } catch (...) {
+          return std::current_exception();
+        }
+      }
+      return std::make_exception_ptr(
+          InjectedFault(std::string(failure.rule), std::string(failure.message)));
+    default:
+      return std::make_exception_ptr(
+          std::system_error(failure.error_number, std::generic_category()));
+  }
+}
+
+Decision CheckPointWithoutExceptions(std::uint32_t point_id) {
+  FaultInjector& injector = Current();
+  if (!injector.armed()) return {};
+  Site& site = injector.SiteFor(point_id);
+  Decision decision = injector.CheckForError(site);
+  if (decision && (decision.type() == FaultType::kException ||
+                   decision.type() == FaultType::kTimeout)) {
+    ReportMisfire(*decision.rule, site,
+                  std::string("its ") + ToString(decision.type()) +
+                      " cannot be thrown into code built without exceptions, and a fault point "
+                      "has no result to carry an error (faultline::Call has)");
+    return {};
+  }
+  return decision;
 }
 
 void ReportMisfire(const FaultConfig& rule, const Site& site, const std::string& problem) {
@@ -960,14 +1076,16 @@ void internal::ThrowInjectedFault(const FaultConfig& rule) {
   throw InjectedFault(rule.name(), rule.message());
 }
 
-Decision FaultInjector::Apply(const internal::Fired& fired) {
+Decision FaultInjector::Apply(const internal::Fired& fired, bool raise) {
   // A copy: a custom exception's constructor or a clock may fire another rule on this thread.
   std::shared_ptr<const FaultConfig> config = t_fired.config;
   switch (config->type()) {
     case FaultType::kException:
+      if (!raise) return Decision{std::move(config), fired.call, 0};
       config->Throw();
     case FaultType::kTimeout:
       clock().SleepFor(config->delay());
+      if (!raise) return Decision{std::move(config), fired.call, 0};
       throw InjectedTimeout(config->name(), config->message());
     case FaultType::kDelay:
       clock().SleepFor(config->delay());

@@ -231,15 +231,15 @@ std::string FloatText(double value) {
 
 // The text of a rule's return value; throws for the types the language cannot write.
 std::string ValueText(const FaultConfig& rule) {
-  const std::any& value = rule.return_value();
-  if (const auto* b = std::any_cast<bool>(&value)) return *b ? "true" : "false";
-  if (const auto* i = std::any_cast<std::int64_t>(&value)) return std::to_string(*i);
-  if (const auto* u = std::any_cast<std::uint64_t>(&value)) return std::to_string(*u) + "u";
-  if (const auto* d = std::any_cast<double>(&value)) {
+  const AnyValue& value = rule.return_value();
+  if (const auto* b = AnyCast<bool>(&value)) return *b ? "true" : "false";
+  if (const auto* i = AnyCast<std::int64_t>(&value)) return std::to_string(*i);
+  if (const auto* u = AnyCast<std::uint64_t>(&value)) return std::to_string(*u) + "u";
+  if (const auto* d = AnyCast<double>(&value)) {
     if (std::isnan(*d)) NoTextForm(rule, "a NaN return value");
     return FloatText(*d);
   }
-  if (const auto* s = std::any_cast<std::string>(&value)) {
+  if (const auto* s = AnyCast<std::string>(&value)) {
     return CanBeBare(*s) && Classify(*s) == ValueKind::kText ? *s : Quote(*s);
   }
   NoTextForm(rule, "a return value of type " + rule.return_type_name());
@@ -258,7 +258,7 @@ struct Draft {
   FaultType type = FaultType::kException;
   std::optional<std::pair<std::chrono::nanoseconds, std::size_t>> delay;
   std::optional<std::pair<std::string, std::size_t>> message;
-  std::optional<std::pair<std::any, std::size_t>> value;
+  std::optional<std::pair<AnyValue, std::size_t>> value;
   std::optional<std::pair<long long, std::size_t>> skip_first;
   std::optional<std::pair<long long, std::size_t>> every_nth;
   std::optional<std::pair<std::vector<long long>, std::size_t>> on_calls;
@@ -834,7 +834,7 @@ class Parser {
     return text;
   }
 
-  std::any ParseValueArgument(std::size_t& pos, std::string_view after) const {
+  AnyValue ParseValueArgument(std::size_t& pos, std::string_view after) const {
     const std::size_t start = pos + 1;
     std::size_t first = start;
     while (IsBlank(At(first))) ++first;
@@ -917,14 +917,14 @@ class Parser {
     return rule;
   }
 
-  static void SetValue(FaultConfig& rule, const std::any& value) {
-    if (const auto* b = std::any_cast<bool>(&value)) rule.Returns(*b);
-    if (const auto* i = std::any_cast<std::int64_t>(&value)) rule.Returns(*i);
-    if (const auto* u = std::any_cast<std::uint64_t>(&value)) rule.Returns(*u);
-    if (const auto* d = std::any_cast<double>(&value)) rule.Returns(*d);
-    if (const auto* s = std::any_cast<std::string>(&value)) rule.Returns(*s);
-    if (const auto* e = std::any_cast<SystemError>(&value)) rule.Returns(*e);
-    if (const auto* t = std::any_cast<ShortTransfer>(&value)) rule.Returns(*t);
+  static void SetValue(FaultConfig& rule, const AnyValue& value) {
+    if (const auto* b = AnyCast<bool>(&value)) rule.Returns(*b);
+    if (const auto* i = AnyCast<std::int64_t>(&value)) rule.Returns(*i);
+    if (const auto* u = AnyCast<std::uint64_t>(&value)) rule.Returns(*u);
+    if (const auto* d = AnyCast<double>(&value)) rule.Returns(*d);
+    if (const auto* s = AnyCast<std::string>(&value)) rule.Returns(*s);
+    if (const auto* e = AnyCast<SystemError>(&value)) rule.Returns(*e);
+    if (const auto* t = AnyCast<ShortTransfer>(&value)) rule.Returns(*t);
   }
 
   std::string_view text_;
@@ -975,10 +975,10 @@ std::string ToString(const FaultConfig& rule) {
              DurationText(rule.delay()) + ")";
       break;
     case FaultType::kReturn:
-      if (const auto* error = std::any_cast<SystemError>(&rule.return_value())) {
+      if (const auto* error = AnyCast<SystemError>(&rule.return_value())) {
         const char* name = ErrnoName(error->code);
         out += "errno(" + (name != nullptr ? std::string(name) : std::to_string(error->code)) + ")";
-      } else if (rule.return_value().type() == typeid(ShortTransfer)) {
+      } else if (AnyCast<ShortTransfer>(&rule.return_value()) != nullptr) {
         out += "partial";
       } else {
         out += "return";

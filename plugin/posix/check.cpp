@@ -82,19 +82,19 @@ Fault Check(Target& target, const CallContext& context) {
     case FaultType::kReturn:
       break;
   }
-  const std::any& value = rule.return_value();
+  const AnyValue& value = rule.return_value();
   if (!value.has_value()) return {Fault::kError, target.default_error};
-  if (const auto* error = std::any_cast<SystemError>(&value)) return {Fault::kError, error->code};
-  if (std::any_cast<ShortTransfer>(&value) != nullptr) {
+  if (const auto* error = AnyCast<SystemError>(&value)) return {Fault::kError, error->code};
+  if (AnyCast<ShortTransfer>(&value) != nullptr) {
     return {Fault::kPartial, 0, 0, decision.stream};
   }
-  if (const auto* number = std::any_cast<std::int64_t>(&value)) {
+  if (const auto* number = AnyCast<std::int64_t>(&value)) {
     return {Fault::kValue, 0, *number};
   }
-  if (const auto* number = std::any_cast<std::uint64_t>(&value)) {
+  if (const auto* number = AnyCast<std::uint64_t>(&value)) {
     return {Fault::kValue, 0, static_cast<long long>(*number)};
   }
-  if (const auto* flag = std::any_cast<bool>(&value)) return {Fault::kValue, 0, *flag ? 1 : 0};
+  if (const auto* flag = AnyCast<bool>(&value)) return {Fault::kValue, 0, *flag ? 1 : 0};
   faultline::internal::ReportProblem(
       "faultline: rule \"" + rule.name() + "\" on target \"" + target.name +
       "\": a system call cannot return a value of type " + rule.return_type_name() +

@@ -168,11 +168,11 @@ TEST(FaultConfigTest, QualifiesAppliesSkipEveryNthAndOrdinals) {
 }
 
 TEST(FaultConfigTest, ReturnValuesAreStoredInCanonicalTypes) {
-  EXPECT_EQ(std::any_cast<std::int64_t>(faultline::Return("r", -12).return_value()), -12);
-  EXPECT_EQ(std::any_cast<std::uint64_t>(faultline::Return("r", 7u).return_value()), 7u);
-  EXPECT_EQ(std::any_cast<double>(faultline::Return("r", 1.5f).return_value()), 1.5);
-  EXPECT_EQ(std::any_cast<bool>(faultline::Return("r", true).return_value()), true);
-  EXPECT_EQ(std::any_cast<std::string>(faultline::Return("r", "oops").return_value()), "oops");
+  EXPECT_EQ(*faultline::AnyCast<std::int64_t>(&faultline::Return("r", -12).return_value()), -12);
+  EXPECT_EQ(*faultline::AnyCast<std::uint64_t>(&faultline::Return("r", 7u).return_value()), 7u);
+  EXPECT_EQ(*faultline::AnyCast<double>(&faultline::Return("r", 1.5f).return_value()), 1.5);
+  EXPECT_EQ(*faultline::AnyCast<bool>(&faultline::Return("r", true).return_value()), true);
+  EXPECT_EQ(*faultline::AnyCast<std::string>(&faultline::Return("r", "oops").return_value()), "oops");
   EXPECT_EQ(faultline::Return("r", "oops").return_type_name(), "std::string");
 }
 

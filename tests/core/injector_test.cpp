@@ -239,7 +239,7 @@ TEST(InjectorTest, ADecisionOutlivesTheRemovalOfItsRule) {
   for (int i = 0; i < 10; ++i) injector.AddRule(faultline::Exception("x" + std::to_string(i)));
   ASSERT_TRUE(decision);
   EXPECT_EQ(decision.rule->name(), "r");
-  EXPECT_EQ(std::any_cast<std::int64_t>(decision.rule->return_value()), 7);
+  EXPECT_EQ(*faultline::AnyCast<std::int64_t>(&decision.rule->return_value()), 7);
 }
 
 TEST(InjectorTest, FirstTriggeredRuleWinsAndLaterRulesAreTriedOnlyWhenItDoesNot) {
@@ -535,7 +535,7 @@ TEST(CallFilterTest, EvaluateMatchesThePathAndSizeOfTheCall) {
   faultline::internal::Site& site = injector.Intern("t");
   const auto value_of = [&](const faultline::internal::CallContext& context) -> std::int64_t {
     const faultline::Decision decision = injector.Evaluate(site, context);
-    return decision ? std::any_cast<std::int64_t>(decision.rule->return_value()) : 0;
+    return decision ? *faultline::AnyCast<std::int64_t>(&decision.rule->return_value()) : 0;
   };
   faultline::internal::CallContext context;
   context.path = "/var/data.db";

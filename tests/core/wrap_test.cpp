@@ -122,7 +122,7 @@ TEST(WrapTest, AValueThatCannotBecomeTheResultIsReportedAndTheCallIsMade) {
   auto alloc = injector.Wrap("alloc", [] { return 1; });
   EXPECT_EQ(alloc(), 1);
   EXPECT_THAT(faultline::internal::TakeProblems(),
-              ElementsAre("faultline: rule \"oom\" on target \"alloc\": its return value of type "
+              ElementsAre("faultline: rule \"oom\" on target \"alloc\": its return value \"text\" of type "
                           "std::string cannot become the result type int; the call was made as "
                           "if the rule had not fired"));
 }
@@ -132,7 +132,7 @@ TEST(WrapTest, AddRuleRejectsAValueAWrappedTargetCannotReturn) {
   auto alloc = injector.Wrap("alloc", [] { return 1; });
   EXPECT_THAT([&] { injector.AddRule(faultline::Return("oom", "text").Target("alloc")); },
               ThrowsMessage<std::invalid_argument>(
-                  "faultline: rule \"oom\" on target \"alloc\": its return value of type "
+                  "faultline: rule \"oom\" on target \"alloc\": its return value \"text\" of type "
                   "std::string cannot become the result type int"));
   EXPECT_THAT([&] { injector.AddRule(faultline::Return("oom", "text").Target("al*")); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("on target \"alloc\"")));

@@ -274,9 +274,9 @@ TEST(EndToEnd, AValueThatCannotBecomeTheResultFailsTheTestNotTheCodeUnderTest) {
   const ChildRun run = Sample("--gtest_filter=Sample.ReturnOfTheWrongType");
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_THAT(run.output,
-              HasSubstr("[faultline] rule \"wrong\" on target \"typed.db\": its return value of "
-                        "type long cannot become the result type std::string; the call was made "
-                        "as if the rule had not fired"));
+              HasSubstr("[faultline] rule \"wrong\" on target \"typed.db\": its return value 5 "
+                        "of type long cannot become the result type std::string; the call was "
+                        "made as if the rule had not fired"));
   EXPECT_THAT(run.output, HasSubstr("[  FAILED  ] Sample.ReturnOfTheWrongType"));
 }
 

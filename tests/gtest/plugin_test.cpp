@@ -232,7 +232,7 @@ FAULTLINE_TEST_F(Checkout, InjectReturnOfTheWrongTypeIsAHarnessErrorAndTheCallIs
   // Taken here, so that it does not fail this test when it ends.
   EXPECT_THAT(faultline::internal::TakeProblems(),
               ElementsAre("faultline: rule \"bad\" on target \"Gateway::Charge\": its return "
-                          "value of type std::string cannot become the result type int; the call "
+                          "value \"text\" of type std::string cannot become the result type int; the call "
                           "was made as if the rule had not fired"));
 }
 
