@@ -81,7 +81,7 @@ FAULTLINE_API int ErrnoFromName(std::string_view name);
 // std::any is, without RTTI, so that code built with -fno-rtti and the library, built with it,
 // agree on what it holds (a libstdc++ std::any made on one side and queried on the other
 // crashes). Read it with AnyCast.
-class AnyValue {
+class FAULTLINE_API AnyValue {
  public:
   // Empty.
   AnyValue() = default;
@@ -98,7 +98,8 @@ class AnyValue {
   }
 
  private:
-  // One object per type, whose address names the type in every translation unit.
+  // One object per type, whose address names the type in every translation unit, and in every
+  // shared object: the class is exported, so that its instances are too.
   template <class T>
   static constexpr char kTypeTag = 0;
   std::shared_ptr<const void> held_;

@@ -43,6 +43,8 @@ if(MODE STREQUAL "pkgconfig")
   endforeach()
   string(REPLACE ";" ":" pc_path "${pc_path}")
   set(ENV{PKG_CONFIG_PATH} "${pc_path}")
+  # A shared faultline (the outer build's BUILD_SHARED_LIBS) is found where it was installed.
+  set(ENV{LD_LIBRARY_PATH} "${prefix}/lib:$ENV{LD_LIBRARY_PATH}")
   separate_arguments(flags UNIX_COMMAND "${CXX_FLAGS}")
   # Each program with the package it needs and its source.
   foreach(program "consumer;faultline;main.cpp"
