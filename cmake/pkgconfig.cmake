@@ -45,6 +45,10 @@ faultline_pkg_config(faultline "faultline fault injection for C++ tests: the eng
 # from the executable, as faultline::gtest and faultline::catch2 do in CMake.
 set(faultline_pc_harness
     "-lfaultline_harness ${faultline_pc_dl} -Wl,--export-dynamic-symbol=pthread_create")
+# A shared harness must stay needed, as in CMake (see plugin/CMakeLists.txt).
+if(BUILD_SHARED_LIBS)
+  set(faultline_pc_harness "-Wl,--no-as-needed ${faultline_pc_harness}")
+endif()
 if("gtest" IN_LIST faultline_components)
   faultline_pkg_config(faultline-gtest "faultline for GoogleTest and GoogleMock" "faultline gmock"
                        "-lfaultline_gtest ${faultline_pc_harness}")

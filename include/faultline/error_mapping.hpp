@@ -146,6 +146,7 @@ std::future<T> FailedFuture(const Failure& failure) {
   return promise.get_future();
 }
 
+// True when ErrorValue<E> can make an E: from the message, an error code or the error number.
 template <class E>
 inline constexpr bool kIsErrorValue = std::is_constructible_v<E, std::string> ||
                                       std::is_constructible_v<E, std::error_code> ||

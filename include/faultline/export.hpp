@@ -3,8 +3,9 @@
 // that templates and inline functions of the public headers call.
 #pragma once
 
-// Marks a class, function or variable as part of faultline's binary interface. Static builds
-// are unaffected: the symbols of a static library have default visibility either way.
+// Marks a class, function or variable as part of faultline's binary interface. Static libraries
+// are compiled hidden too: only these names (and the interposed libc functions, marked
+// default where they are defined) stay visible when a program or a shared object links them.
 #if defined(__GNUC__) || defined(__clang__)
 #define FAULTLINE_API __attribute__((visibility("default")))
 #else

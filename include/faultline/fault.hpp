@@ -90,6 +90,7 @@ class FAULTLINE_API AnyValue {
   AnyValue(T&& value)  // NOLINT(google-explicit-constructor): as AnyValue
       : held_(std::make_shared<const std::decay_t<T>>(std::forward<T>(value))),
         type_(&kTypeTag<std::decay_t<T>>) {}
+  // True when it holds a value.
   bool has_value() const { return held_ != nullptr; }
   // The held value when it is a T, else null.
   template <class T>
@@ -99,9 +100,10 @@ class FAULTLINE_API AnyValue {
 
  private:
   // One object per type, whose address names the type in every translation unit, and in every
-  // shared object: the class is exported, so that its instances are too.
+  // shared object: the class is exported, so that its instances are too. Not const: a linker
+  // may fold equal constants into one address.
   template <class T>
-  static constexpr char kTypeTag = 0;
+  static inline char kTypeTag = 0;
   std::shared_ptr<const void> held_;
   const void* type_ = nullptr;
 };

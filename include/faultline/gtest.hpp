@@ -150,9 +150,9 @@ class InjectAction {
   A action_;
 };
 
-// The target of a FAULTLINE_MOCK_METHOD `method` of mock class `self` (see there): named by
-// `class_name` when the class sets one, else read from `pretty_function` (the method's
-// __PRETTY_FUNCTION__).
+// The target "<Class>::<method>" of a FAULTLINE_MOCK_METHOD (see there): <Class> is
+// `class_name` when the mock sets one (FAULTLINE_MOCK_CLASS), else read from `pretty_function`
+// (the method's __PRETTY_FUNCTION__).
 FAULTLINE_API std::string MockTarget(const char* class_name, std::string_view pretty_function,
                                      std::string_view method);
 
@@ -274,8 +274,10 @@ MATCHER_P(AtTarget, target,
 // The arguments are MOCK_METHOD's. <Class> is the mock's class name without namespaces or
 // template arguments, and without a "Mock" prefix or suffix (MockGateway and GatewayMock are
 // "Gateway"); FAULTLINE_MOCK_CLASS sets it instead. A faulted call is the fault, as with
-// Inject: exception and timeout rules throw, kReturn rules return their value, kCorruption
-// rules corrupt what the mock's action returned, delay rules sleep before it. A call that
+// Inject: exception and timeout rules throw (or become the result's error where its type has
+// an error mapping, see error_mapping.hpp), kReturn rules return their value, kCorruption rules
+// corrupt what the mock's action returned, delay rules sleep before it. On a noexcept method an
+// exception rule without an error mapping ends the program, as any exception there would. A call that
 // throws or returns the rule's value never reaches the mock, so EXPECT_CALL counts the calls
 // that got through (faultline::Current().Stats() counts them all).
 #define FAULTLINE_MOCK_METHOD(...) \

@@ -6,8 +6,9 @@
 //   }
 //
 // FAULTLINE_POINT("name") checks the target "name" on faultline::Current(): exception and
-// timeout rules throw from the point, delay rules sleep, and kReturn / kCorruption rules make
-// the expression a true faultline::Decision the code acts on. The name must be a string
+// timeout rules throw from the point (in code built without exceptions they are reported as a
+// harness error and the point is false), delay rules sleep, and kReturn / kCorruption rules
+// make the expression a true faultline::Decision the code acts on. The name must be a string
 // literal (it is interned once, in a static). With FAULTLINE_DISABLED defined the expression is
 // a constant false (a Decision-like value that is never true) and the point costs nothing.
 //
@@ -92,7 +93,9 @@ namespace faultline {
 // throw, or become the result's error where its type has an error mapping (a user Status,
 // always; see error_mapping.hpp), kReturn rules return their value (or the error it maps to),
 // delays sleep, corruptions corrupt the result. `target` must live as long as the program (a
-// string literal); it is interned once per call site. Disarmed, a call costs one relaxed load.
+// string literal); it is interned once per callable type, which is once per call site for a
+// lambda. A function pointer or std::function passed with several targets looks the others up
+// on each call. Disarmed, a call costs one relaxed load.
 //
 //   Status Sync() override {
 //     return faultline::Call("Env::Sync", [&] { return base_->Sync(); });

@@ -60,13 +60,56 @@ std::size_t FindUnescaped(std::string_view glob, std::string_view special, std::
   return std::string_view::npos;
 }
 
+// A glob without groups: an iterative matcher with one backtrack point per '*', linear in
+// practice, no recursion.
+bool MatchWithoutGroups(std::string_view glob, std::string_view text) {
+  std::size_t g = 0, t = 0;
+  std::size_t star_g = std::string_view::npos, star_t = 0;
+  while (t < text.size()) {
+    if (g < glob.size()) {
+      const char p = glob[g];
+      if (p == '*') {
+        star_g = g++;
+        star_t = t;
+        continue;
+      }
+      if (p == '?') {
+        ++g;
+        ++t;
+        continue;
+      }
+      if (p == '[') {
+        std::size_t end = 0;
+        if (ClassMatch(glob, g + 1, text[t], end)) {
+          g = end;
+          ++t;
+          continue;
+        }
+      } else {
+        const char literal = (p == '\\') ? glob[g + 1] : p;
+        if (literal == text[t]) {
+          g += (p == '\\') ? 2 : 1;
+          ++t;
+          continue;
+        }
+      }
+    }
+    if (star_g == std::string_view::npos) return false;
+    g = star_g + 1;
+    t = ++star_t;
+  }
+  while (g < glob.size() && glob[g] == '*') ++g;
+  return g == glob.size();
+}
+
 // Matches `text` against the brace-free glob `piece` followed by the glob `rest`, which may
-// hold brace groups. Recurses only at '*' and at a group, never per character, and allocates
-// nothing: the system-call targets match paths inside malloc.
+// hold brace groups. Recurses only at a group and at a '*' before one, never per character,
+// and allocates nothing: the system-call targets match paths inside malloc.
 bool MatchWithGroups(std::string_view piece, std::string_view rest, std::string_view text) {
   for (;;) {
+    // After the last group, the linear matcher: no recursion at its stars.
+    if (rest.empty()) return MatchWithoutGroups(piece, text);
     if (piece.empty()) {
-      if (rest.empty()) return text.empty();
       const std::size_t open = FindUnescaped(rest, "{");
       if (open != 0) {
         piece = rest.substr(0, open);
@@ -146,45 +189,8 @@ std::optional<std::string> GlobError(std::string_view glob) {
 }
 
 bool GlobMatch(std::string_view glob, std::string_view text) {
-  if (FindUnescaped(glob, "{") != std::string_view::npos) return MatchWithGroups({}, glob, text);
-  // Iterative matcher with one backtrack point per '*': linear in practice, no recursion.
-  std::size_t g = 0, t = 0;
-  std::size_t star_g = std::string_view::npos, star_t = 0;
-  while (t < text.size()) {
-    if (g < glob.size()) {
-      const char p = glob[g];
-      if (p == '*') {
-        star_g = g++;
-        star_t = t;
-        continue;
-      }
-      if (p == '?') {
-        ++g;
-        ++t;
-        continue;
-      }
-      if (p == '[') {
-        std::size_t end = 0;
-        if (ClassMatch(glob, g + 1, text[t], end)) {
-          g = end;
-          ++t;
-          continue;
-        }
-      } else {
-        const char literal = (p == '\\') ? glob[g + 1] : p;
-        if (literal == text[t]) {
-          g += (p == '\\') ? 2 : 1;
-          ++t;
-          continue;
-        }
-      }
-    }
-    if (star_g == std::string_view::npos) return false;
-    g = star_g + 1;
-    t = ++star_t;
-  }
-  while (g < glob.size() && glob[g] == '*') ++g;
-  return g == glob.size();
+  if (FindUnescaped(glob, "{") == std::string_view::npos) return MatchWithoutGroups(glob, text);
+  return MatchWithGroups({}, glob, text);
 }
 
 std::string_view GlobLiteralPrefix(std::string_view glob) {
