@@ -76,7 +76,7 @@ elseif(MODE STREQUAL "shared")
       -DFAULTLINE_INSTALL=ON -DFAULTLINE_CATCH2=OFF -DFAULTLINE_GTEST=ON)
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/faultline -j2)
   run(${CMAKE_COMMAND} --install ${WORK_DIR}/faultline --prefix ${prefix})
-  set(configure_args -DCMAKE_PREFIX_PATH=${prefix})
+  set(configure_args -DCMAKE_PREFIX_PATH=${prefix} -DFAULTLINE_SHARED=ON)
 elseif(MODE MATCHES "^(subdirectory|fetchcontent)$")
   set(configure_args -DFAULTLINE_SOURCE_DIR=${SOURCE_DIR} -DFAULTLINE_BY=${MODE}
                      "-DCMAKE_PREFIX_PATH=${PREFIX_PATH}")
