@@ -163,6 +163,18 @@ std::string ReadableTypeName(std::string_view spelling) {
   replace_all("std::basic_string<char, std::char_traits<char>, std::allocator<char>>",
               "std::string");
   replace_all("std::basic_string<char>", "std::string");
+  replace_all("std::basic_string_view<char, std::char_traits<char> >", "std::string_view");
+  replace_all("std::basic_string_view<char, std::char_traits<char>>", "std::string_view");
+  replace_all("std::basic_string_view<char>", "std::string_view");
+  // Default arguments: g++ spells them, clang does not.
+  for (std::size_t at; (at = result.find(", std::default_delete<")) != std::string::npos;) {
+    std::size_t end = at + 22;
+    for (int depth = 1; end < result.size() && depth > 0; ++end) {
+      depth += result[end] == '<' ? 1 : result[end] == '>' ? -1 : 0;
+    }
+    result.erase(at, end - at);
+    if (at + 1 < result.size() && result[at] == ' ' && result[at + 1] == '>') result.erase(at, 1);
+  }
   replace_all("long long unsigned int", "unsigned long long");
   replace_all("long unsigned int", "unsigned long");
   replace_all("short unsigned int", "unsigned short");
