@@ -238,9 +238,17 @@ class FAULTLINE_API FaultInjector {
     if (site.calls.fetch_add(1, std::memory_order_relaxed) == 0) Touch(site);
     return {};
   }
-  // Counts the call and tries the site's rules (those with call filters only when `context`
-  // passes them); the rule that fired, if any.
-  internal::Fired Decide(internal::Site& site, const internal::CallContext* context = nullptr);
+  // Counts the call and tries the site's rules (those with call filters reject it: it has no
+  // context); the rule that fired, if any.
+  internal::Fired Decide(internal::Site& site);
+  // Decide for a call about `context` (the rules' call filters apply), and for the checks
+  // Decide hands on: a thread's first, and one nested in another.
+  internal::Fired DecideGeneral(internal::Site& site, const internal::CallContext* context);
+  // Decide's general loop over the rules from `it` to `end` of the list of `site`, for call
+  // `call`, inside the calling thread's epoch, which it ends.
+  internal::Fired DecideFrom(internal::Rule* const* it, internal::Rule* const* end,
+                             internal::Site& site, std::uint64_t call,
+                             const internal::CallContext* context);
   Decision EvaluateArmed(internal::Site& site, const internal::CallContext& context);
   // Records the event of `rule` firing on call `call` of `site` and ends the check's epoch
   // (`slot`), keeping the rule alive for this thread until its next fault. Fires nothing on a
@@ -251,7 +259,7 @@ class FAULTLINE_API FaultInjector {
   // Applies a fault Decide found other than the default exception: throws a custom exception
   // or a timeout (returns their Decision instead when not `raise`, after a timeout's delay),
   // sleeps a delay, or returns the Decision of a kReturn or kCorruption rule.
-  Decision Apply(const internal::Fired& fired, bool raise);
+  Decision Apply(internal::Fired fired, bool raise);
   // Records that calls of `site` return a type `check` checks, so that AddRule rejects a rule
   // that could not fire there.
   void ExpectResult(internal::Site& site, internal::ResultCheck check);
@@ -264,6 +272,7 @@ class FAULTLINE_API FaultInjector {
   void UpdateArmed();
 
   std::atomic<bool> armed_{false};
+  std::atomic<bool> replaying_{false};  // a schedule is replayed: Decide takes its general loop
   std::atomic<std::uint64_t> seed_;
   std::atomic<std::uint64_t> seed_mix_;  // internal::SeedMix(seed_), the seed's part of decisions
   std::atomic<Clock*> clock_;

@@ -49,6 +49,23 @@ inline EpochSlot& EnterEpoch() {
   }
   return slot;
 }
+// A critical section that calls nothing: EnterEpoch and ExitEpoch for a thread with a slot and
+// no section open (slot.depth == 0), leaving the depth at 0. Before a call that may open a
+// nested section, or that ends this one with ExitEpoch, the depth must be set to 1
+// (CountOutermostEpoch).
+inline void EnterLeafEpoch(EpochSlot& slot) {
+  slot.epoch.exchange(g_epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
+}
+inline void ExitLeafEpoch(EpochSlot& slot) {
+  slot.epoch.store(EpochSlot::kQuiescent, std::memory_order_release);
+}
+// Makes a section entered by EnterLeafEpoch an ordinary one, which ExitEpoch ends.
+inline EpochSlot& CountOutermostEpoch(EpochSlot& slot) {
+  slot.depth = 1;
+  return slot;
+}
+// The calling thread's slot, inside a critical section.
+inline EpochSlot& CurrentEpochSlot() { return *t_epoch_slot; }
 inline void ExitEpoch(EpochSlot& slot) {
   if (--slot.depth == 0) slot.epoch.store(EpochSlot::kQuiescent, std::memory_order_release);
 }

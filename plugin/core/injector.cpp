@@ -330,30 +330,43 @@ struct alignas(64) RuleRecord {
   std::atomic<std::uint64_t> triggers{0};
 };
 
+// How Decide takes a rule alone on its site: one with no condition, filter or budget never
+// fires, always fires, or draws (probability 0, 1 or between); any other goes to DecideFrom.
+enum class QuickDecision : std::uint8_t { kSkip, kFire, kDraw, kGeneral };
+
 // One installed rule. Freed by epoch-based reclamation after its removal, because checks in
 // flight may still read it.
 struct alignas(64) Rule {
   Rule(std::shared_ptr<const FaultConfig> c, RuleId rule_id, RuleRecord* rule_record,
-       std::uint64_t rule_generation)
+       std::uint64_t rule_generation, std::uint64_t seed_mix)
       : config(std::move(c)),
         name_hash(HashName(config->name().data(), config->name().size())),
+        seeded(SeededRuleMix(seed_mix, name_hash)),
         id(rule_id),
         record(rule_record),
         generation(rule_generation),
-        probability(config->probability()),
+        threshold(DrawThreshold(config->probability())),
         literal(IsLiteralGlob(config->target())),
         conditional(config->skip_first() != 0 || config->every_nth() != 0 ||
                     !config->on_calls().empty()),
-        filtered(config->has_call_filter()) {}
+        filtered(config->has_call_filter()),
+        quick(conditional || filtered || config->max_triggers() != 0 ? QuickDecision::kGeneral
+              : threshold == 0                                         ? QuickDecision::kSkip
+              : threshold == kDrawAlways                               ? QuickDecision::kFire
+                                                                       : QuickDecision::kDraw) {}
   const std::shared_ptr<const FaultConfig> config;
   const std::uint64_t name_hash;
+  // SeededRuleMix(the injector's seed, name_hash): the part of every draw that depends on
+  // neither target nor call. Rewritten under the mutex when the seed changes.
+  std::atomic<std::uint64_t> seeded;
   const RuleId id;
   RuleRecord* const record;
   const std::uint64_t generation;  // the injector's Reset() count when it was added
-  const double probability;
+  const std::uint64_t threshold;   // DrawThreshold(probability)
   const bool literal;      // the target names one site: indexed by name, never matched as a glob
   const bool conditional;  // has skip / every-nth / ordinal conditions
   const bool filtered;     // has a path, size or scope filter
+  const QuickDecision quick;  // how Decide takes it
   std::vector<Site*> sites;  // the sites whose list holds this rule (writers only)
   // Triggers of this install, against its MaxTriggers limit (counted only when it has one). On
   // its own cache line, like the record's counters.
@@ -642,7 +655,8 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
   RuleRecord& record = internal::RecordOf(*state_, config);
   const RuleId id = state_->next_id++;
   auto rule = std::make_unique<Rule>(std::make_shared<const FaultConfig>(std::move(config)), id,
-                                     &record, state_->generation);
+                                     &record, state_->generation,
+                                     seed_mix_.load(std::memory_order_relaxed));
   state_->installed.push_back(rule.get());
   try {
     state_->by_name.emplace(rule->config->name(), rule.get());
@@ -698,7 +712,8 @@ bool FaultInjector::EnableRule(std::string_view name, bool enabled) {
   FaultConfig config = *old->config;
   config.Enabled(enabled);
   auto rule = std::make_unique<Rule>(std::make_shared<const FaultConfig>(std::move(config)),
-                                     old->id, old->record, old->generation);
+                                     old->id, old->record, old->generation,
+                                     seed_mix_.load(std::memory_order_relaxed));
   rule->limited_triggers.store(old->limited_triggers.load(std::memory_order_relaxed),
                                std::memory_order_relaxed);
   *internal::FindById(state_->installed, old->id) = rule.get();
@@ -766,6 +781,7 @@ void FaultInjector::Reset() {
   state_->literal_rules.clear();
   state_->glob_rules.clear();
   internal::Retire(state_->replay.exchange(nullptr, std::memory_order_seq_cst));
+  replaying_.store(false, std::memory_order_relaxed);
   for (Site* site = state_->touched.exchange(nullptr, std::memory_order_acq_rel); site != nullptr;) {
     // Read the link before zeroing: once zero, a check may link the site anew.
     Site* next = site->next_touched.load(std::memory_order_relaxed);
@@ -789,8 +805,14 @@ void FaultInjector::Reset() {
 }
 
 void FaultInjector::SetSeed(std::uint64_t seed) {
+  internal::HarnessLock lock(state_->mutex);
+  const std::uint64_t seed_mix = internal::SeedMix(seed);
   seed_.store(seed, std::memory_order_relaxed);
-  seed_mix_.store(internal::SeedMix(seed), std::memory_order_relaxed);
+  seed_mix_.store(seed_mix, std::memory_order_relaxed);
+  for (Rule* rule : state_->installed) {
+    rule->seeded.store(internal::SeededRuleMix(seed_mix, rule->name_hash),
+                       std::memory_order_relaxed);
+  }
 }
 
 void FaultInjector::SetClock(Clock* clock) {
@@ -806,11 +828,13 @@ void FaultInjector::Replay(Schedule schedule) {
   // A Schedule is sorted by target then call, so each site's entries are already ascending.
   internal::HarnessLock lock(state_->mutex);
   internal::Retire(state_->replay.exchange(plan.release(), std::memory_order_seq_cst));
+  replaying_.store(true, std::memory_order_relaxed);
 }
 
 void FaultInjector::StopReplay() {
   internal::HarnessLock lock(state_->mutex);
   internal::Retire(state_->replay.exchange(nullptr, std::memory_order_seq_cst));
+  replaying_.store(false, std::memory_order_relaxed);
 }
 
 bool FaultInjector::replaying() const {
@@ -944,22 +968,30 @@ Site& FaultInjector::InternId(std::uint32_t id) {
   return added;
 }
 
-void FaultInjector::Touch(Site& site) {
+namespace internal {
+namespace {
+// Touch's work, inlined into Decide, where a call would cost it registers.
+__attribute__((always_inline)) inline void LinkTouched(InjectorState& state, Site& site) {
   // Reads from the release sequence of Reset's zero (this call's increment continues it), so
   // Reset's read of the old link happens before the link is written anew below.
   static_cast<void>(site.calls.load(std::memory_order_acquire));
-  Site* head = state_->touched.load(std::memory_order_relaxed);
+  Site* head = state.touched.load(std::memory_order_relaxed);
   do {
     site.next_touched.store(head, std::memory_order_relaxed);
-  } while (!state_->touched.compare_exchange_weak(head, &site, std::memory_order_release,
-                                                  std::memory_order_relaxed));
+  } while (!state.touched.compare_exchange_weak(head, &site, std::memory_order_release,
+                                                std::memory_order_relaxed));
 }
+}  // namespace
+}  // namespace internal
+
+void FaultInjector::Touch(Site& site) { internal::LinkTouched(*state_, site); }
 
 namespace internal {
 namespace {
 // True when a call about `context` (null: a call with no context) passes the path, size and
-// scope filters of `config`. A filter a call cannot answer (no path, no size) rejects it.
-bool PassesFilters(const FaultConfig& config, const CallContext* context) {
+// scope filters of `config`. A filter a call cannot answer (no path, no size) rejects it. Out of
+// line: only filtered rules pay for it, and inlined its registers would burden every rule.
+__attribute__((noinline)) bool PassesFilters(const FaultConfig& config, const CallContext* context) {
   if (config.scoped() && t_only_in_depth == 0) return false;
   if (config.size_min() != 0 || config.size_max() != SIZE_MAX) {
     if (context == nullptr || !context->has_size || context->size < config.size_min() ||
@@ -982,37 +1014,89 @@ bool PassesFilters(const FaultConfig& config, const CallContext* context) {
 }  // namespace
 }  // namespace internal
 
-internal::Fired FaultInjector::Decide(Site& site, const internal::CallContext* context) {
+// Decide runs on every check of a site some rule matches, and mostly decides not to fire. It
+// decides itself the outermost check, on a thread with an epoch slot, of a site with one rule
+// that has no condition, filter or budget (Rule::quick): a section of the epoch that calls
+// nothing but in tail position, which keeps every value in a scratch register. The rest goes
+// to DecideFrom.
+internal::Fired FaultInjector::Decide(Site& site) {
+  internal::EpochSlot* const slot = internal::t_epoch_slot;
+  if (slot == nullptr || slot->depth != 0) return DecideGeneral(site, nullptr);
+  internal::EnterLeafEpoch(*slot);
+  const RuleList* rules = site.rules.load(std::memory_order_seq_cst);
+  // The ordinal is this value plus one, computed only where it is used.
+  const std::uint64_t earlier_calls = site.calls.fetch_add(1, std::memory_order_relaxed);
+  if (earlier_calls == 0) internal::LinkTouched(*state_, site);
+  if (rules != nullptr) {
+    Rule& rule = *rules->items[0];
+    if (rules->size != 1 || rule.quick == internal::QuickDecision::kGeneral ||
+        replaying_.load(std::memory_order_relaxed)) {
+      internal::CountOutermostEpoch(internal::CurrentEpochSlot());
+      return DecideFrom(rules->begin(), rules->end(), site, earlier_calls + 1, nullptr);
+    }
+    rule.record->checks.fetch_add(1, std::memory_order_relaxed);
+    if (rule.quick == internal::QuickDecision::kFire ||
+        (rule.quick == internal::QuickDecision::kDraw &&
+         internal::DrawFires(
+             internal::DecisionBitsSeeded(rule.seeded.load(std::memory_order_relaxed),
+                                          site.name_mix, internal::CallMix(earlier_calls + 1)),
+             rule.threshold))) {
+      return Fire(rule, site, earlier_calls + 1,
+                  internal::CountOutermostEpoch(internal::CurrentEpochSlot()));
+    }
+  }
+  internal::ExitLeafEpoch(internal::CurrentEpochSlot());
+  return {};
+}
+
+// Decide for a call with a context, on a thread's first check (which claims its epoch slot),
+// and in a check nested in another (a clock or a path lookup calling code with fault points).
+__attribute__((noinline)) internal::Fired FaultInjector::DecideGeneral(
+    Site& site, const internal::CallContext* context) {
   internal::EpochSlot& slot = internal::EnterEpoch();
   const RuleList* rules = site.rules.load(std::memory_order_seq_cst);
   const std::uint64_t call = site.calls.fetch_add(1, std::memory_order_relaxed) + 1;
   if (call == 1) Touch(site);
-  if (rules != nullptr) {
-    const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_seq_cst);
-    for (Rule* rule : *rules) {
-      if (rule->filtered && !internal::PassesFilters(*rule->config, context)) continue;
-      rule->record->checks.fetch_add(1, std::memory_order_relaxed);
-      if (plan != nullptr) {
-        if (!plan->Fires(site, call, rule->config->name())) continue;
-        return Fire(*rule, site, call, slot);
-      }
-      if (rule->conditional && !rule->config->Qualifies(call)) continue;
-      // Probabilities 0 and 1 decide without drawing.
-      if (!(rule->probability > 0)) continue;
-      if (rule->probability < 1 &&
-          !(internal::UnitInterval(internal::DecisionBitsMixed(
-                seed_mix_.load(std::memory_order_relaxed), rule->name_hash, site.name_mix,
-                call)) < rule->probability)) {
-        continue;
-      }
-      const std::uint64_t limit = rule->config->max_triggers();
-      if (limit == 0) return Fire(*rule, site, call, slot);
-      std::uint64_t fired = rule->limited_triggers.load(std::memory_order_relaxed);
-      while (fired < limit && !rule->limited_triggers.compare_exchange_weak(
-                                  fired, fired + 1, std::memory_order_relaxed)) {
-      }
-      if (fired < limit) return Fire(*rule, site, call, slot, /*took_limited=*/true);
+  if (rules == nullptr) {
+    internal::ExitEpoch(slot);
+    return {};
+  }
+  return DecideFrom(rules->begin(), rules->end(), site, call, context);
+}
+
+// Decide's general loop, over the rules of a list from `it` to `end`: conditions, filters,
+// draws, MaxTriggers budgets and replay. Inside the calling thread's epoch, which it ends.
+__attribute__((noinline)) internal::Fired FaultInjector::DecideFrom(
+    Rule* const* it, Rule* const* end, Site& site, std::uint64_t call,
+    const internal::CallContext* context) {
+  internal::EpochSlot& slot = internal::CurrentEpochSlot();
+  const internal::ReplayPlan* plan = state_->replay.load(std::memory_order_seq_cst);
+  const std::uint64_t call_mix = internal::CallMix(call);
+  for (; it != end; ++it) {
+    Rule* const rule = *it;
+    if (rule->filtered && !internal::PassesFilters(*rule->config, context)) continue;
+    rule->record->checks.fetch_add(1, std::memory_order_relaxed);
+    if (plan != nullptr) {
+      if (!plan->Fires(site, call, rule->config->name())) continue;
+      return Fire(*rule, site, call, slot);
     }
+    if (rule->conditional && !rule->config->Qualifies(call)) continue;
+    const std::uint64_t threshold = rule->threshold;
+    if (threshold == 0) continue;
+    if (threshold != internal::kDrawAlways &&
+        !internal::DrawFires(
+            internal::DecisionBitsSeeded(rule->seeded.load(std::memory_order_relaxed),
+                                         site.name_mix, call_mix),
+            threshold)) {
+      continue;
+    }
+    const std::uint64_t limit = rule->config->max_triggers();
+    if (limit == 0) return Fire(*rule, site, call, slot);
+    std::uint64_t fired = rule->limited_triggers.load(std::memory_order_relaxed);
+    while (fired < limit && !rule->limited_triggers.compare_exchange_weak(
+                                fired, fired + 1, std::memory_order_relaxed)) {
+    }
+    if (fired < limit) return Fire(*rule, site, call, slot, /*took_limited=*/true);
   }
   internal::ExitEpoch(slot);
   return {};
@@ -1088,7 +1172,7 @@ void internal::ThrowInjectedFault(const FaultConfig& rule) {
   throw InjectedFault(rule.name(), rule.message());
 }
 
-Decision FaultInjector::Apply(const internal::Fired& fired, bool raise) {
+Decision FaultInjector::Apply(internal::Fired fired, bool raise) {
   // A copy: a custom exception's constructor or a clock may fire another rule on this thread.
   std::shared_ptr<const FaultConfig> config = t_fired.config;
   switch (config->type()) {
@@ -1115,7 +1199,7 @@ Decision FaultInjector::EvaluateArmed(Site& site, const internal::CallContext& c
     if (site.calls.fetch_add(1, std::memory_order_relaxed) == 0) Touch(site);
     return {};
   }
-  const internal::Fired fired = Decide(site, &context);
+  const internal::Fired fired = DecideGeneral(site, &context);
   if (fired.rule == nullptr) return {};
   return Decision{t_fired.config, fired.call, t_fired.stream};
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -23,9 +24,10 @@ struct Rule;
 using ResultCheck = std::optional<std::string> (*)(const FaultConfig& rule);
 
 // The rules that match one site, in the order they were added: `size` entries of `array` from
-// `items`. The window is immutable once published (the array behind it may grow past it). Lists made by appending a rule or by removing the first or
-// last one share one array, so those changes copy nothing (amortized); entries outside the
-// window are never read through this list.
+// `items`. The window is immutable once published (the array behind it may grow past it).
+// Lists made by appending a rule or by removing the first or last one share one array, so
+// those changes copy nothing (amortized); entries outside the window are never read through
+// this list.
 struct RuleList {
   std::shared_ptr<std::vector<Rule*>> array;
   Rule* const* items;
@@ -90,12 +92,26 @@ constexpr std::uint64_t Mix64(std::uint64_t z) {
 // The seed's part of every decision, computed once per check.
 constexpr std::uint64_t SeedMix(std::uint64_t seed) { return Mix64(seed + 0x9e3779b97f4a7c15ULL); }
 
+// The part of a decision that depends on the seed and the rule alone (seed_mix: SeedMix(seed)),
+// computed once per rule and seed.
+constexpr std::uint64_t SeededRuleMix(std::uint64_t seed_mix, std::uint64_t rule_hash) {
+  return Mix64(seed_mix ^ rule_hash);
+}
+
+// A call's part of a decision, computed once per check.
+constexpr std::uint64_t CallMix(std::uint64_t call) { return call * 0x9e3779b97f4a7c15ULL; }
+
+// DecisionBits from its rule's part (SeededRuleMix), its target's (Mix64(target_hash)) and
+// its call's (CallMix).
+constexpr std::uint64_t DecisionBitsSeeded(std::uint64_t seeded_rule, std::uint64_t target_mix,
+                                           std::uint64_t call_mix) {
+  return Mix64(Mix64(seeded_rule ^ target_mix) ^ call_mix);
+}
+
 // DecisionBits from the seed's and the target's parts (SeedMix(seed), Mix64(target_hash)).
 constexpr std::uint64_t DecisionBitsMixed(std::uint64_t seed_mix, std::uint64_t rule_hash,
                                           std::uint64_t target_mix, std::uint64_t call) {
-  std::uint64_t h = Mix64(seed_mix ^ rule_hash);
-  h = Mix64(h ^ target_mix);
-  return Mix64(h ^ (call * 0x9e3779b97f4a7c15ULL));
+  return DecisionBitsSeeded(SeededRuleMix(seed_mix, rule_hash), target_mix, CallMix(call));
 }
 
 // The decision stream of (seed, rule, target, call): a pure function of its arguments.
@@ -104,8 +120,24 @@ constexpr std::uint64_t DecisionBits(std::uint64_t seed, std::uint64_t rule_hash
   return DecisionBitsMixed(SeedMix(seed), rule_hash, Mix64(target_hash), call);
 }
 
-// A double in [0, 1) from the top 53 bits.
-constexpr double UnitInterval(std::uint64_t bits) { return double(bits >> 11) * 0x1.0p-53; }
+// The threshold of a draw that always fires: DrawThreshold(1). Any value from 2^53 would do;
+// all ones compares with an 8-bit immediate.
+inline constexpr std::uint64_t kDrawAlways = ~std::uint64_t{0};
+
+// The integer form of a probability p in [0, 1]. A draw of `bits` fires when the double in
+// [0, 1) of its top 53 bits, (bits >> 11) * 2^-53, is below p: exactly when the integer
+// bits >> 11 is below ceil(p * 2^53), as p * 2^53 is exact. 0 never fires and kDrawAlways
+// always does; both decide without drawing.
+inline std::uint64_t DrawThreshold(double probability) {
+  if (!(probability > 0)) return 0;
+  if (probability >= 1) return kDrawAlways;
+  return static_cast<std::uint64_t>(std::ceil(probability * 0x1.0p53));
+}
+
+// True when a draw of `bits` fires under `threshold` (DrawThreshold).
+constexpr bool DrawFires(std::uint64_t bits, std::uint64_t threshold) {
+  return (bits >> 11) < threshold;
+}
 
 }  // namespace internal
 }  // namespace faultline
