@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string>
+#include <vector>
 
 #include "faultline/injector.hpp"
 #include "faultline/point.hpp"
@@ -92,6 +94,25 @@ void FiuLoop(long n) {
 }
 #endif
 
+// With `count` rules on one site, `n` times removes the oldest and adds another: instructions
+// per rule added and removed, linear when the figure for 8,000 rules is that for 1,000.
+void RulesOnOneSite(int count, long n) {
+  faultline::FaultInjector& injector = faultline::Current();
+  // count + 1 names: any `count` consecutive ones are distinct.
+  std::vector<faultline::FaultConfig> rules;
+  for (int i = 0; i <= count; ++i) {
+    rules.push_back(faultline::Return("hot-" + std::to_string(i), -1).Target("hot.site"));
+  }
+  injector.Intern("hot.site");
+  std::deque<faultline::RuleId> window;
+  for (int i = 0; i < count; ++i) window.push_back(injector.AddRule(rules[i]));
+  for (long i = count; i < count + n; ++i) {
+    injector.RemoveRule(window.front());
+    window.pop_front();
+    window.push_back(injector.AddRule(rules[static_cast<std::size_t>(i % (count + 1))]));
+  }
+}
+
 struct Case {
   const char* name;
   void (*run)(long n);
@@ -161,6 +182,8 @@ const Case kCases[] = {
        FiuLoop(n);
      }},
 #endif
+    {"control/rules_on_one_site/1000", [](long n) { RulesOnOneSite(1000, n); }},
+    {"control/rules_on_one_site/8000", [](long n) { RulesOnOneSite(8000, n); }},
     {"naive/0_rules",
      [](long n) {
        NaiveInjector naive;

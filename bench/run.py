@@ -205,9 +205,14 @@ def run_callgrind(args):
     model = counts.get("model/atomic_flag")
     print("\n| case (callgrind) | instructions/call | x flag model | target |")
     print("| --- | ---: | ---: | --- |")
+    one_site = counts.get("control/rules_on_one_site/1000")
     for case, count in counts.items():
-        target = (verdict(count <= 80, "<= 80 instructions")
-                  if case.startswith("point/armed/rule_here/") else "")
+        target = ""
+        if case.startswith("point/armed/rule_here/"):
+            target = verdict(count <= 80, "<= 80 instructions")
+        elif case == "control/rules_on_one_site/8000" and one_site:
+            target = verdict(count <= 1.5 * one_site,
+                             f"linear: {count / one_site:.2f}x the 1,000-rule figure <= 1.5x")
         print(f"| `{case}` | {count:.1f} | " + (f"{count / model:.1f}" if model else "-")
               + f" | {target} |")
 

@@ -398,6 +398,14 @@ struct ReplayPlan {
   }
 };
 
+// An entry of a rule index: the id beside the rule, so that a binary search by id reads the
+// index alone, never the rules it points to (which a large index would scatter across memory).
+struct IndexedRule {
+  RuleId id;
+  Rule* rule;
+};
+using RuleIndex = std::deque<IndexedRule>;
+
 struct InjectorState {
   // Guards everything below except the event log and the atomics.
   mutable std::mutex mutex;
@@ -406,12 +414,12 @@ struct InjectorState {
   RuleId next_id = 1;
   // Rule indexes hold rules in insertion order (ascending ids): deques, so that removing the
   // oldest or the newest rule is O(1), as a site's list window is.
-  std::deque<Rule*> installed;  // owned, retired when removed
+  RuleIndex installed;  // owned, retired when removed
   std::unordered_map<std::string_view, Rule*> by_name;  // keys are the rules' own names
   // Enabled rules by the one site they name, and enabled glob rules, in insertion order: a new
   // site is matched against these alone.
-  std::unordered_map<std::string, std::deque<Rule*>> literal_rules;
-  std::deque<Rule*> glob_rules;
+  std::unordered_map<std::string, RuleIndex> literal_rules;
+  RuleIndex glob_rules;
   std::deque<std::unique_ptr<RuleRecord>> records;  // since Reset(), in the order added
   std::unordered_map<std::string, std::vector<RuleRecord*>> records_by_name;
 
@@ -441,10 +449,13 @@ struct InjectorState {
 namespace {
 
 // The rule `id` in `rules`, which hold rules in insertion order (ascending ids); end() if absent.
-std::deque<Rule*>::iterator FindById(std::deque<Rule*>& rules, RuleId id) {
+RuleIndex::iterator FindById(RuleIndex& rules, RuleId id) {
+  // Rules mostly go oldest first (a test's, in order) or newest first (a scope's).
+  if (!rules.empty() && rules.front().id == id) return rules.begin();
+  if (!rules.empty() && rules.back().id == id) return std::prev(rules.end());
   auto it = std::lower_bound(rules.begin(), rules.end(), id,
-                             [](const Rule* rule, RuleId wanted) { return rule->id < wanted; });
-  return it != rules.end() && (*it)->id == id ? it : rules.end();
+                             [](const IndexedRule& entry, RuleId wanted) { return entry.id < wanted; });
+  return it != rules.end() && it->id == id ? it : rules.end();
 }
 
 bool Matches(const Rule& rule, const Site& site) {
@@ -517,9 +528,11 @@ void Remove(Site& site, const Rule& rule) {
 std::vector<Rule*> MatchingRules(const InjectorState& state, const Site& site) {
   std::vector<Rule*> rules;
   auto literal = state.literal_rules.find(site.name);
-  if (literal != state.literal_rules.end()) rules.assign(literal->second.begin(), literal->second.end());
-  for (Rule* rule : state.glob_rules) {
-    if (Matches(*rule, site)) rules.push_back(rule);
+  if (literal != state.literal_rules.end()) {
+    for (const IndexedRule& entry : literal->second) rules.push_back(entry.rule);
+  }
+  for (const IndexedRule& entry : state.glob_rules) {
+    if (Matches(*entry.rule, site)) rules.push_back(entry.rule);
   }
   std::sort(rules.begin(), rules.end(), [](const Rule* a, const Rule* b) { return a->id < b->id; });
   return rules;
@@ -555,10 +568,10 @@ void CheckResultTypes(const InjectorState& state, const FaultConfig& config) {
 }
 
 // Inserts `rule` into `rules` in id order: last, unless it is a rule enabled again.
-void InsertById(std::deque<Rule*>& rules, Rule& rule) {
+void InsertById(RuleIndex& rules, Rule& rule) {
   rules.insert(std::lower_bound(rules.begin(), rules.end(), rule.id,
-                                [](const Rule* r, RuleId id) { return r->id < id; }),
-               &rule);
+                                [](const IndexedRule& entry, RuleId id) { return entry.id < id; }),
+               IndexedRule{rule.id, &rule});
 }
 
 // Links `rule` into the lists of the sites it matches. Caller holds the mutex.
@@ -575,8 +588,8 @@ void Link(InjectorState& state, Rule& rule) {
 void Unlink(InjectorState& state, Rule& rule) {
   for (Site* site : rule.sites) Remove(*site, rule);
   if (rule.config->enabled()) {
-    std::deque<Rule*>& index = rule.literal ? state.literal_rules[rule.config->target()]
-                                            : state.glob_rules;
+    RuleIndex& index = rule.literal ? state.literal_rules[rule.config->target()]
+                                    : state.glob_rules;
     auto it = FindById(index, rule.id);
     if (it != index.end()) index.erase(it);
     if (rule.literal && index.empty()) state.literal_rules.erase(rule.config->target());
@@ -629,7 +642,7 @@ FaultInjector::~FaultInjector() {
     }
   }
   // No check may run any more: everything can go at once.
-  for (Rule* rule : state_->installed) delete rule;
+  for (const internal::IndexedRule& entry : state_->installed) delete entry.rule;
   for (const auto& site : state_->sites) delete site->rules.load(std::memory_order_relaxed);
   delete state_->replay.load(std::memory_order_relaxed);
 }
@@ -657,7 +670,7 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
   auto rule = std::make_unique<Rule>(std::make_shared<const FaultConfig>(std::move(config)), id,
                                      &record, state_->generation,
                                      seed_mix_.load(std::memory_order_relaxed));
-  state_->installed.push_back(rule.get());
+  state_->installed.push_back(internal::IndexedRule{id, rule.get()});
   try {
     state_->by_name.emplace(rule->config->name(), rule.get());
     internal::Link(*state_, *rule);
@@ -694,7 +707,7 @@ bool FaultInjector::RemoveInstalled(RuleId id) {
   auto& installed = state_->installed;
   auto it = internal::FindById(installed, id);
   if (it == installed.end()) return false;
-  Rule* rule = *it;
+  Rule* rule = it->rule;
   installed.erase(it);
   internal::Unlink(*state_, *rule);
   UpdateArmed();
@@ -716,7 +729,7 @@ bool FaultInjector::EnableRule(std::string_view name, bool enabled) {
                                      seed_mix_.load(std::memory_order_relaxed));
   rule->limited_triggers.store(old->limited_triggers.load(std::memory_order_relaxed),
                                std::memory_order_relaxed);
-  *internal::FindById(state_->installed, old->id) = rule.get();
+  internal::FindById(state_->installed, old->id)->rule = rule.get();
   internal::Unlink(*state_, *old);
   state_->by_name.emplace(rule->config->name(), rule.get());
   try {
@@ -736,7 +749,7 @@ std::vector<FaultConfig> FaultInjector::Rules() const {
   internal::HarnessLock lock(state_->mutex);
   std::vector<FaultConfig> rules;
   rules.reserve(state_->installed.size());
-  for (const Rule* rule : state_->installed) rules.push_back(*rule->config);
+  for (const internal::IndexedRule& entry : state_->installed) rules.push_back(*entry.rule->config);
   return rules;
 }
 
@@ -770,11 +783,11 @@ bool FaultInjector::counting_calls() const {
 
 void FaultInjector::Reset() {
   internal::HarnessLock lock(state_->mutex);
-  for (Rule* rule : state_->installed) {
-    for (Site* site : rule->sites) {
+  for (const internal::IndexedRule& entry : state_->installed) {
+    for (Site* site : entry.rule->sites) {
       internal::Retire(site->rules.exchange(nullptr, std::memory_order_seq_cst));
     }
-    internal::Retire(rule);
+    internal::Retire(entry.rule);
   }
   state_->installed.clear();
   state_->by_name.clear();
@@ -809,9 +822,9 @@ void FaultInjector::SetSeed(std::uint64_t seed) {
   const std::uint64_t seed_mix = internal::SeedMix(seed);
   seed_.store(seed, std::memory_order_relaxed);
   seed_mix_.store(seed_mix, std::memory_order_relaxed);
-  for (Rule* rule : state_->installed) {
-    rule->seeded.store(internal::SeededRuleMix(seed_mix, rule->name_hash),
-                       std::memory_order_relaxed);
+  for (const internal::IndexedRule& entry : state_->installed) {
+    entry.rule->seeded.store(internal::SeededRuleMix(seed_mix, entry.rule->name_hash),
+                             std::memory_order_relaxed);
   }
 }
 
