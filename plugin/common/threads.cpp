@@ -4,6 +4,7 @@
 // and forwards to the next definition (libc's, or a sanitizer runtime's).
 #include <dlfcn.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <memory>
@@ -22,6 +23,31 @@ using CreateFunction = int (*)(pthread_t*, const pthread_attr_t*, StartRoutine, 
 CreateFunction RealCreate() {
   static const auto real = reinterpret_cast<CreateFunction>(dlsym(RTLD_NEXT, "pthread_create"));
   return real;
+}
+
+// True when a pthread_create of another module comes before this one and calls it: a sanitizer
+// runtime ahead of a shared faultline. Its own start routine must run first on the new thread,
+// so this one cannot run code there before it, and threads go unowned (said once).
+bool Preempted() {
+  static const bool preempted = [] {
+    Dl_info first{};
+    Dl_info own{};
+    void* const found = dlsym(RTLD_DEFAULT, "pthread_create");
+    if (found == nullptr || dladdr(found, &first) == 0 ||
+        dladdr(reinterpret_cast<void*>(&RealCreate), &own) == 0) {
+      return false;
+    }
+    if (first.dli_fbase == own.dli_fbase) return false;
+    static const char kNote[] =
+        "[faultline] note: the pthread_create of another library (a sanitizer's) comes before "
+        "faultline's: threads a test starts do not belong to it, and a thread an ended test "
+        "left running can get the faults of the next. Link faultline statically to keep "
+        "them apart.\n";
+    faultline::internal::HarnessScope scope;  // a rule on posix.write must not fire here
+    static_cast<void>(!write(2, kNote, sizeof(kNote) - 1));
+    return true;
+  }();
+  return preempted;
 }
 
 struct OwnedStart {
@@ -49,8 +75,8 @@ extern "C" __attribute__((visibility("default"))) int pthread_create(pthread_t* 
                               StartRoutine routine, void* argument) {
   const CreateFunction real = RealCreate();
   if (real == nullptr) return EAGAIN;
-  if (faultline::internal::g_running_test.load(std::memory_order_relaxed) == 0) {
-    return real(thread, attributes, routine, argument);  // outside tests: no owner to pass on
+  if (faultline::internal::g_running_test.load(std::memory_order_relaxed) == 0 || Preempted()) {
+    return real(thread, attributes, routine, argument);  // no owner to pass on
   }
   OwnedStart* start = nullptr;
   {

@@ -198,8 +198,9 @@ std::string Demangle(const std::type_info& type) {
 }
 
 namespace {
-// The text of a return value that is a number, a bool or a string; nothing for other types.
-std::optional<std::string> ValueText(const AnyValue& value) {
+// A return value as message text (a number, a bool or a string as it is, never quoted or
+// suffixed as in the rule language); nothing for other types.
+std::optional<std::string> ValueMessage(const AnyValue& value) {
   if (const auto* i = AnyCast<std::int64_t>(&value)) return std::to_string(*i);
   if (const auto* u = AnyCast<std::uint64_t>(&value)) return std::to_string(*u);
   if (const auto* d = AnyCast<double>(&value)) {
@@ -217,7 +218,7 @@ std::string ReturnTypeMismatch(const FaultConfig& rule, const std::string& resul
   std::string shown;
   if (const auto* text = AnyCast<std::string>(&value)) {
     shown = "\"" + *text + "\" ";
-  } else if (std::optional<std::string> number = ValueText(value)) {
+  } else if (std::optional<std::string> number = ValueMessage(value)) {
     shown = *number + " ";
   }
   return "its return value " + shown + "of type " +
@@ -226,7 +227,7 @@ std::string ReturnTypeMismatch(const FaultConfig& rule, const std::string& resul
 }
 
 std::string ReturnOutOfRange(const FaultConfig& rule, const std::string& result_type) {
-  return "its return value " + ValueText(rule.return_value()).value_or("") +
+  return "its return value " + ValueMessage(rule.return_value()).value_or("") +
          " does not fit the result type " + result_type;
 }
 
@@ -235,10 +236,17 @@ std::string NotCorruptible(const std::string& result_type) {
          " (specialize faultline::Corruptor<T> for it)";
 }
 
+namespace {
+// Why a `type` rule cannot fire into code built without exceptions, followed by `and_why`.
+std::string CannotThrow(FaultType type, const std::string& and_why) {
+  return std::string("its ") + ToString(type) +
+         " cannot be thrown into code built without exceptions, and " + and_why;
+}
+}  // namespace
+
 std::string NoErrorMapping(const FaultConfig& rule, const std::string& result_type) {
-  return std::string("its ") + ToString(rule.type()) +
-         " cannot be thrown into code built without exceptions, and the result type " +
-         result_type + " has no error mapping (specialize faultline::ErrorMapping)";
+  return CannotThrow(rule.type(), "the result type " + result_type +
+                                      " has no error mapping (specialize faultline::ErrorMapping)");
 }
 
 std::optional<Failure> DescribeFailure(const FaultConfig& rule, std::string& message,
@@ -256,7 +264,7 @@ std::optional<Failure> DescribeFailure(const FaultConfig& rule, std::string& mes
   } else if (const auto* error = AnyCast<SystemError>(&rule.return_value())) {
     failure.error_number = error->code;
     message = std::generic_category().message(error->code);
-  } else if (std::optional<std::string> text = ValueText(rule.return_value())) {
+  } else if (std::optional<std::string> text = ValueMessage(rule.return_value())) {
     from_value = true;
     message = std::move(*text);
   } else {
@@ -295,9 +303,9 @@ Decision CheckPointWithoutExceptions(std::uint32_t point_id) {
   if (decision && (decision.type() == FaultType::kException ||
                    decision.type() == FaultType::kTimeout)) {
     ReportMisfire(*decision.rule, site,
-                  std::string("its ") + ToString(decision.type()) +
-                      " cannot be thrown into code built without exceptions, and a fault point "
-                      "has no result to carry an error (faultline::Call has)");
+                  CannotThrow(decision.type(),
+                              "a fault point has no result to carry an error (faultline::Call "
+                              "has)"));
     return {};
   }
   return decision;
