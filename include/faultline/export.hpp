@@ -11,3 +11,12 @@
 #else
 #define FAULTLINE_API
 #endif
+
+// The inline namespace of the header code that differs with exceptions on or off (fault points,
+// wrapped calls, error mapping): a program whose translation units are built both ways gets
+// two differently named copies of it, never one definition standing for both.
+#if defined(__cpp_exceptions)
+#define FAULTLINE_EXCEPTION_MODE with_exceptions
+#else
+#define FAULTLINE_EXCEPTION_MODE without_exceptions
+#endif

@@ -126,6 +126,7 @@ FAULTLINE_API ::testing::AssertionResult FaultCount(const char* rule_expression,
                                                     const char* count_expression,
                                                     const std::string& rule, std::uint64_t count);
 
+inline namespace FAULTLINE_EXCEPTION_MODE {
 // The injecting action returned by faultline::Inject.
 template <class A>
 class InjectAction {
@@ -149,6 +150,7 @@ class InjectAction {
   std::uint32_t point_id_;
   A action_;
 };
+}  // namespace FAULTLINE_EXCEPTION_MODE
 
 // The target "<Class>::<method>" of a FAULTLINE_MOCK_METHOD (see there): <Class> is
 // `class_name` when the mock sets one (FAULTLINE_MOCK_CLASS), else read from `pretty_function`
@@ -163,6 +165,7 @@ template <class Mock>
 inline constexpr const char* kMockClass<Mock, std::void_t<decltype(Mock::faultline_mock_class)>> =
     Mock::faultline_mock_class;
 
+inline namespace FAULTLINE_EXCEPTION_MODE {
 // The site of one FAULTLINE_MOCK_METHOD, interned once per method.
 class MockPoint {
  public:
@@ -178,6 +181,7 @@ class MockPoint {
  private:
   std::uint32_t point_id_;
 };
+}  // namespace FAULTLINE_EXCEPTION_MODE
 
 }  // namespace internal
 

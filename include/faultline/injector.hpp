@@ -54,8 +54,10 @@ class FaultInjector;
 class RuleScope;
 
 namespace internal {
+inline namespace FAULTLINE_EXCEPTION_MODE {
 template <class F>
 class Wrapped;
+}  // namespace FAULTLINE_EXCEPTION_MODE
 struct InjectorState;
 struct EpochSlot;
 // Throws the InjectedFault of `rule`, for code built without exceptions, which cannot throw.
@@ -226,6 +228,8 @@ class FAULTLINE_API FaultInjector {
         // unwinds through costs about as much as the throw itself.
         if (fired.rule->type() == FaultType::kException &&
             !fired.rule->throws_custom_exception()) {
+          // Code built without exceptions cannot spell the throw, and throws the same
+          // exception from the library: both definitions of this function do the same.
 #if defined(__cpp_exceptions)
           throw InjectedFault(fired.rule->name(), fired.rule->message());
 #else
@@ -502,6 +506,8 @@ std::optional<std::string> ResultProblem(const FaultConfig& rule) {
   return std::nullopt;
 }
 
+inline namespace FAULTLINE_EXCEPTION_MODE {
+
 // True when R's error mapping applies to exception and timeout rules at a call returning R
 // made from this translation unit (see error_mapping.hpp): always where exceptions are off.
 template <class R>
@@ -624,6 +630,7 @@ class Wrapped {
   F callable_;
 };
 
+}  // namespace FAULTLINE_EXCEPTION_MODE
 }  // namespace internal
 
 template <class F>

@@ -60,6 +60,7 @@ F Callback(const char* target, F callback) {
 #include "faultline/injector.hpp"
 
 namespace faultline::internal {
+inline namespace FAULTLINE_EXCEPTION_MODE {
 // A fault point's process-wide id, interned once per point.
 class Point {
  public:
@@ -75,6 +76,7 @@ class Point {
  private:
   std::uint32_t id_;
 };
+}  // namespace FAULTLINE_EXCEPTION_MODE
 
 // The point id of `target` for the calls of faultline::Call with a callable of type F: interned
 // once, as a lambda expression's type is unique to it. A callable type used with several
@@ -88,6 +90,7 @@ std::uint32_t CallPointId(const char* target) {
 }  // namespace faultline::internal
 
 namespace faultline {
+inline namespace FAULTLINE_EXCEPTION_MODE {
 // One line per method of a hand-written decorator: checks `target` on faultline::Current(),
 // then calls `callable()` and returns its result, or the fault's. Exception and timeout rules
 // throw, or become the result's error where its type has an error mapping (a user Status,
@@ -127,6 +130,7 @@ auto Callback(const char* target, F callback) {
         injector, injector.SiteFor(id), [&]() -> Result { return std::move(result); }));
   };
 }
+}  // namespace FAULTLINE_EXCEPTION_MODE
 }  // namespace faultline
 
 #define FAULTLINE_POINT(name)                                                   \

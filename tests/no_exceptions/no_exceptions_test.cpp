@@ -10,6 +10,7 @@
 #include "faultline/faultline.hpp"
 #include "faultline/rules.hpp"
 #include "journal.hpp"
+#include "mixed.hpp"
 
 namespace {
 
@@ -83,6 +84,21 @@ void AFaultWithNoErrorValueIsReportedAndTheCallMade(faultline::FaultInjector& in
   CHECK(Contains(problems, "rule \"point\" on target \"db.read\""));
 }
 
+// Both files instantiate Point::Check and Call with a function pointer alike: one definition
+// for both would make one of them throw here or swallow the fault there.
+void FilesBuiltWithAndWithoutExceptionsKeepTheirOwnBehaviour(faultline::FaultInjector& injector) {
+  injector.Reset();
+  faultline::internal::TakeProblems();
+  injector.AddRule(faultline::Exception("point").Target("mixed.point"));
+  injector.AddRule(faultline::Exception("call").Target("mixed.call"));
+  CHECK(PointAndCallThrowWithExceptions());
+  errno = 0;
+  CHECK(!FAULTLINE_POINT("mixed.point"));
+  CHECK(faultline::Call("mixed.call", &ReturnThree) == -1);
+  CHECK(errno == EIO);
+  CHECK(faultline::internal::TakeProblems().size() == 1);  // the point's, which has no result
+}
+
 void TypeNamesNeedNoRtti() {
   CHECK(faultline::internal::TypeName<std::string>() == "std::string");
   CHECK(faultline::internal::TypeName<const leveldblike::Status&>() == "leveldblike::Status&");
@@ -98,6 +114,7 @@ int main() {
   ReturnRulesReachTheStatusAsText(injector);
   BuiltInResultsGetTheirErrorValue(injector);
   AFaultWithNoErrorValueIsReportedAndTheCallMade(injector);
+  FilesBuiltWithAndWithoutExceptionsKeepTheirOwnBehaviour(injector);
   TypeNamesNeedNoRtti();
   if (failures == 0) std::printf("no_exceptions_test: all checks passed\n");
   return failures == 0 ? 0 : 1;
