@@ -389,6 +389,9 @@ struct alignas(64) Rule {
   };
   std::atomic<const ChainCounts*> chain_counts{nullptr};
   std::deque<std::unique_ptr<std::atomic<std::uint64_t>[]>> counts;  // writers only
+  // Of a disabled chained rule: what its terms had used up per site when it was disabled,
+  // given back when it is enabled again (writers only).
+  std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> used_while_disabled;
   std::vector<Site*> sites;  // the sites whose list holds this rule (writers only)
   // Triggers of this install, against its MaxTriggers limit (counted only when it has one). On
   // its own cache line, like the record's counters.
@@ -585,9 +588,9 @@ void AddChainCounts(Rule& rule, const std::vector<Site*>& sites) {
 
 // What a chained `rule` used up of its term counts, per site. Caller holds the mutex.
 std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> UsedChainCounts(const Rule& rule) {
-  std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> used;
   const Rule::ChainCounts* table = rule.chain_counts.load(std::memory_order_relaxed);
-  if (table == nullptr) return used;
+  if (table == nullptr) return rule.used_while_disabled;
+  std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> used;
   for (const auto& [site, counts] : table->sites) {
     std::vector<std::uint64_t> values(rule.terms.size());
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -602,6 +605,10 @@ std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> UsedChainCounts(
 // the mutex.
 void RestoreChainCounts(
     Rule& rule, const std::vector<std::pair<const Site*, std::vector<std::uint64_t>>>& used) {
+  if (!rule.config->enabled()) {
+    rule.used_while_disabled = used;
+    return;
+  }
   for (const auto& [site, values] : used) {
     if (std::atomic<std::uint64_t>* counts = rule.CountsOn(*site)) {
       for (std::size_t i = 0; i < values.size(); ++i) {
