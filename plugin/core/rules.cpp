@@ -449,6 +449,10 @@ class Parser {
   std::size_t ParseTerm(std::size_t pos, std::string_view after, Draft& draft,
                         bool first) const {
     std::string previous(after);
+    if (!first && At(pos) == '-' && At(pos + 1) == '>') {
+      Expected(pos, "a percentage, a count or an action (exception, delay, timeout, return, "
+                    "errno, partial, corrupt or off)", previous);
+    }
     if (IsDigit(At(pos)) || At(pos) == '-' || At(pos) == '.') {
       const std::size_t start = pos;
       const std::string number = ParseNumber(pos, previous);
