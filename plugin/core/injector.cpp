@@ -344,7 +344,7 @@ struct alignas(64) Rule {
         probability(config->probability()),
         literal(IsLiteralGlob(config->target())),
         conditional(config->skip_first() != 0 || config->every_nth() != 0 ||
-                    !config->on_calls().empty()),
+                    !config->on_calls().empty() || !config->chain().empty()),
         filtered(config->has_call_filter()),
         chained(!config->chain().empty()) {
     if (chained) {
@@ -376,7 +376,9 @@ struct alignas(64) Rule {
   const std::uint64_t generation;  // the injector's Reset() count when it was added
   const double probability;
   const bool literal;      // the target names one site: indexed by name, never matched as a glob
-  const bool conditional;  // has skip / every-nth / ordinal conditions
+  // Has skip / every-nth / ordinal conditions, or is chained: tested before either, so that
+  // rules with neither pay one test for both.
+  const bool conditional;
   const bool filtered;     // has a path, size, scope or thread filter
   const bool chained;      // has terms chained after its own: decided by DecideChain
   // Of a chained rule: its own config, then one alias per chained term.
@@ -1108,11 +1110,13 @@ internal::Fired FaultInjector::Decide(Site& site, const internal::CallContext* c
         if (!plan->Fires(site, call, rule->config->name())) continue;
         return Fire(*rule, site, call, slot);
       }
-      if (rule->conditional && !rule->config->Qualifies(call)) continue;
-      if (rule->chained) {
-        internal::Fired fired;
-        if (DecideChain(*rule, site, call, slot, &fired)) return fired;
-        continue;
+      if (rule->conditional) {
+        if (rule->chained) {
+          internal::Fired fired;
+          if (DecideChain(*rule, site, call, slot, &fired)) return fired;
+          continue;
+        }
+        if (!rule->config->Qualifies(call)) continue;
       }
       // Probabilities 0 and 1 decide without drawing.
       if (!(rule->probability > 0)) continue;
