@@ -137,7 +137,8 @@ class FAULTLINE_API FaultConfig {
   FaultConfig& Message(std::string message);
   // A disabled rule stays installed but never matches.
   FaultConfig& Enabled(bool enabled);
-  // Fire at most `n` times in all (n >= 1).
+  // Fire at most `n` times in all (n >= 1). Of a term of a chain (Then): the term's count,
+  // kept per target.
   FaultConfig& MaxTriggers(long long n);
   // Never fire on the first `n` calls of a target (n >= 0).
   FaultConfig& SkipFirst(long long n);
