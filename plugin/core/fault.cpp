@@ -289,11 +289,14 @@ FaultConfig& FaultConfig::Then(FaultConfig term) {
     }
     next.passes_ = next.passes_ || !next.enabled_;
     next.enabled_ = true;
+    // A term that passes injects nothing: its action is "off" whatever it was built from.
+    if (next.passes_) next.type_ = FaultType::kException;
     next.name_ = name_;
     chain.push_back(std::move(next));
   }
   passes_ = head_passes;
   enabled_ = true;
+  if (passes_) type_ = FaultType::kException;
   chain_ = std::move(chain);
   return *this;
 }

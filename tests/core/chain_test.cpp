@@ -307,6 +307,13 @@ TEST(ChainTest, BadChainsInCppThrowAtTheSetter) {
   EXPECT_EQ(rule, faultline::Off("x").MaxTriggers(1));
 }
 
+TEST(ChainTest, AnyDisabledRuleBecomesAnOffTerm) {
+  const FaultConfig chain = faultline::Timeout("x", 2s).Enabled(false).MaxTriggers(1).Then(
+      faultline::Return("x", 5).Enabled(false).MaxTriggers(2)).Then(faultline::Exception("x"));
+  EXPECT_EQ(ToString(chain), "x=1*off@message(Timed out)@delay(2s)->2*off@return(5)->exception");
+  EXPECT_EQ(ParseRules(ToString(chain)).at(0), chain);
+}
+
 TEST(ChainTest, ChainsCompareByTheirTerms) {
   EXPECT_EQ(IssueExample(), IssueExample());
   EXPECT_NE(IssueExample(), faultline::Off("x").Target("db.*").MaxTriggers(3).Then(
