@@ -137,7 +137,8 @@ class FAULTLINE_API FaultConfig {
   FaultConfig& Message(std::string message);
   // A disabled rule stays installed but never matches.
   FaultConfig& Enabled(bool enabled);
-  // Fire at most `n` times in all (n >= 1).
+  // Fire at most `n` times in all (n >= 1). Of a term of a chain (Then): the term's count,
+  // kept per target.
   FaultConfig& MaxTriggers(long long n);
   // Never fire on the first `n` calls of a target (n >= 0).
   FaultConfig& SkipFirst(long long n);
@@ -170,6 +171,27 @@ class FAULTLINE_API FaultConfig {
   // Fires only on a thread inside a faultline::posix::OnlyIn scope (see faultline/posix.hpp),
   // e.g. so that a fixture's own file I/O never fails.
   FaultConfig& Scoped(bool scoped = true);
+  // Fires only on the thread `id`; a default-constructed id lifts the filter. An id is
+  // meaningless in another process, so a rule with one has no text form (ToString throws).
+  FaultConfig& OnThread(std::thread::id id);
+  // Fires only on the thread that calls this setter: OnThread(std::this_thread::get_id()).
+  FaultConfig& OnCurrentThread();
+  // Fires only on threads whose name (as set by pthread_setname_np; Linux keeps its first 15
+  // bytes) matches `glob` ("compaction*", "{flush,compact}-?"); an unnamed thread has the
+  // name of its program. Throws std::invalid_argument for an empty or malformed glob.
+  FaultConfig& OnThreadsNamed(std::string glob);
+  // Appends `term` to this rule's chain of terms, as fail-rs's "->": on each call of a target,
+  // the first term whose count (MaxTriggers) is not used up and whose probability draw hits
+  // decides the call, and uses up one of its count; a term that is not enabled (Off) lets the
+  // call pass; a miss falls through to the next term; when no term applies, nothing fires.
+  // Counts are kept per target. This rule's own action, probability and count are the first
+  // term, e.g. Off("x").MaxTriggers(3).Then(Exception("x").MaxTriggers(2)).Then(Delay("x",
+  // 10ms)) lets 3 calls pass, throws on 2, then delays every call. A term's own terms are
+  // appended after it; it takes the rule's name. Throws std::invalid_argument when `term` has a
+  // target, a call or thread filter or a skip / every-nth / ordinal condition (those belong to
+  // the rule), when this rule has such a condition (a chain counts calls with its terms), and
+  // when `term` could never be reached (the term before it has no count and probability 1).
+  FaultConfig& Then(FaultConfig term);
   // Makes a kException rule throw `E(args...)` instead of InjectedFault.
   template <class E, class... Args>
   FaultConfig& Throws(Args... args);
@@ -197,10 +219,19 @@ class FAULTLINE_API FaultConfig {
   std::size_t size_min() const { return size_min_; }
   std::size_t size_max() const { return size_max_; }
   bool scoped() const { return scoped_; }
-  // True when the rule has a path, a size range or a scope condition.
+  // The thread the rule fires on (a default-constructed id when any thread qualifies).
+  std::thread::id thread() const { return thread_; }
+  // The thread-name glob ("" when any thread qualifies).
+  const std::string& thread_name() const { return thread_name_; }
+  // True when the rule has a path, a size range, a scope condition or a thread filter.
   bool has_call_filter() const {
-    return !path_.empty() || size_min_ != 0 || size_max_ != SIZE_MAX || scoped_;
+    return !path_.empty() || size_min_ != 0 || size_max_ != SIZE_MAX || scoped_ ||
+           thread_ != std::thread::id() || !thread_name_.empty();
   }
+  // The terms chained after this rule's own (Then), in order; empty when it is no chain.
+  const std::vector<FaultConfig>& chain() const { return chain_; }
+  // True for a term of a chain that lets the calls it takes pass (Off, or "off" in text).
+  bool passes() const { return passes_; }
   // Readable name of the exception type thrown by kException rules.
   const std::string& exception_type_name() const { return exception_type_name_; }
   // True when a kException rule throws a type set by Throws<E>, not InjectedFault.
@@ -220,6 +251,8 @@ class FAULTLINE_API FaultConfig {
 
  private:
   [[noreturn]] void Invalid(const std::string& what) const;
+  // Throws: a chain and a skip / every-nth / ordinal condition do not go together.
+  [[noreturn]] void RefuseChainConditions() const;
   // Compares two return values of one stored type; false when `b` holds another type.
   using ReturnEquality = bool (*)(const AnyValue& a, const AnyValue& b);
   // Stores `value`, held as `Stored`, describing it as a value of type `Shown`.
@@ -242,6 +275,10 @@ class FAULTLINE_API FaultConfig {
   std::size_t size_min_ = 0;
   std::size_t size_max_ = SIZE_MAX;
   bool scoped_ = false;
+  std::thread::id thread_;
+  std::string thread_name_;
+  bool passes_ = false;
+  std::vector<FaultConfig> chain_;
   AnyValue return_value_;
   std::string return_type_name_;
   ReturnEquality return_equal_ = nullptr;  // null when the value compares by identity only
@@ -265,6 +302,9 @@ FAULTLINE_API FaultConfig Delay(std::string name, std::chrono::nanoseconds delay
 FAULTLINE_API FaultConfig Timeout(std::string name, std::chrono::nanoseconds delay);
 // A kCorruption rule corrupting the wrapped call's result.
 FAULTLINE_API FaultConfig Corruption(std::string name);
+// A rule that never fires: Exception(name).Enabled(false), "off" in text. As a term of a chain
+// (FaultConfig::Then) it lets the calls it takes pass: Off("x").MaxTriggers(3).Then(...).
+FAULTLINE_API FaultConfig Off(std::string name);
 // A kReturn rule returning `value` instead of making the call, e.g. Return("oom", -ENOMEM).
 template <class T>
 FaultConfig Return(std::string name, T value) {
@@ -292,7 +332,7 @@ FAULTLINE_API FaultConfig Partial(std::string name);
 // One injected fault, as recorded by the injector.
 struct FaultEvent {
   std::string rule;        // the rule that fired
-  FaultType type;          // what it injected
+  FaultType type;          // what it injected (of a chain: the term that fired)
   std::string target;      // the site it fired on
   std::uint64_t call = 0;  // 1-based ordinal of the call on that target
   std::uint64_t sequence = 0;  // 1-based order among all events of the injector

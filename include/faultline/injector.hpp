@@ -256,10 +256,17 @@ class FAULTLINE_API FaultInjector {
   Decision EvaluateArmed(internal::Site& site, const internal::CallContext& context);
   // Records the event of `rule` firing on call `call` of `site` and ends the check's epoch
   // (`slot`), keeping the rule alive for this thread until its next fault. Fires nothing on a
-  // thread a finished test left running, giving back the MaxTriggers trigger Decide took
-  // (`took_limited`).
+  // thread a finished test left running, giving back the count Decide took from `taken` (a
+  // MaxTriggers budget or a chain term's count; null when none). `term` is the chain term that
+  // fired (0: the rule's own action).
   internal::Fired Fire(internal::Rule& rule, internal::Site& site, std::uint64_t call,
-                       internal::EpochSlot& slot, bool took_limited = false);
+                       internal::EpochSlot& slot, std::atomic<std::uint64_t>* taken = nullptr,
+                       std::size_t term = 0);
+  // Walks the terms of a chained rule on call `call` of `site`. True when a term fired (or a
+  // thread a finished test left running was refused): Fire ended the epoch and `*fired` is
+  // its result. False when the call passes this rule: the epoch is still held.
+  bool DecideChain(internal::Rule& rule, internal::Site& site, std::uint64_t call,
+                   internal::EpochSlot& slot, internal::Fired* fired);
   // Applies a fault Decide found other than the default exception: throws a custom exception
   // or a timeout (returns their Decision instead when not `raise`, after a timeout's delay),
   // sleeps a delay, or returns the Decision of a kReturn or kCorruption rule.

@@ -153,6 +153,10 @@ FaultConfig& FaultConfig::Probability(double p) {
     }
     Invalid("probability must be in [0, 1], got " + text);
   }
+  if (!chain_.empty() && p == 1.0 && max_triggers_ == 0) {
+    Invalid("probability 1 without a count makes this chain's first term take every call, so "
+            "term 2 could never be reached");
+  }
   probability_ = p;
   return *this;
 }
@@ -183,12 +187,14 @@ FaultConfig& FaultConfig::MaxTriggers(long long n) {
 
 FaultConfig& FaultConfig::SkipFirst(long long n) {
   if (n < 0) Invalid("skip-first count must not be negative, got " + std::to_string(n));
+  if (n != 0 && !chain_.empty()) RefuseChainConditions();
   skip_first_ = static_cast<std::uint64_t>(n);
   return *this;
 }
 
 FaultConfig& FaultConfig::EveryNth(long long n) {
   if (n < 1) Invalid("every-nth period must be at least 1, got " + std::to_string(n));
+  if (!chain_.empty()) RefuseChainConditions();
   every_nth_ = static_cast<std::uint64_t>(n);
   return *this;
 }
@@ -202,6 +208,7 @@ FaultConfig& FaultConfig::OnCalls(std::vector<long long> ordinals) {
   }
   std::sort(calls.begin(), calls.end());
   calls.erase(std::unique(calls.begin(), calls.end()), calls.end());
+  if (!chain_.empty()) RefuseChainConditions();
   on_calls_ = std::move(calls);
   return *this;
 }
@@ -226,6 +233,71 @@ FaultConfig& FaultConfig::Sizes(std::size_t min, std::size_t max) {
 
 FaultConfig& FaultConfig::Scoped(bool scoped) {
   scoped_ = scoped;
+  return *this;
+}
+
+FaultConfig& FaultConfig::OnThread(std::thread::id id) {
+  thread_ = id;
+  return *this;
+}
+
+FaultConfig& FaultConfig::OnCurrentThread() { return OnThread(std::this_thread::get_id()); }
+
+FaultConfig& FaultConfig::OnThreadsNamed(std::string glob) {
+  if (auto error = internal::GlobError(glob)) {
+    Invalid("bad thread name " + Quote(glob) + ": " + *error);
+  }
+  thread_name_ = std::move(glob);
+  return *this;
+}
+
+void FaultConfig::RefuseChainConditions() const {
+  Invalid("a chained rule takes no skip-first, every-nth or call-ordinal condition: its "
+          "terms count its calls (pass calls with an off term, e.g. 3*off->exception)");
+}
+
+FaultConfig& FaultConfig::Then(FaultConfig term) {
+  if (term.target_ != "*") {
+    Invalid("a chained term has no target of its own (the rule's is used), got " +
+            Quote(term.target_));
+  }
+  if (term.skip_first_ != 0 || term.every_nth_ != 0 || !term.on_calls_.empty() ||
+      term.has_call_filter()) {
+    Invalid("a chained term takes no skip-first, every-nth, call-ordinal, path, size, scope or "
+            "thread condition: those belong to the rule, its first term");
+  }
+  if (skip_first_ != 0 || every_nth_ != 0 || !on_calls_.empty()) RefuseChainConditions();
+  std::vector<FaultConfig> added;
+  added.reserve(1 + term.chain_.size());
+  std::vector<FaultConfig> tail = std::move(term.chain_);
+  term.chain_.clear();
+  added.push_back(std::move(term));
+  for (FaultConfig& next : tail) added.push_back(std::move(next));
+  // The first Then makes this rule's own action the first term: an Off rule becomes a term
+  // that passes, and the rule itself is enabled. Checked on copies: a refused term leaves the
+  // rule as it was.
+  const bool head_passes = chain_.empty() ? passes_ || !enabled_ : passes_;
+  std::vector<FaultConfig> chain = chain_;
+  for (FaultConfig& next : added) {
+    const FaultConfig& last = chain.empty() ? *this : chain.back();
+    if (last.max_triggers_ == 0 && last.probability_ == 1.0) {
+      const bool last_passes = chain.empty() ? head_passes : last.passes_;
+      Invalid("chained term " + std::to_string(chain.size() + 2) +
+              " can never be reached: term " + std::to_string(chain.size() + 1) + " (" +
+              (last_passes ? "off" : ToString(last.type_)) +
+              ") has no count and probability 1, so it takes every call");
+    }
+    next.passes_ = next.passes_ || !next.enabled_;
+    next.enabled_ = true;
+    // A term that passes injects nothing: its action is "off" whatever it was built from.
+    if (next.passes_) next.type_ = FaultType::kException;
+    next.name_ = name_;
+    chain.push_back(std::move(next));
+  }
+  passes_ = head_passes;
+  enabled_ = true;
+  if (passes_) type_ = FaultType::kException;
+  chain_ = std::move(chain);
   return *this;
 }
 
@@ -270,7 +342,8 @@ bool operator==(const FaultConfig& a, const FaultConfig& b) {
          a.enabled_ == b.enabled_ && a.max_triggers_ == b.max_triggers_ &&
          a.skip_first_ == b.skip_first_ && a.every_nth_ == b.every_nth_ &&
          a.on_calls_ == b.on_calls_ && a.path_ == b.path_ && a.size_min_ == b.size_min_ &&
-         a.size_max_ == b.size_max_ && a.scoped_ == b.scoped_ &&
+         a.size_max_ == b.size_max_ && a.scoped_ == b.scoped_ && a.thread_ == b.thread_ &&
+         a.thread_name_ == b.thread_name_ && a.passes_ == b.passes_ && a.chain_ == b.chain_ &&
          SameReturn(a.return_value_, a.return_id_, a.return_equal_, b.return_value_,
                     b.return_id_) &&
          a.exception_type_name_ == b.exception_type_name_;
@@ -310,6 +383,12 @@ FaultConfig Partial(std::string name) {
 
 FaultConfig Corruption(std::string name) {
   return FaultConfig(std::move(name), FaultType::kCorruption);
+}
+
+FaultConfig Off(std::string name) {
+  FaultConfig config(std::move(name), FaultType::kException);
+  config.Enabled(false);
+  return config;
 }
 
 }  // namespace faultline

@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 #include <dirent.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cctype>
@@ -356,12 +357,35 @@ struct alignas(64) Rule {
         threshold(DrawThreshold(config->probability())),
         literal(IsLiteralGlob(config->target())),
         conditional(config->skip_first() != 0 || config->every_nth() != 0 ||
-                    !config->on_calls().empty()),
+                    !config->on_calls().empty() || !config->chain().empty()),
         filtered(config->has_call_filter()),
+        chained(!config->chain().empty()),
         quick(conditional || filtered || config->max_triggers() != 0 ? QuickDecision::kGeneral
               : threshold == 0                                         ? QuickDecision::kSkip
               : threshold == kDrawAlways                               ? QuickDecision::kFire
-                                                                       : QuickDecision::kDraw) {}
+                                                                       : QuickDecision::kDraw) {
+    if (chained) {
+      // Aliases of the rule's config, so that a fired term keeps the whole rule alive.
+      terms.push_back(config);
+      for (const FaultConfig& term : config->chain()) terms.emplace_back(config, &term);
+    }
+  }
+  ~Rule() { delete chain_counts.load(std::memory_order_relaxed); }
+  Rule(const Rule&) = delete;
+  Rule& operator=(const Rule&) = delete;
+
+  // The counts the terms of a chained rule have used up on `site`, one per term; null when
+  // the site has none (never: they are made before the rule is published on a site).
+  std::atomic<std::uint64_t>* CountsOn(const Site& site) const {
+    const ChainCounts* table = chain_counts.load(std::memory_order_acquire);
+    if (table == nullptr) return nullptr;
+    auto it = std::lower_bound(
+        table->sites.begin(), table->sites.end(), &site,
+        [](const std::pair<const Site*, std::atomic<std::uint64_t>*>& entry, const Site* s) {
+          return entry.first < s;
+        });
+    return it != table->sites.end() && it->first == &site ? it->second : nullptr;
+  }
   const std::shared_ptr<const FaultConfig> config;
   const std::uint64_t name_hash;
   // SeededRuleMix(the injector's seed, name_hash): the part of every draw that depends on
@@ -372,9 +396,25 @@ struct alignas(64) Rule {
   const std::uint64_t generation;  // the injector's Reset() count when it was added
   const std::uint64_t threshold;   // DrawThreshold(probability)
   const bool literal;      // the target names one site: indexed by name, never matched as a glob
-  const bool conditional;  // has skip / every-nth / ordinal conditions
-  const bool filtered;     // has a path, size or scope filter
+  // Has skip / every-nth / ordinal conditions, or is chained: tested before either, so that
+  // rules with neither pay one test for both.
+  const bool conditional;
+  const bool filtered;     // has a path, size, scope or thread filter
+  const bool chained;      // has terms chained after its own: decided by DecideChain
   const QuickDecision quick;  // how Decide takes it
+  // Of a chained rule: its own config, then one alias per chained term.
+  std::vector<std::shared_ptr<const FaultConfig>> terms;
+  // Of a chained rule: per site, the counts its terms used up there (per target, as "applied
+  // in order per target" says). Replaced, never changed, when a site is added; the counts
+  // themselves live in `counts` and move to no other table.
+  struct ChainCounts {
+    std::vector<std::pair<const Site*, std::atomic<std::uint64_t>*>> sites;  // by address
+  };
+  std::atomic<const ChainCounts*> chain_counts{nullptr};
+  std::deque<std::unique_ptr<std::atomic<std::uint64_t>[]>> counts;  // writers only
+  // Of a disabled chained rule: what its terms had used up per site when it was disabled,
+  // given back when it is enabled again (writers only).
+  std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> used_while_disabled;
   std::vector<Site*> sites;  // the sites whose list holds this rule (writers only)
   // Triggers of this install, against its MaxTriggers limit (counted only when it has one). On
   // its own cache line, like the record's counters.
@@ -383,6 +423,7 @@ struct alignas(64) Rule {
 
 struct EventRecord {
   const RuleRecord* rule;
+  FaultType type;  // of the term that fired, for a chained rule
   const Site* site;
   std::uint64_t call;
   std::uint64_t sequence;
@@ -562,12 +603,67 @@ std::vector<Site*> SitesOf(const InjectorState& state, const FaultConfig& config
   return sites;
 }
 
+// Gives a chained `rule` its term counts on `sites`, before it is published there. Caller
+// holds the mutex.
+void AddChainCounts(Rule& rule, const std::vector<Site*>& sites) {
+  if (!rule.chained || sites.empty()) return;
+  const Rule::ChainCounts* current = rule.chain_counts.load(std::memory_order_relaxed);
+  auto table = std::make_unique<Rule::ChainCounts>();
+  if (current != nullptr) table->sites = current->sites;
+  for (const Site* site : sites) {
+    rule.counts.push_back(std::make_unique<std::atomic<std::uint64_t>[]>(rule.terms.size()));
+    std::atomic<std::uint64_t>* counts = rule.counts.back().get();
+    for (std::size_t i = 0; i < rule.terms.size(); ++i) {
+      counts[i].store(0, std::memory_order_relaxed);
+    }
+    table->sites.emplace_back(site, counts);
+  }
+  std::sort(table->sites.begin(), table->sites.end());
+  Retire(rule.chain_counts.exchange(table.release(), std::memory_order_acq_rel));
+}
+
+// What a chained `rule` used up of its term counts, per site. Caller holds the mutex.
+std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> UsedChainCounts(const Rule& rule) {
+  const Rule::ChainCounts* table = rule.chain_counts.load(std::memory_order_relaxed);
+  if (table == nullptr) return rule.used_while_disabled;
+  std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> used;
+  for (const auto& [site, counts] : table->sites) {
+    std::vector<std::uint64_t> values(rule.terms.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      values[i] = counts[i].load(std::memory_order_relaxed);
+    }
+    used.emplace_back(site, std::move(values));
+  }
+  return used;
+}
+
+// Gives `rule` the term counts UsedChainCounts read from the rule it replaces. Caller holds
+// the mutex.
+void RestoreChainCounts(
+    Rule& rule, const std::vector<std::pair<const Site*, std::vector<std::uint64_t>>>& used) {
+  if (!rule.config->enabled()) {
+    rule.used_while_disabled = used;
+    return;
+  }
+  for (const auto& [site, values] : used) {
+    if (std::atomic<std::uint64_t>* counts = rule.CountsOn(*site)) {
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        counts[i].store(values[i], std::memory_order_relaxed);
+      }
+    }
+  }
+}
+
 // Throws std::invalid_argument when `config` could not fire on a site it matches whose result
 // type is known. Caller holds the mutex.
 void CheckResultTypes(const InjectorState& state, const FaultConfig& config) {
   for (const Site* site : SitesOf(state, config)) {
     for (const ResultCheck check : site->result_checks) {
-      if (std::optional<std::string> problem = check(config)) {
+      std::optional<std::string> problem = check(config);
+      for (auto term = config.chain().begin(); !problem && term != config.chain().end(); ++term) {
+        problem = check(*term);
+      }
+      if (problem) {
         throw std::invalid_argument("faultline: rule \"" + config.name() + "\" on target \"" +
                                     site->name + "\": " + *problem);
       }
@@ -587,6 +683,7 @@ void Link(InjectorState& state, Rule& rule) {
   if (!rule.config->enabled()) return;
   InsertById(rule.literal ? state.literal_rules[rule.config->target()] : state.glob_rules, rule);
   rule.sites = SitesOf(state, *rule.config);
+  AddChainCounts(rule, rule.sites);
   // Lists stay in insertion order, so that rules are tried in the order they were added.
   for (Site* site : rule.sites) Insert(*site, rule);
 }
@@ -738,10 +835,12 @@ bool FaultInjector::EnableRule(std::string_view name, bool enabled) {
   rule->limited_triggers.store(old->limited_triggers.load(std::memory_order_relaxed),
                                std::memory_order_relaxed);
   internal::FindById(state_->installed, old->id)->rule = rule.get();
+  const auto used = internal::UsedChainCounts(*old);
   internal::Unlink(*state_, *old);
   state_->by_name.emplace(rule->config->name(), rule.get());
   try {
     internal::Link(*state_, *rule);
+    internal::RestoreChainCounts(*rule, used);
   } catch (...) {
     // As in AddRule: the rule is gone, and checks may already have seen it.
     state_->installed.erase(internal::FindById(state_->installed, rule->id));
@@ -881,7 +980,7 @@ namespace {
 FaultEvent ToEvent(const EventRecord& record) {
   FaultEvent event;
   event.rule = record.rule->name;
-  event.type = record.rule->type;
+  event.type = record.type;
   event.target = record.site->name;
   event.call = record.call;
   event.sequence = record.sequence;
@@ -983,7 +1082,10 @@ Site& FaultInjector::InternId(std::uint32_t id) {
   Site& added = *state_->sites.back();
   state_->sites_by_name.emplace(added.name, &added);
   std::vector<Rule*> rules = internal::MatchingRules(*state_, added);
-  for (Rule* rule : rules) rule->sites.push_back(&added);
+  for (Rule* rule : rules) {
+    rule->sites.push_back(&added);
+    internal::AddChainCounts(*rule, {&added});
+  }
   internal::Publish(added, std::move(rules));
   chunk[id % kChunkSize].store(&added, std::memory_order_release);
   return added;
@@ -1014,6 +1116,18 @@ namespace {
 // line: only filtered rules pay for it, and inlined its registers would burden every rule.
 __attribute__((noinline)) bool PassesFilters(const FaultConfig& config, const CallContext* context) {
   if (config.scoped() && t_only_in_depth == 0) return false;
+  if (config.thread() != std::thread::id() && config.thread() != std::this_thread::get_id()) {
+    return false;
+  }
+  if (!config.thread_name().empty()) {
+    // The calling thread's own name, read by the kernel call behind it (prctl(PR_GET_NAME) on
+    // Linux), not from /proc: only rules with a thread-name filter pay for it.
+    char name[64] = {};
+    if (pthread_getname_np(pthread_self(), name, sizeof name) != 0 ||
+        !GlobMatch(config.thread_name(), name)) {
+      return false;
+    }
+  }
   if (config.size_min() != 0 || config.size_max() != SIZE_MAX) {
     if (context == nullptr || !context->has_size || context->size < config.size_min() ||
         context->size > config.size_max()) {
@@ -1101,7 +1215,14 @@ __attribute__((noinline)) internal::Fired FaultInjector::DecideFrom(
       if (!plan->Fires(site, call, rule->config->name())) continue;
       return Fire(*rule, site, call, slot);
     }
-    if (rule->conditional && !rule->config->Qualifies(call)) continue;
+    if (rule->conditional) {
+      if (rule->chained) {
+        internal::Fired fired;
+        if (DecideChain(*rule, site, call, slot, &fired)) return fired;
+        continue;
+      }
+      if (!rule->config->Qualifies(call)) continue;
+    }
     const std::uint64_t threshold = rule->threshold;
     if (threshold == 0) continue;
     if (threshold != internal::kDrawAlways &&
@@ -1117,10 +1238,48 @@ __attribute__((noinline)) internal::Fired FaultInjector::DecideFrom(
     while (fired < limit && !rule->limited_triggers.compare_exchange_weak(
                                 fired, fired + 1, std::memory_order_relaxed)) {
     }
-    if (fired < limit) return Fire(*rule, site, call, slot, /*took_limited=*/true);
+    if (fired < limit) return Fire(*rule, site, call, slot, &rule->limited_triggers);
   }
   internal::ExitEpoch(slot);
   return {};
+}
+
+// Out of line, like Fire: only chained rules pay for their terms.
+__attribute__((noinline)) bool FaultInjector::DecideChain(Rule& rule, Site& site,
+                                                          std::uint64_t call,
+                                                          internal::EpochSlot& slot,
+                                                          internal::Fired* fired) {
+  std::atomic<std::uint64_t>* used = rule.CountsOn(site);
+  if (used == nullptr) return false;
+  const std::uint64_t seed_mix = seed_mix_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < rule.terms.size(); ++i) {
+    const FaultConfig& term = *rule.terms[i];
+    const std::uint64_t limit = term.max_triggers();
+    if (limit != 0 && used[i].load(std::memory_order_relaxed) >= limit) continue;
+    const std::uint64_t threshold = internal::DrawThreshold(term.probability());
+    if (threshold == 0) continue;
+    // Each term draws on its own stream; the first term's is the rule's own.
+    if (threshold != internal::kDrawAlways &&
+        !internal::DrawFires(
+            internal::DecisionBitsMixed(seed_mix,
+                                        rule.name_hash ^ (i == 0 ? 0 : internal::Mix64(i)),
+                                        site.name_mix, call),
+            threshold)) {
+      continue;
+    }
+    if (limit != 0) {
+      std::uint64_t taken = used[i].load(std::memory_order_relaxed);
+      while (taken < limit &&
+             !used[i].compare_exchange_weak(taken, taken + 1, std::memory_order_relaxed)) {
+      }
+      // Another thread took the last of this term's count: the call goes on down the chain.
+      if (taken >= limit) continue;
+    }
+    if (term.passes()) return false;
+    *fired = Fire(rule, site, call, slot, limit != 0 ? &used[i] : nullptr, i);
+    return true;
+  }
+  return false;
 }
 
 namespace {
@@ -1140,13 +1299,14 @@ thread_local LastFired t_fired;
 __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& site,
                                                               std::uint64_t call,
                                                               internal::EpochSlot& slot,
-                                                              bool took_limited) {
+                                                              std::atomic<std::uint64_t>* taken,
+                                                              std::size_t term) {
   std::shared_ptr<const std::string> test;
   std::chrono::nanoseconds now{0};
   try {
     if (!internal::ClaimFault(rule.config->name(), site.name, &test)) {
       // Not injected: the trigger goes back to the rule's MaxTriggers budget.
-      if (took_limited) rule.limited_triggers.fetch_sub(1, std::memory_order_relaxed);
+      if (taken != nullptr) taken->fetch_sub(1, std::memory_order_relaxed);
       internal::ExitEpoch(slot);
       return internal::Fired{nullptr, call};
     }
@@ -1156,6 +1316,8 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
     internal::ExitEpoch(slot);
     throw;
   }
+  const std::shared_ptr<const FaultConfig>& config = term == 0 ? rule.config : rule.terms[term];
+  const FaultType type = config->type();
   rule.record->triggers.fetch_add(1, std::memory_order_relaxed);
   {
     internal::HarnessLock lock(state_->events_mutex);
@@ -1163,7 +1325,8 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
     // belongs to the run that Reset ended.
     if (rule.generation == state_->generation) {
       if (state_->events.size() < state_->event_limit) {
-        state_->events.push_back(EventRecord{rule.record, &site, call, state_->next_sequence,
+        state_->events.push_back(EventRecord{rule.record, type, &site, call,
+                                             state_->next_sequence,
                                              std::this_thread::get_id(), now,
                                              std::move(test)});
       } else {
@@ -1172,7 +1335,6 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
       ++state_->next_sequence;
     }
   }
-  const FaultType type = rule.config->type();
   if (type == FaultType::kReturn || type == FaultType::kCorruption) {
     // Drawn under replay too: the bits seed the decision's corruption, so a replayed
     // corruption is the recorded one.
@@ -1182,8 +1344,8 @@ __attribute__((noinline)) internal::Fired FaultInjector::Fire(Rule& rule, Site& 
         0x6a09e667f3bcc909ULL);
   }
   // The config pinned before is destroyed last, outside the epoch.
-  std::shared_ptr<const FaultConfig> previous = std::exchange(t_fired.config, rule.config);
-  const FaultConfig* fired = rule.config.get();
+  std::shared_ptr<const FaultConfig> previous = std::exchange(t_fired.config, config);
+  const FaultConfig* fired = config.get();
   internal::ExitEpoch(slot);
   previous.reset();
   return internal::Fired{fired, call};

@@ -266,6 +266,10 @@ struct Draft {
   std::optional<std::pair<std::string, std::size_t>> path;
   std::optional<std::pair<std::pair<std::size_t, std::size_t>, std::size_t>> sizes;
   std::optional<std::pair<bool, std::size_t>> scoped;
+  std::optional<std::pair<std::string, std::size_t>> thread_name;
+  std::optional<std::size_t> off_action;  // where the action "off" is
+  std::size_t start = 0;                  // where the term starts
+  std::vector<Draft> terms;               // the terms after "->", in order
 };
 
 class Parser {
@@ -424,10 +428,31 @@ class Parser {
     throw ParseFailure{*furthest};
   }
 
-  // Parses `[pct%][cnt*]action[(arg)]{@modifier}` from `pos` to the end of the rule and
-  // returns the offset of the rule's end (';', newline, '#' or end of input).
+  // Parses `term {"->" term}` from `pos` to the end of the rule and returns the offset of the
+  // rule's end (';', newline, '#' or end of input).
   std::size_t ParseRest(std::size_t pos, std::string_view after, Draft& draft) const {
+    draft.start = pos;
+    pos = ParseTerm(pos, after, draft, /*first=*/true);
+    while (At(pos) == '-' && At(pos + 1) == '>') {
+      pos += 2;
+      Draft term;
+      term.name = draft.name;
+      term.start = pos;
+      pos = ParseTerm(pos, "->", term, /*first=*/false);
+      draft.terms.push_back(std::move(term));
+    }
+    return pos;
+  }
+
+  // Parses `[pct%][cnt*]action[(arg)]{@modifier}` from `pos` and returns the offset of the
+  // term's end: a "->" or the rule's end. Only the `first` term takes the rule's modifiers.
+  std::size_t ParseTerm(std::size_t pos, std::string_view after, Draft& draft,
+                        bool first) const {
     std::string previous(after);
+    if (!first && At(pos) == '-' && At(pos + 1) == '>') {
+      Expected(pos, "a percentage, a count or an action (exception, delay, timeout, return, "
+                    "errno, partial, corrupt or off)", previous);
+    }
     if (IsDigit(At(pos)) || At(pos) == '-' || At(pos) == '.') {
       const std::size_t start = pos;
       const std::string number = ParseNumber(pos, previous);
@@ -495,7 +520,7 @@ class Parser {
       draft.type = FaultType::kCorruption;
     } else if (action == "off") {
       draft.type = FaultType::kException;
-      draft.disabled.emplace(true, action_start);
+      draft.off_action = action_start;
     } else {
       const char* before = draft.max_triggers  ? ""
                            : draft.probability ? "a count or "
@@ -513,6 +538,11 @@ class Parser {
       while (IsLetter(At(pos))) ++pos;
       const std::string_view word = text_.substr(word_start, pos - word_start);
       const std::string modifier = "@" + std::string(word);
+      if (!first && (word == "skip" || word == "every" || word == "calls" || word == "off" ||
+                     word == "path" || word == "size" || word == "scoped" || word == "thread")) {
+        Fail(at, modifier + " applies to the whole rule: write it on the first term of the "
+                            "chain, before the first \"->\"");
+      }
       const auto once = [&](const auto& field, std::string_view what) {
         if (field) {
           Fail(at, std::string(what) + " is set twice (first at column " +
@@ -571,6 +601,11 @@ class Parser {
       } else if (word == "off") {
         once(draft.disabled, "off");
         draft.disabled.emplace(true, at);
+      } else if (word == "thread") {
+        once(draft.thread_name, "the thread name");
+        if (At(pos) != '(') Expected(pos, "'(' and a thread-name glob", modifier);
+        const std::size_t start = pos + 1;
+        draft.thread_name.emplace(ParseTextArgument(pos, modifier), start);
       } else if (word == "path") {
         once(draft.path, "the path");
         if (At(pos) != '(') Expected(pos, "'(' and a path glob", modifier);
@@ -608,15 +643,16 @@ class Parser {
         draft.scoped.emplace(true, at);
       } else {
         Expected(word_start,
-                 "a modifier (skip, every, calls, message, delay, return, path, size, scoped or "
-                 "off)",
+                 "a modifier (skip, every, calls, message, delay, return, path, size, scoped, "
+                 "thread or off)",
                  "@");
       }
       previous = std::string(text_.substr(at, pos - at));
     }
 
+    if (At(pos) == '-' && At(pos + 1) == '>') return pos;
     SkipBlanks(pos);
-    if (!AtRuleEnd(pos)) Expected(pos, "'@', ';' or the end of the line", previous);
+    if (!AtRuleEnd(pos)) Expected(pos, "'@', '->', ';' or the end of the line", previous);
     return pos;
   }
 
@@ -877,7 +913,7 @@ class Parser {
 
   // Applies the draft through the FaultConfig setters, so the language accepts exactly what
   // C++ code may write; a setter's complaint is reported at the offending text.
-  static FaultConfig Build(const Draft& draft) {
+  FaultConfig Build(const Draft& draft) const {
     FaultConfig rule(draft.name, draft.type);
     const auto apply = [&](std::size_t offset, auto&& set) {
       try {
@@ -907,7 +943,21 @@ class Parser {
       apply(draft.every_nth->second, [&] { rule.EveryNth(draft.every_nth->first); });
     }
     if (draft.on_calls) apply(draft.on_calls->second, [&] { rule.OnCalls(draft.on_calls->first); });
+    // Alone, "off" and "@off" both disable the rule; in a chain "off" is a term that passes
+    // (FaultConfig::Then makes it one) and "@off" disables the whole rule.
+    if (draft.off_action && draft.disabled && draft.terms.empty()) {
+      Fail(draft.disabled->second, "off is set twice (first at column " +
+                                       std::to_string(Location(*draft.off_action).second) + ")");
+    }
+    if (draft.off_action) rule.Enabled(false);
+    for (const Draft& term : draft.terms) {
+      const FaultConfig built = Build(term);
+      apply(term.start, [&] { rule.Then(built); });
+    }
     if (draft.disabled) rule.Enabled(false);
+    if (draft.thread_name) {
+      apply(draft.thread_name->second, [&] { rule.OnThreadsNamed(draft.thread_name->first); });
+    }
     if (draft.path) apply(draft.path->second, [&] { rule.Path(draft.path->first); });
     if (draft.sizes) {
       apply(draft.sizes->second,
@@ -952,42 +1002,42 @@ std::vector<FaultConfig> ParseRules(std::string_view spec) {
   return rules;
 }
 
-std::string ToString(const FaultConfig& rule) {
-  if (rule.exception_type_name() != kDefaultExceptionType) {
-    NoTextForm(rule, "the custom exception type " + rule.exception_type_name());
-  }
-  std::string out = rule.name() + "=";
-  if (rule.target() != "*") {
-    out += CanBeBareTarget(rule.target()) ? rule.target() : Quote(rule.target());
-    out += ':';
-  }
+namespace {
+// `[pct%][cnt*]action[(arg)]` and the modifiers that differ from what the action sets.
+std::string TermText(const FaultConfig& rule) {
+  std::string out;
   if (rule.probability() != 1.0) out += PercentText(rule.probability()) + "%";
   if (rule.max_triggers() != 0) out += std::to_string(rule.max_triggers()) + "*";
   const FaultType type = rule.type();
-  switch (type) {
-    case FaultType::kException:
-      out += "exception";
-      if (rule.message() != kDefaultMessage) out += "(" + TextArgument(rule.message()) + ")";
-      break;
-    case FaultType::kDelay:
-    case FaultType::kTimeout:
-      out += std::string(type == FaultType::kDelay ? "delay(" : "timeout(") +
-             DurationText(rule.delay()) + ")";
-      break;
-    case FaultType::kReturn:
-      if (const auto* error = AnyCast<SystemError>(&rule.return_value())) {
-        const char* name = ErrnoName(error->code);
-        out += "errno(" + (name != nullptr ? std::string(name) : std::to_string(error->code)) + ")";
-      } else if (AnyCast<ShortTransfer>(&rule.return_value()) != nullptr) {
-        out += "partial";
-      } else {
-        out += "return";
-        if (rule.return_value().has_value()) out += "(" + ValueText(rule) + ")";
-      }
-      break;
-    case FaultType::kCorruption:
-      out += "corrupt";
-      break;
+  if (rule.passes()) {
+    out += "off";
+  } else {
+    switch (type) {
+      case FaultType::kException:
+        out += "exception";
+        if (rule.message() != kDefaultMessage) out += "(" + TextArgument(rule.message()) + ")";
+        break;
+      case FaultType::kDelay:
+      case FaultType::kTimeout:
+        out += std::string(type == FaultType::kDelay ? "delay(" : "timeout(") +
+               DurationText(rule.delay()) + ")";
+        break;
+      case FaultType::kReturn:
+        if (const auto* error = AnyCast<SystemError>(&rule.return_value())) {
+          const char* name = ErrnoName(error->code);
+          out += "errno(" + (name != nullptr ? std::string(name) : std::to_string(error->code)) +
+                 ")";
+        } else if (AnyCast<ShortTransfer>(&rule.return_value()) != nullptr) {
+          out += "partial";
+        } else {
+          out += "return";
+          if (rule.return_value().has_value()) out += "(" + ValueText(rule) + ")";
+        }
+        break;
+      case FaultType::kCorruption:
+        out += "corrupt";
+        break;
+    }
   }
   if (rule.skip_first() != 0) out += "@skip(" + std::to_string(rule.skip_first()) + ")";
   if (rule.every_nth() != 0) out += "@every(" + std::to_string(rule.every_nth()) + ")";
@@ -998,7 +1048,8 @@ std::string ToString(const FaultConfig& rule) {
     }
     out += ")";
   }
-  if (type != FaultType::kException && rule.message() != DefaultMessage(type)) {
+  // An off term is an exception term that passes: its message is written as a modifier.
+  if ((type != FaultType::kException || rule.passes()) && rule.message() != DefaultMessage(type)) {
     out += "@message(" + TextArgument(rule.message()) + ")";
   }
   if (type != FaultType::kDelay && type != FaultType::kTimeout && rule.delay() != kDefaultDelay) {
@@ -1007,6 +1058,28 @@ std::string ToString(const FaultConfig& rule) {
   if (type != FaultType::kReturn && rule.return_value().has_value()) {
     out += "@return(" + ValueText(rule) + ")";
   }
+  return out;
+}
+}  // namespace
+
+std::string ToString(const FaultConfig& rule) {
+  if (rule.exception_type_name() != kDefaultExceptionType) {
+    NoTextForm(rule, "the custom exception type " + rule.exception_type_name());
+  }
+  for (const FaultConfig& term : rule.chain()) {
+    if (term.exception_type_name() != kDefaultExceptionType) {
+      NoTextForm(rule, "the custom exception type " + term.exception_type_name());
+    }
+  }
+  if (rule.thread() != std::thread::id()) {
+    NoTextForm(rule, "a thread-id filter (OnThread, OnCurrentThread)");
+  }
+  std::string out = rule.name() + "=";
+  if (rule.target() != "*") {
+    out += CanBeBareTarget(rule.target()) ? rule.target() : Quote(rule.target());
+    out += ':';
+  }
+  out += TermText(rule);
   if (!rule.path().empty()) out += "@path(" + TextArgument(rule.path()) + ")";
   if (rule.size_min() != 0 || rule.size_max() != SIZE_MAX) {
     out += "@size(" + std::to_string(rule.size_min());
@@ -1014,7 +1087,9 @@ std::string ToString(const FaultConfig& rule) {
     out += ")";
   }
   if (rule.scoped()) out += "@scoped";
+  if (!rule.thread_name().empty()) out += "@thread(" + TextArgument(rule.thread_name()) + ")";
   if (!rule.enabled()) out += "@off";
+  for (const FaultConfig& term : rule.chain()) out += "->" + TermText(term);
   return out;
 }
 
