@@ -266,6 +266,7 @@ struct Draft {
   std::optional<std::pair<std::string, std::size_t>> path;
   std::optional<std::pair<std::pair<std::size_t, std::size_t>, std::size_t>> sizes;
   std::optional<std::pair<bool, std::size_t>> scoped;
+  std::optional<std::pair<double, std::size_t>> corruption_rate;
 };
 
 class Parser {
@@ -493,6 +494,20 @@ class Parser {
       draft.value.emplace(ShortTransfer{}, action_start);
     } else if (action == "corrupt" || action == "corruption") {
       draft.type = FaultType::kCorruption;
+      if (At(pos) == '(') {
+        // The corruption rate, a percentage read as the probability is.
+        ++pos;
+        const std::size_t start = pos;
+        const std::string number = ParseNumber(pos, std::string(action) + "(");
+        if (At(pos) != '%') Expected(pos, "'%' (a corruption rate such as 5%)", number);
+        if (AboveHundred(number)) {
+          Fail(start, "rule " + Quote(draft.name) + ": corruption rate must be in [0%, 100%], got " +
+                          number + "%");
+        }
+        draft.corruption_rate.emplace(PercentValue(number, start), start);
+        ++pos;
+        ExpectClose(pos, number + "%");
+      }
     } else if (action == "off") {
       draft.type = FaultType::kException;
       draft.disabled.emplace(true, action_start);
@@ -914,6 +929,10 @@ class Parser {
             [&] { rule.Sizes(draft.sizes->first.first, draft.sizes->first.second); });
     }
     if (draft.scoped) rule.Scoped();
+    if (draft.corruption_rate) {
+      apply(draft.corruption_rate->second,
+            [&] { rule.CorruptionRate(draft.corruption_rate->first); });
+    }
     return rule;
   }
 
@@ -987,6 +1006,9 @@ std::string ToString(const FaultConfig& rule) {
       break;
     case FaultType::kCorruption:
       out += "corrupt";
+      if (rule.corruption_rate() != kDefaultCorruptionRate) {
+        out += "(" + PercentText(rule.corruption_rate()) + "%)";
+      }
       break;
   }
   if (rule.skip_first() != 0) out += "@skip(" + std::to_string(rule.skip_first()) + ")";
