@@ -30,7 +30,6 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -105,14 +104,7 @@ struct SweepOptions {
   }
   // Each run fails `calls` consecutive calls from the swept call k on (k to k+calls-1), then
   // lets the target recover. Throws std::invalid_argument when `calls` is 0.
-  SweepOptions& Outage(std::uint64_t calls) {
-    if (calls == 0) {
-      throw std::invalid_argument(
-          "faultline: SweepOptions::Outage: an outage lasts at least 1 call, got 0");
-    }
-    outage_calls = calls;
-    return *this;
-  }
+  FAULTLINE_API SweepOptions& Outage(std::uint64_t calls);
   // Each run fails the swept call k and every later call of its target: an outage that never
   // recovers.
   SweepOptions& Persistent() {

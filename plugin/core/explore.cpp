@@ -331,6 +331,15 @@ std::optional<std::string> RunCatchingExceptions(const std::function<void()>& bo
   return std::nullopt;
 }
 
+SweepOptions& SweepOptions::Outage(std::uint64_t calls) {
+  if (calls == 0) {
+    throw std::invalid_argument(
+        "faultline: SweepOptions::Outage: an outage lasts at least 1 call, got 0");
+  }
+  outage_calls = calls;
+  return *this;
+}
+
 SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body) {
   if (options.faults_per_run != 1 && options.faults_per_run != 2) {
     throw std::invalid_argument("faultline: Sweep: faults_per_run must be 1 or 2, got " +
