@@ -4,6 +4,7 @@
 // guarantees.
 #include <faultline/catch2.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -189,6 +190,50 @@ FAULTLINE_TEST_CASE_METHOD(CheckoutFixture, "out of stock never touches the gate
   CHECK_FAULT_TRIGGERED("no-stock");
   CHECK(fake_gateway_.charges.empty());
   CheckBooksBalance(0);
+}
+
+// A gateway outage of breaker_threshold + 1 calls, from every call it can start on: the breaker
+// opens, refuses until its cooldown has passed, and lets orders complete once the gateway is
+// back. Each run has its own service, so its breaker starts closed.
+TEST_CASE_METHOD(CheckoutFixture, "the breaker recovers after a gateway outage ends", "[checkout]") {
+  const Options options;
+  int runs_that_opened = 0;
+  const faultline::SweepResult result = faultline::catch2::Sweep(
+      faultline::SweepOptions()
+          .Fault(faultline::Exception<GatewayError>("gateway-down", "connection refused")
+                     .Target("Gateway::Charge"))
+          .Outage(static_cast<std::uint64_t>(options.breaker_threshold) + 1),
+      [&] {
+        testing::FakeGateway fake_gateway;
+        testing::FakeInventory fake_inventory{kStock};
+        testing::FakeLedger fake_ledger;
+        FaultyGateway gateway{fake_gateway};
+        FaultyInventory inventory{fake_inventory};
+        FaultyLedger ledger{fake_ledger};
+        CheckoutService service{gateway, inventory, ledger, time_, options};
+        int order = 0;
+        const auto place = [&] {
+          return service.Place(Order{"order-" + std::to_string(order++), "sku-1", 1, 500});
+        };
+        for (int i = 0; i < 3; ++i) place();
+        bool opened = false;
+        Result placed;
+        for (int i = 0; i < 10 && placed.status != Status::kOk; ++i) {
+          placed = place();
+          if (!service.breaker_open()) continue;
+          opened = true;
+          clock_.Advance(options.breaker_cooldown - 1s);
+          // An open breaker does not call the gateway before its cooldown has passed.
+          CHECK(place().charge_attempts == 0);
+          clock_.Advance(1s);
+        }
+        CHECK(placed.status == Status::kOk);  // recovered once the outage ended
+        CHECK_FALSE(service.breaker_open());
+        if (opened) ++runs_that_opened;
+        CHECK(fake_gateway.Kept() == 500 * static_cast<int>(fake_ledger.entries.size()));
+      });
+  CHECK(result.complete);
+  CHECK(runs_that_opened > 0);  // else the sweep proved nothing about the breaker
 }
 
 FAULTLINE_PROFILE("checkout-chaos",

@@ -233,6 +233,93 @@ TEST_F(CheckoutExplorationTest, EveryFailedChargeReservationOrLedgerWriteKeepsTh
   EXPECT_TRUE(result.complete) << result.Report();
 }
 
+// A gateway that fails every call from call k on, for every k the orders reach: the breaker
+// opens after exactly breaker_threshold failed charges and then refuses without calling it.
+TEST_F(CheckoutExplorationTest, APersistentGatewayOutageOpensTheBreaker) {
+  UseVirtualClock();
+  const int threshold = Options().breaker_threshold;
+  int runs_that_opened = 0;
+  const faultline::SweepResult result = Sweep(
+      faultline::SweepOptions()
+          .Fault(faultline::Exception<GatewayError>("gateway-down", "connection refused")
+                     .Target("Gateway::Charge"))
+          .Persistent(),
+      [&] {
+        Shop shop(Injector().clock());
+        int completed = 0;
+        int failed_charges = 0;  // all in a row: the outage never ends
+        for (int i = 0; i < 6; ++i) {
+          const Result placed =
+              shop.service.Place(Order{"order-" + std::to_string(i), "sku-1", 1, 500});
+          if (failed_charges >= threshold) {
+            EXPECT_EQ(placed.status, Status::kUnavailable);
+            EXPECT_EQ(placed.charge_attempts, 0) << "an open breaker must not call the gateway";
+          }
+          if (placed.status == Status::kOk) ++completed;
+          if (placed.status != Status::kOk) failed_charges += placed.charge_attempts;
+        }
+        EXPECT_EQ(shop.service.breaker_open(), failed_charges >= threshold);
+        if (shop.service.breaker_open()) {
+          EXPECT_EQ(failed_charges, threshold) << "the breaker opened late";
+          ++runs_that_opened;
+        }
+        EXPECT_EQ(shop.fake_inventory.stock, Shop::kStock - completed);
+        EXPECT_EQ(shop.fake_gateway.Kept(), 500 * completed);
+      });
+  EXPECT_TRUE(result.passed()) << result.Report();
+  EXPECT_TRUE(result.complete) << result.Report();
+  EXPECT_EQ(result.targets,
+            (std::vector<std::pair<std::string, std::uint64_t>>{{"Gateway::Charge", 6}}));
+  // Outages from charges 1 to 5 leave at least two orders to fail, 5 charges: all but the
+  // outage from the last charge open the breaker.
+  EXPECT_EQ(runs_that_opened, 5);
+}
+
+// A gateway outage that ends after breaker_threshold + 1 calls, from every call k: the breaker
+// opens, refuses until its cooldown has passed, reopens when its probe hits the outage's last
+// call, and lets orders complete once the gateway is back.
+TEST_F(CheckoutExplorationTest, TheBreakerRecoversAfterAGatewayOutageEnds) {
+  faultline::VirtualClock& clock = UseVirtualClock();
+  const Options options;
+  int runs_that_opened = 0;
+  const faultline::SweepResult result = Sweep(
+      faultline::SweepOptions()
+          .Fault(faultline::Exception<GatewayError>("gateway-down", "connection refused")
+                     .Target("Gateway::Charge"))
+          .Outage(static_cast<std::uint64_t>(options.breaker_threshold) + 1),
+      [&] {
+        Shop shop(Injector().clock());
+        int completed = 0;
+        int order = 0;
+        const auto place = [&] {
+          const Result placed =
+              shop.service.Place(Order{"order-" + std::to_string(order++), "sku-1", 1, 500});
+          if (placed.status == Status::kOk) ++completed;
+          return placed;
+        };
+        for (int i = 0; i < 3; ++i) place();
+        // Orders keep coming until one completes; the breaker's cooldown is waited out.
+        bool opened = false;
+        Result placed;
+        for (int i = 0; i < 10 && placed.status != Status::kOk; ++i) {
+          placed = place();
+          if (!shop.service.breaker_open()) continue;
+          opened = true;
+          clock.Advance(options.breaker_cooldown - 1s);
+          EXPECT_EQ(place().charge_attempts, 0) << "the breaker let a charge through before its cooldown";
+          clock.Advance(1s);
+        }
+        EXPECT_EQ(placed.status, Status::kOk) << "the service did not recover after the outage";
+        EXPECT_FALSE(shop.service.breaker_open());
+        if (opened) ++runs_that_opened;
+        EXPECT_EQ(shop.fake_inventory.stock, Shop::kStock - completed);
+        EXPECT_EQ(shop.fake_gateway.Kept(), 500 * completed);
+      });
+  EXPECT_TRUE(result.passed()) << result.Report();
+  EXPECT_TRUE(result.complete) << result.Report();
+  EXPECT_GT(runs_that_opened, 0) << "no outage opened the breaker: the test proves nothing";
+}
+
 FAULTLINE_TEST_F(CheckoutExplorationTest, KeepsItsGuaranteesInTwoHundredRandomRuns,
                  faultline::Exception<GatewayError>("gateway-503", "503").Target("Gateway::Charge").Probability(0.2),
                  faultline::Delay("gateway-slow", 3s).Target("Gateway::Charge").Probability(0.1),

@@ -8,6 +8,15 @@
 //
 // Customize for your own type by specializing faultline::Corruptor<T> with a static
 // `void Corrupt(T&, Rng&)`, or by an ADL-found free function `FaultlineCorrupt(T&, faultline::Rng&)`.
+//
+// Aimed corruption: a fault point's kCorruption decision corrupts the caller's own bytes, at
+// positions drawn from the decision, so the same seed corrupts the same bytes:
+//
+//   if (faultline::Decision d = FAULTLINE_POINT("disk.read")) {
+//     faultline::FlipBits(block.data(), block.size(), d);   // bit rot, at the rule's rate
+//     // or: faultline::TearTail(block, d);                 // a torn write: zeroes to the end
+//     // or: block.resize(faultline::Truncate(block, d));   // a short read
+//   }
 #pragma once
 
 #include <cstddef>
@@ -22,6 +31,7 @@
 #include <variant>
 
 #include "faultline/export.hpp"
+#include "faultline/fault.hpp"
 
 namespace faultline {
 
@@ -220,6 +230,83 @@ template <>
 struct Corruptor<Value> {
   FAULTLINE_API static void Corrupt(Value& value, Rng& rng);
 };
+
+// A caller's bytes, corrupted in place by FlipBits and TearTail: a pointer and a length, or a
+// contiguous container or view of byte-sized elements with data() and size() (std::string,
+// std::vector<std::uint8_t>, std::array<std::byte, N>, std::span<char>, absl::Span<uint8_t>).
+// Does not own the bytes; they must outlive it.
+class FAULTLINE_API MutableBytes {
+ public:
+  // `size` bytes at `data`. Throws std::invalid_argument when `data` is null and `size` is not 0.
+  MutableBytes(void* data, std::size_t size);
+  // The elements of `bytes`, which must not be const.
+  template <class C,
+            class = std::enable_if_t<
+                !std::is_same_v<std::decay_t<C>, MutableBytes> &&
+                std::is_pointer_v<decltype(std::data(std::declval<C&>()))> &&
+                sizeof(*std::data(std::declval<C&>())) == 1 &&
+                !std::is_const_v<std::remove_reference_t<decltype(*std::data(std::declval<C&>()))>>>>
+  MutableBytes(C&& bytes)  // NOLINT(google-explicit-constructor): a view, as std::span
+      : MutableBytes(static_cast<void*>(std::data(bytes)), std::size(bytes)) {}
+
+  unsigned char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  unsigned char* data_;
+  std::size_t size_;
+};
+
+// The Rng a fired decision corrupts with: seeded with its stream, at its rule's corruption
+// rate (FaultConfig::CorruptionRate), as Wrap corrupts a result. Throws std::invalid_argument
+// when `decision` is empty (no rule fired).
+FAULTLINE_API Rng CorruptionRng(const Decision& decision);
+
+// Bit rot: flips one bit, drawn from `rng`, in each byte chosen with probability
+// rng.element_rate(), and in one byte drawn from `rng` when none was chosen, so a non-empty
+// buffer always changes (rate 0: exactly one byte; rate 1: every byte). Returns how many bytes
+// changed (0 for an empty buffer).
+FAULTLINE_API std::size_t FlipBits(MutableBytes bytes, Rng& rng);
+// FlipBits with CorruptionRng(decision): reproducible from the run's seed.
+FAULTLINE_API std::size_t FlipBits(MutableBytes bytes, const Decision& decision);
+// FlipBits on the `size` bytes at `data`.
+inline std::size_t FlipBits(void* data, std::size_t size, Rng& rng) {
+  return FlipBits(MutableBytes(data, size), rng);
+}
+// FlipBits on the `size` bytes at `data`, with CorruptionRng(decision).
+inline std::size_t FlipBits(void* data, std::size_t size, const Decision& decision) {
+  return FlipBits(MutableBytes(data, size), decision);
+}
+
+// A torn write: zeroes every byte from an offset drawn from `rng` in [0, size) to the end, as
+// a write cut short leaves a block. Returns that offset (0 for an empty buffer): the bytes
+// before it are intact.
+FAULTLINE_API std::size_t TearTail(MutableBytes bytes, Rng& rng);
+// TearTail with CorruptionRng(decision): reproducible from the run's seed.
+FAULTLINE_API std::size_t TearTail(MutableBytes bytes, const Decision& decision);
+// TearTail on the `size` bytes at `data`.
+inline std::size_t TearTail(void* data, std::size_t size, Rng& rng) {
+  return TearTail(MutableBytes(data, size), rng);
+}
+// TearTail on the `size` bytes at `data`, with CorruptionRng(decision).
+inline std::size_t TearTail(void* data, std::size_t size, const Decision& decision) {
+  return TearTail(MutableBytes(data, size), decision);
+}
+
+// A truncation: a length drawn from `rng` in [0, size), always shorter (0 for an empty
+// buffer). The bytes are left alone; the caller shortens its buffer to the length returned
+// (`block.resize(Truncate(block, decision))`, or a short read's count).
+FAULTLINE_API std::size_t Truncate(MutableBytes bytes, Rng& rng);
+// Truncate with CorruptionRng(decision): reproducible from the run's seed.
+FAULTLINE_API std::size_t Truncate(MutableBytes bytes, const Decision& decision);
+// Truncate of the `size` bytes at `data`.
+inline std::size_t Truncate(void* data, std::size_t size, Rng& rng) {
+  return Truncate(MutableBytes(data, size), rng);
+}
+// Truncate of the `size` bytes at `data`, with CorruptionRng(decision).
+inline std::size_t Truncate(void* data, std::size_t size, const Decision& decision) {
+  return Truncate(MutableBytes(data, size), decision);
+}
 
 // The original harness's corrupt_data(dict, rate, rng): a copy of `data` in which each value
 // is corrupted with probability `rate` (values left alone are copied unchanged). Throws

@@ -6,6 +6,11 @@
 //       faultline::SweepOptions().Fault(faultline::Exception("put-fails").Target("Storage::Put")),
 //       [] { UploadAndCheck(); });  // throws when the upload lost data
 //
+//   // Outages: every call from call k on fails (for k = 1, 2, ...), or calls k to k+2 fail and
+//   // then the service recovers:
+//   faultline::Sweep(faultline::SweepOptions().Fault(gateway_down).Persistent(), body);
+//   faultline::Sweep(faultline::SweepOptions().Fault(gateway_down).Outage(3), body);
+//
 //   // 200 runs under the installed rules, each with its own seed; the first failing run is
 //   // shrunk to a minimal schedule of faults that still fails:
 //   faultline::ExploreResult explored = faultline::Explore(faultline::ExploreOptions().Runs(200),
@@ -45,7 +50,9 @@ FAULTLINE_API std::optional<std::string> RunCatchingExceptions(const std::functi
 
 // One failing run: the faults it injected, its seed and why it failed.
 struct RunFailure {
-  Schedule schedule;       // the faults the run injected
+  // The faults the run injected; for a run of an outage sweep that injected any, the outage as
+  // scheduled (`gw=Gateway::Charge@3-5`, `gw=Gateway::Charge@3-`).
+  Schedule schedule;
   std::uint64_t seed = 0;  // the injector's seed during the run
   std::string message;     // the body's failure
   // The run's fault events, in order (the injector keeps only its last run's).
@@ -61,6 +68,12 @@ struct SweepOptions {
   // Faults placed per run: 1 sweeps every call of every target; 2 sweeps every pair of calls
   // (of one target or two), which is quadratic, so bound it with max_runs.
   int faults_per_run = 1;
+  // Calls each placed fault lasts, from the swept call k on: 1 fails call k alone; n > 1 fails
+  // calls k to k+n-1, an outage that recovers; kPersistent fails call k and every later call.
+  // Outages (anything but 1) need faults_per_run 1.
+  std::uint64_t outage_calls = 1;
+  // outage_calls for an outage that never recovers.
+  static constexpr std::uint64_t kPersistent = ScheduledFault::kEveryLaterCall;
   // Runs at most, the fault-free first run included.
   std::uint64_t max_runs = 1000;
   // Stop at the first failing run (the default), or sweep on and collect every failure.
@@ -89,6 +102,15 @@ struct SweepOptions {
     stop_at_first_failure = false;
     return *this;
   }
+  // Each run fails `calls` consecutive calls from the swept call k on (k to k+calls-1), then
+  // lets the target recover. Throws std::invalid_argument when `calls` is 0.
+  FAULTLINE_API SweepOptions& Outage(std::uint64_t calls);
+  // Each run fails the swept call k and every later call of its target: an outage that never
+  // recovers.
+  SweepOptions& Persistent() {
+    outage_calls = kPersistent;
+    return *this;
+  }
 };
 
 // What a sweep did.
@@ -105,18 +127,23 @@ struct FAULTLINE_API SweepResult {
   // Set when the one run was a replay of SweepOptions::replay (nothing was swept): the faults
   // that run injected.
   std::optional<Schedule> replayed;
+  // Calls each placed fault lasted (SweepOptions::outage_calls): 1, a number, or kPersistent.
+  std::uint64_t outage_calls = 1;
 
   bool passed() const { return failures.empty(); }
-  // The labelled report: runs, targets, the first failure's schedule, message and replay
-  // setting, `schedule_flag`=<schedule> (an adapter's spelling: "--faultline-schedule" under
+  // The labelled report: runs, targets, the outage swept ("outages of 3 calls", "persistent
+  // outages"), each failing schedule described ("calls 3-5", "from call 3 on"), the first
+  // failure's message and replay setting, `schedule_flag`=<schedule> (an adapter's spelling: "--faultline-schedule" under
   // Catch2, "FAULTLINE_SCHEDULE" for the environment).
   std::string Report(const std::string& schedule_flag = "--faultline_schedule") const;
 };
 
 // Runs `body` with no fault, then with a fault on call 1 of each target, then call 2, and so on
-// until a run completes without reaching the scheduled call; with faults_per_run 2, every pair.
-// Only the swept faults are installed during the sweep. Throws std::invalid_argument when there
-// is nothing to sweep or faults_per_run is not 1 or 2.
+// until a run completes without reaching the scheduled call; with faults_per_run 2, every pair;
+// with an outage (outage_calls), the fault on call k lasts that many calls, or for good. Only
+// the swept faults are installed during the sweep. Throws std::invalid_argument when there is
+// nothing to sweep, faults_per_run is not 1 or 2, outage_calls is 0, or an outage is asked for
+// with faults_per_run 2.
 FAULTLINE_API SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body);
 // Sweeps one fault, e.g. Sweep(Exception("put-fails").Target("Storage::Put"), body).
 FAULTLINE_API SweepResult Sweep(FaultConfig fault, const std::function<void()>& body);

@@ -115,6 +115,9 @@ const T* AnyCast(const AnyValue* value) {
   return value == nullptr ? nullptr : value->get<T>();
 }
 
+// The corruption rate of a rule that sets none (FaultConfig::CorruptionRate).
+inline constexpr double kDefaultCorruptionRate = 0.5;
+
 // One rule: when a matching target is called, inject a fault of a type, with a probability,
 // subject to trigger conditions. A value type: copy it, compare it, install it with
 // FaultInjector::AddRule. Build it with the factories below and the chainable setters.
@@ -195,6 +198,12 @@ class FAULTLINE_API FaultConfig {
   // Makes a kException rule throw `E(args...)` instead of InjectedFault.
   template <class E, class... Args>
   FaultConfig& Throws(Args... args);
+  // How much of a result a kCorruption rule corrupts: the chance in [0, 1] that each element
+  // of a container, each mapped value, or each byte of a buffer (FlipBits in corrupt.hpp) is
+  // corrupted; one is whatever the rate, so a non-empty value always changes. Default
+  // kDefaultCorruptionRate. Throws std::invalid_argument outside [0, 1], for NaN, or on a rule
+  // of another type.
+  FaultConfig& CorruptionRate(double rate);
 
   const std::string& name() const { return name_; }
   FaultType type() const { return type_; }
@@ -223,6 +232,8 @@ class FAULTLINE_API FaultConfig {
   std::thread::id thread() const { return thread_; }
   // The thread-name glob ("" when any thread qualifies).
   const std::string& thread_name() const { return thread_name_; }
+  // The chance that each element or byte of a corrupted result is corrupted.
+  double corruption_rate() const { return corruption_rate_; }
   // True when the rule has a path, a size range, a scope condition or a thread filter.
   bool has_call_filter() const {
     return !path_.empty() || size_min_ != 0 || size_max_ != SIZE_MAX || scoped_ ||
@@ -279,6 +290,7 @@ class FAULTLINE_API FaultConfig {
   std::string thread_name_;
   bool passes_ = false;
   std::vector<FaultConfig> chain_;
+  double corruption_rate_ = kDefaultCorruptionRate;
   AnyValue return_value_;
   std::string return_type_name_;
   ReturnEquality return_equal_ = nullptr;  // null when the value compares by identity only

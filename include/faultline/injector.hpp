@@ -576,7 +576,7 @@ R InvokeWithFaults(FaultInjector& injector, Site& site, Call&& call) {
     return std::forward<Call>(call)();
   } else {
     R result = std::forward<Call>(call)();
-    Rng rng(decision.stream);
+    Rng rng(decision.stream, decision.rule->corruption_rate());
     Corrupt(result, rng);
     return result;
   }

@@ -11,9 +11,13 @@
 //   injector.AddRule(faultline::Exception("gw").Target("Gateway::Charge").Probability(0.3));
 //   injector.Replay(faultline::Schedule::Parse("gw=Gateway::Charge@3"));
 //   RunCheckout(injector);  // exactly one fault: the 3rd charge throws
+//
+// An entry may also cover a range of calls, an outage: `gw=Gateway::Charge@3-5` fails calls 3,
+// 4 and 5 and then recovers; `gw=Gateway::Charge@3-` fails call 3 and every later call.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,17 +28,31 @@
 
 namespace faultline {
 
-// One scheduled decision: rule `rule` fires on the `call`-th (1-based) call of `target`.
+// One scheduled decision: rule `rule` fires on the `call`-th (1-based) call of `target`, or,
+// for an outage, on every call from `call` to `last`.
 struct ScheduledFault {
+  // The `last` of an outage that never recovers: every call from `call` on fails.
+  static constexpr std::uint64_t kEveryLaterCall = std::numeric_limits<std::uint64_t>::max();
+
   std::string rule;        // the name of an installed rule
   std::string target;      // a site name (not a glob)
-  std::uint64_t call = 0;  // 1-based ordinal on that target
+  std::uint64_t call = 0;  // 1-based ordinal on that target; an outage's first call
+  // An outage's last call (>= call), kEveryLaterCall for one without end; 0 for `call` alone.
+  std::uint64_t last = 0;
 
+  // The last call the fault fires on: `call` for a single call.
+  std::uint64_t last_call() const { return last == 0 ? call : last; }
+  // True when the fault fires on call `ordinal`.
+  bool Covers(std::uint64_t ordinal) const { return ordinal >= call && ordinal <= last_call(); }
+
+  // Equal when they fire on the same calls of the same target with the same rule (`last` 0
+  // and `last` == `call` are the same single call).
   friend bool operator==(const ScheduledFault& a, const ScheduledFault& b) {
-    return a.rule == b.rule && a.target == b.target && a.call == b.call;
+    return a.rule == b.rule && a.target == b.target && a.call == b.call &&
+           a.last_call() == b.last_call();
   }
   friend bool operator!=(const ScheduledFault& a, const ScheduledFault& b) { return !(a == b); }
-  // Orders by target, then call, then rule: the order of a Schedule.
+  // Orders by target, then first call, then last call, then rule: the order of a Schedule.
   friend FAULTLINE_API bool operator<(const ScheduledFault& a, const ScheduledFault& b);
 };
 
@@ -43,8 +61,9 @@ struct ScheduledFault {
 class FAULTLINE_API Schedule {
  public:
   Schedule() = default;
-  // The faults in `faults`, sorted. Throws std::invalid_argument when two of them name the same
-  // call of the same target, or one has call 0 or an empty rule or target.
+  // The faults in `faults`, sorted. Throws std::invalid_argument when two of them cover a same
+  // call of the same target, or one has call 0, a `last` below its `call` (but 0), or an empty
+  // rule or target.
   explicit Schedule(std::vector<ScheduledFault> faults);
 
   // The schedule of the faults a run injected (FaultInjector::Events()); replaying it with the
@@ -53,11 +72,14 @@ class FAULTLINE_API Schedule {
 
   // Parses the text form written by ToString(): `rule=target@call` entries separated by ',',
   // or "none" (or "") for the empty schedule; in a target, '\' escapes the next character.
+  // An outage is `rule=target@first-last` (calls first to last, last >= first) or
+  // `rule=target@first-` (call first and every later call).
   // Throws faultline::RuleSyntaxError (a std::invalid_argument, origin "schedule") naming the
   // column, the offending text and what was expected.
   static Schedule Parse(std::string_view text);
 
-  // One compact line, e.g. "gw=Gateway::Charge@3,slow=Ledger::Record@5"; "none" when empty.
+  // One compact line, e.g. "gw=Gateway::Charge@3,slow=Ledger::Record@5-8,down=db.read@2-";
+  // "none" when empty.
   // Backslash-escapes '\', ',', '@' and spaces in targets, so Parse(ToString()) == *this.
   std::string ToString() const;
 

@@ -660,7 +660,7 @@ void Session::CheckSchedule(const HarnessStats& stats, std::vector<TestFailure>*
       continue;
     }
     const bool fired = std::any_of(stats.events.begin(), stats.events.end(), [&](const FaultEvent& e) {
-      return e.rule == fault.rule && e.target == fault.target && e.call == fault.call;
+      return e.rule == fault.rule && e.target == fault.target && fault.Covers(e.call);
     });
     if (!fired) notes_.push_back(entry + " never fired in " + current_test_);
   }

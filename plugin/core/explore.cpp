@@ -111,8 +111,23 @@ std::string Indented(std::string text) {
 struct Slot {
   std::string rule;
   std::string target;
-  ScheduledFault At(std::uint64_t call) const { return {rule, target, call}; }
+  // The fault on call `call`, lasting `outage_calls` calls (SweepOptions::outage_calls).
+  ScheduledFault At(std::uint64_t call, std::uint64_t outage_calls = 1) const {
+    const std::uint64_t last = outage_calls == SweepOptions::kPersistent ||
+                                       call - 1 > SweepOptions::kPersistent - outage_calls
+                                   ? ScheduledFault::kEveryLaterCall
+                                   : call + outage_calls - 1;
+    return {rule, target, call, last};
+  }
 };
+
+// "calls 3-5", "from call 3 on" or "call 3": the calls `fault` fires on.
+std::string CallsText(const ScheduledFault& fault) {
+  const std::string first = std::to_string(fault.call);
+  if (fault.last_call() == fault.call) return "call " + first;
+  if (fault.last_call() == ScheduledFault::kEveryLaterCall) return "from call " + first + " on";
+  return "calls " + first + "-" + std::to_string(fault.last_call());
+}
 
 class Sweeper {
  public:
@@ -127,19 +142,24 @@ class Sweeper {
     ++result_.runs;
     *outcome = harness_.Run(faults_, harness_.seed(), &schedule, body_);
     if (!outcome->failure) return true;
-    result_.failures.push_back(
-        RunFailure{outcome->schedule, harness_.seed(), *outcome->failure, outcome->events});
+    // An outage is reported as scheduled, which says whether it recovers; the calls it hit
+    // alone would not ("@3-" and "@3-9" inject the same faults into a run of 9 calls).
+    const bool outage = options_.outage_calls != 1 && !outcome->schedule.empty();
+    result_.failures.push_back(RunFailure{outage ? schedule : outcome->schedule, harness_.seed(),
+                                          *outcome->failure, outcome->events});
     return !options_.stop_at_first_failure;
   }
 
-  // Every call of every slot; false when stopped early.
+  // Every call of every slot, each fault lasting options_.outage_calls calls; false when
+  // stopped early.
   bool Singles(const std::vector<Slot>& slots) {
     for (const Slot& slot : slots) {
       for (std::uint64_t call = 1;; ++call) {
         Outcome outcome;
-        const bool go_on = Try(Schedule({slot.At(call)}), &outcome);
+        const ScheduledFault fault = slot.At(call, options_.outage_calls);
+        const bool go_on = Try(Schedule({fault}), &outcome);
         if (!go_on) return false;
-        if (!Reached(outcome, slot.At(call))) break;
+        if (!Reached(outcome, fault)) break;
       }
     }
     return true;
@@ -250,17 +270,22 @@ class Shrinker {
     return removed;
   }
 
-  // Moves one fault to an earlier call of its target. True when one moved.
+  // Moves one fault (an outage whole) to an earlier call of its target. True when one moved.
   bool Move() {
     const std::vector<ScheduledFault> faults = current_.faults();
     for (std::size_t index = 0; index < faults.size(); ++index) {
       for (const std::uint64_t call : EarlierCalls(faults[index].call)) {
+        std::vector<ScheduledFault> moved = faults;
+        ScheduledFault& fault = moved[index];
+        if (fault.last != 0 && fault.last != ScheduledFault::kEveryLaterCall) {
+          fault.last -= fault.call - call;
+        }
+        fault.call = call;
         const bool taken = std::any_of(faults.begin(), faults.end(), [&](const ScheduledFault& f) {
-          return f.target == faults[index].target && f.call == call;
+          return &f != &faults[index] && f.target == fault.target && f.call <= fault.last_call() &&
+                 fault.call <= f.last_call();
         });
         if (taken) continue;
-        std::vector<ScheduledFault> moved = faults;
-        moved[index].call = call;
         if (Fails(Schedule(moved))) return true;
         if (result_.shrink_exhausted) return false;
       }
@@ -306,10 +331,28 @@ std::optional<std::string> RunCatchingExceptions(const std::function<void()>& bo
   return std::nullopt;
 }
 
+SweepOptions& SweepOptions::Outage(std::uint64_t calls) {
+  if (calls == 0) {
+    throw std::invalid_argument(
+        "faultline: SweepOptions::Outage: an outage lasts at least 1 call, got 0");
+  }
+  outage_calls = calls;
+  return *this;
+}
+
 SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body) {
   if (options.faults_per_run != 1 && options.faults_per_run != 2) {
     throw std::invalid_argument("faultline: Sweep: faults_per_run must be 1 or 2, got " +
                                 std::to_string(options.faults_per_run));
+  }
+  if (options.outage_calls == 0) {
+    throw std::invalid_argument(
+        "faultline: Sweep: outage_calls must be at least 1 (or SweepOptions::kPersistent), got 0");
+  }
+  if (options.outage_calls != 1 && options.faults_per_run != 1) {
+    throw std::invalid_argument(
+        "faultline: Sweep: an outage sweep places one outage per run: expected faults_per_run 1 "
+        "with Outage() or Persistent(), got " + std::to_string(options.faults_per_run));
   }
   Harness harness(options.injector, options.runner);
   std::vector<FaultConfig> faults = options.faults.empty() ? harness.rules() : options.faults;
@@ -319,6 +362,7 @@ SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body
         "installed rule, got neither");
   }
   SweepResult result;
+  result.outage_calls = options.outage_calls;
   Sweeper sweeper(options, body, harness, faults, result);
   Outcome outcome;
   if (options.replay) {
@@ -393,6 +437,11 @@ std::string SweepResult::Report(const std::string& schedule_flag) const {
   for (std::size_t i = 0; i < targets.size(); ++i) {
     out << (i == 0 ? "" : ", ") << targets[i].first << " (" << targets[i].second << " call(s))";
   }
+  if (outage_calls == SweepOptions::kPersistent) {
+    out << ", persistent outages";
+  } else if (outage_calls != 1) {
+    out << ", outages of " << outage_calls << " calls";
+  }
   out << (complete ? ", complete" : ", stopped early");
   if (failures.empty()) {
     out << ", no failure\n";
@@ -400,8 +449,13 @@ std::string SweepResult::Report(const std::string& schedule_flag) const {
   }
   out << ", " << failures.size() << " failing run(s)\n";
   for (const RunFailure& failure : failures) {
-    out << "[faultline] failing schedule: " << failure.schedule.ToString()
-        << (failure.schedule.empty() ? " (the body fails without any fault)" : "") << "\n";
+    out << "[faultline] failing schedule: " << failure.schedule.ToString();
+    if (failure.schedule.empty()) out << " (the body fails without any fault)";
+    if (outage_calls != 1 && failure.schedule.size() == 1) {
+      const ScheduledFault& outage = failure.schedule.faults().front();
+      out << " (" << outage.target << " fails " << CallsText(outage) << ")";
+    }
+    out << "\n";
   }
   out << "[faultline] failure: " << Indented(failures.front().message) << "\n";
   out << "[faultline] replay: " << schedule_flag << "=" << failures.front().schedule.ToString()

@@ -141,23 +141,39 @@ FaultConfig& FaultConfig::Target(std::string glob) {
   return *this;
 }
 
-FaultConfig& FaultConfig::Probability(double p) {
-  if (!(p >= 0.0 && p <= 1.0)) {
-    // The shortest text that reads back as `p`, so 1.0000001 is not reported as 1.
-    std::string text;
-    for (int digits = 6; digits <= 17; ++digits) {
-      std::ostringstream value;
-      value << std::setprecision(digits) << p;
-      text = value.str();
-      if (std::isnan(p) || std::strtod(text.c_str(), nullptr) == p) break;
-    }
-    Invalid("probability must be in [0, 1], got " + text);
+namespace {
+// The shortest text that reads back as `p`, so 1.0000001 is not reported as 1.
+std::string ShortestText(double p) {
+  std::string text;
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::ostringstream value;
+    value << std::setprecision(digits) << p;
+    text = value.str();
+    if (std::isnan(p) || std::strtod(text.c_str(), nullptr) == p) break;
   }
+  return text;
+}
+}  // namespace
+
+FaultConfig& FaultConfig::Probability(double p) {
+  if (!(p >= 0.0 && p <= 1.0)) Invalid("probability must be in [0, 1], got " + ShortestText(p));
   if (!chain_.empty() && p == 1.0 && max_triggers_ == 0) {
     Invalid("probability 1 without a count makes this chain's first term take every call, so "
             "term 2 could never be reached");
   }
   probability_ = p;
+  return *this;
+}
+
+FaultConfig& FaultConfig::CorruptionRate(double rate) {
+  if (type_ != FaultType::kCorruption) {
+    Invalid(std::string("a corruption rate applies to corruption rules, not to a rule of type ") +
+            ToString(type_));
+  }
+  if (!(rate >= 0.0 && rate <= 1.0)) {
+    Invalid("corruption rate must be in [0, 1], got " + ShortestText(rate));
+  }
+  corruption_rate_ = rate;
   return *this;
 }
 
@@ -344,6 +360,7 @@ bool operator==(const FaultConfig& a, const FaultConfig& b) {
          a.on_calls_ == b.on_calls_ && a.path_ == b.path_ && a.size_min_ == b.size_min_ &&
          a.size_max_ == b.size_max_ && a.scoped_ == b.scoped_ && a.thread_ == b.thread_ &&
          a.thread_name_ == b.thread_name_ && a.passes_ == b.passes_ && a.chain_ == b.chain_ &&
+         a.corruption_rate_ == b.corruption_rate_ &&
          SameReturn(a.return_value_, a.return_id_, a.return_equal_, b.return_value_,
                     b.return_id_) &&
          a.exception_type_name_ == b.exception_type_name_;

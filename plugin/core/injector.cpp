@@ -432,18 +432,27 @@ struct EventRecord {
   std::shared_ptr<const std::string> test;  // null outside any test
 };
 
-// A published schedule, indexed for Decide: per process-wide site id, the scheduled calls in
-// ascending order with the rule that fires on each. Immutable once published.
+// A published schedule, indexed for Decide: per process-wide site id, the scheduled calls
+// and outages (first and last call) in ascending order, which never overlap, with the rule that
+// fires on each. Immutable once published.
 struct ReplayPlan {
-  std::unordered_map<std::uint32_t, std::vector<std::pair<std::uint64_t, std::string>>> by_site;
+  struct Entry {
+    std::uint64_t first;
+    std::uint64_t last;
+    std::string rule;
+  };
+  std::unordered_map<std::uint32_t, std::vector<Entry>> by_site;
 
   // True when `rule` is scheduled for call `call` of `site`.
   bool Fires(const Site& site, std::uint64_t call, const std::string& rule) const {
     auto it = by_site.find(site.id);
     if (it == by_site.end()) return false;
-    auto at = std::lower_bound(it->second.begin(), it->second.end(), call,
-                               [](const auto& entry, std::uint64_t c) { return entry.first < c; });
-    return at != it->second.end() && at->first == call && at->second == rule;
+    // The last entry starting at or before `call` is the only one that may cover it.
+    auto after = std::upper_bound(it->second.begin(), it->second.end(), call,
+                                  [](std::uint64_t c, const Entry& entry) { return c < entry.first; });
+    if (after == it->second.begin()) return false;
+    const Entry& at = *std::prev(after);
+    return call <= at.last && at.rule == rule;
   }
 };
 
@@ -943,7 +952,8 @@ void FaultInjector::Replay(Schedule schedule) {
   auto plan = std::make_unique<internal::ReplayPlan>();
   for (const ScheduledFault& fault : schedule) {
     // Site ids are process-wide, so a plan can name sites this injector has not made yet.
-    plan->by_site[internal::PointId(fault.target)].emplace_back(fault.call, fault.rule);
+    plan->by_site[internal::PointId(fault.target)].push_back(
+        internal::ReplayPlan::Entry{fault.call, fault.last_call(), fault.rule});
   }
   // A Schedule is sorted by target then call, so each site's entries are already ascending.
   internal::HarnessLock lock(state_->mutex);

@@ -270,6 +270,7 @@ struct Draft {
   std::optional<std::size_t> off_action;  // where the action "off" is
   std::size_t start = 0;                  // where the term starts
   std::vector<Draft> terms;               // the terms after "->", in order
+  std::optional<std::pair<double, std::size_t>> corruption_rate;
 };
 
 class Parser {
@@ -518,6 +519,20 @@ class Parser {
       draft.value.emplace(ShortTransfer{}, action_start);
     } else if (action == "corrupt" || action == "corruption") {
       draft.type = FaultType::kCorruption;
+      if (At(pos) == '(') {
+        // The corruption rate, a percentage read as the probability is.
+        ++pos;
+        const std::size_t start = pos;
+        const std::string number = ParseNumber(pos, std::string(action) + "(");
+        if (At(pos) != '%') Expected(pos, "'%' (a corruption rate such as 5%)", number);
+        if (AboveHundred(number)) {
+          Fail(start, "rule " + Quote(draft.name) + ": corruption rate must be in [0%, 100%], got " +
+                          number + "%");
+        }
+        draft.corruption_rate.emplace(PercentValue(number, start), start);
+        ++pos;
+        ExpectClose(pos, number + "%");
+      }
     } else if (action == "off") {
       draft.type = FaultType::kException;
       draft.off_action = action_start;
@@ -964,6 +979,10 @@ class Parser {
             [&] { rule.Sizes(draft.sizes->first.first, draft.sizes->first.second); });
     }
     if (draft.scoped) rule.Scoped();
+    if (draft.corruption_rate) {
+      apply(draft.corruption_rate->second,
+            [&] { rule.CorruptionRate(draft.corruption_rate->first); });
+    }
     return rule;
   }
 
@@ -1036,6 +1055,9 @@ std::string TermText(const FaultConfig& rule) {
         break;
       case FaultType::kCorruption:
         out += "corrupt";
+        if (rule.corruption_rate() != kDefaultCorruptionRate) {
+          out += "(" + PercentText(rule.corruption_rate()) + "%)";
+        }
         break;
     }
   }

@@ -18,7 +18,26 @@ bool IsNameChar(char c) {
 bool NeedsEscape(char c) { return c == '\\' || c == ',' || c == '@' || c == ' '; }
 
 std::string Describe(const ScheduledFault& fault) {
-  return "call " + std::to_string(fault.call) + " of target \"" + fault.target + "\"";
+  const std::string first = std::to_string(fault.call);
+  const std::string calls =
+      fault.last_call() == fault.call ? "call " + first
+      : fault.last_call() == ScheduledFault::kEveryLaterCall
+          ? "calls from " + first + " on"
+          : "calls " + first + "-" + std::to_string(fault.last_call());
+  return calls + " of target \"" + fault.target + "\"";
+}
+
+// True when `a` and `b` fire on a same call of a same target.
+bool Overlap(const ScheduledFault& a, const ScheduledFault& b) {
+  return a.target == b.target && a.call <= b.last_call() && b.call <= a.last_call();
+}
+
+// Why `a` and `b`, which overlap, cannot both be scheduled.
+std::string Clash(const ScheduledFault& a, const ScheduledFault& b) {
+  if (a.call == b.call && a.last_call() == a.call && b.last_call() == b.call) {
+    return Describe(b) + " is scheduled twice";
+  }
+  return Describe(b) + " overlaps " + Describe(a);
 }
 
 // Reads the text form left to right; every error names the 1-based column where it happened.
@@ -42,9 +61,9 @@ class Parser {
     }
     for (std::size_t i = 0; i < entries.size(); ++i) {
       for (std::size_t j = 0; j < i; ++j) {
-        if (entries[i].target == entries[j].target && entries[i].call == entries[j].call) {
+        if (Overlap(entries[j], entries[i])) {
           pos_ = columns[i] - 1;
-          Fail(Describe(entries[i]) + " is scheduled twice");
+          Fail(Clash(entries[j], entries[i]));
         }
       }
     }
@@ -79,6 +98,22 @@ class Parser {
       Fail("expected a call ordinal >= 1 after '@'");
     }
     fault.call = call;
+    if (AtEnd() || text_[pos_] != '-') return fault;
+    ++pos_;
+    const std::size_t last_begin = pos_;
+    while (!AtEnd() && std::isdigit(static_cast<unsigned char>(text_[pos_])) != 0) ++pos_;
+    if (pos_ == last_begin) {
+      fault.last = ScheduledFault::kEveryLaterCall;
+      return fault;
+    }
+    const std::string last_digits(text_.substr(last_begin, pos_ - last_begin));
+    errno = 0;
+    const unsigned long long last = std::strtoull(last_digits.c_str(), nullptr, 10);
+    if (last < call || errno == ERANGE) {
+      pos_ = last_begin;
+      Fail("expected the outage's last call (>= " + digits + ") or nothing after '-'");
+    }
+    fault.last = last;
     return fault;
   }
 
@@ -100,7 +135,9 @@ class Parser {
 }  // namespace
 
 bool operator<(const ScheduledFault& a, const ScheduledFault& b) {
-  return std::tie(a.target, a.call, a.rule) < std::tie(b.target, b.call, b.rule);
+  const std::uint64_t a_last = a.last_call();
+  const std::uint64_t b_last = b.last_call();
+  return std::tie(a.target, a.call, a_last, a.rule) < std::tie(b.target, b.call, b_last, b.rule);
 }
 
 Schedule::Schedule(std::vector<ScheduledFault> faults) : faults_(std::move(faults)) {
@@ -112,10 +149,17 @@ Schedule::Schedule(std::vector<ScheduledFault> faults) : faults_(std::move(fault
                                   "and a call >= 1, got rule \"" + fault.rule + "\" on " +
                                   Describe(fault));
     }
-    if (i > 0 && faults_[i - 1].target == fault.target && faults_[i - 1].call == fault.call) {
-      throw std::invalid_argument("faultline: schedule: " + Describe(fault) +
-                                  " is scheduled twice (rules \"" + faults_[i - 1].rule +
-                                  "\" and \"" + fault.rule + "\"); expected one fault per call");
+    if (fault.last != 0 && fault.last < fault.call) {
+      throw std::invalid_argument(
+          "faultline: schedule: rule \"" + fault.rule + "\" on target \"" + fault.target +
+          "\": an outage's last call must be >= its first call " + std::to_string(fault.call) +
+          ", got " + std::to_string(fault.last));
+    }
+    // Sorted by first call: a fault that overlaps any earlier one overlaps the one before it.
+    if (i > 0 && Overlap(faults_[i - 1], fault)) {
+      throw std::invalid_argument("faultline: schedule: " + Clash(faults_[i - 1], fault) +
+                                  " (rules \"" + faults_[i - 1].rule + "\" and \"" + fault.rule +
+                                  "\"); expected one fault per call");
     }
   }
 }
@@ -142,6 +186,11 @@ std::string Schedule::ToString() const {
     }
     text += '@';
     text += std::to_string(fault.call);
+    if (fault.last_call() == ScheduledFault::kEveryLaterCall && fault.call != fault.last_call()) {
+      text += '-';
+    } else if (fault.last_call() != fault.call) {
+      text += '-' + std::to_string(fault.last_call());
+    }
   }
   return text;
 }

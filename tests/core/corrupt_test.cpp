@@ -3,10 +3,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
+#include <cstring>
+#include <functional>
 #include <list>
 #include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "faultline/injector.hpp"
+#include "faultline/schedule.hpp"
 
 namespace {
 
@@ -172,6 +181,209 @@ TEST(RngTest, UniformUsesTheTop53BitsAndIsReproducible) {
   // SplitMix64's published first output for seed 0.
   faultline::Rng zero(0);
   EXPECT_EQ(zero.Next(), 0xe220a8397b1dcdafULL);
+}
+
+}  // namespace
+
+// Aimed corruption of a caller's bytes.
+namespace {
+
+using faultline::MutableBytes;
+
+std::size_t BitsDiffering(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+  std::size_t bits = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    bits += static_cast<std::size_t>(__builtin_popcount(static_cast<unsigned>(a[i] ^ b[i])));
+  }
+  return bits;
+}
+
+std::size_t BytesDiffering(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) bytes += a[i] != b[i] ? 1 : 0;
+  return bytes;
+}
+
+std::vector<std::uint8_t> Block() {
+  std::vector<std::uint8_t> block(256);
+  for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  return block;
+}
+
+// The block as a disk read hands it back under rule `rule`, on an injector seeded with `seed`.
+std::vector<std::uint8_t> ReadBlock(std::uint64_t seed, const faultline::FaultConfig& rule,
+                                    const std::function<void(std::vector<std::uint8_t>&,
+                                                              const faultline::Decision&)>& aim) {
+  faultline::FaultInjector injector(seed);
+  injector.AddRule(rule);
+  std::vector<std::uint8_t> block = Block();
+  const faultline::Decision decision = injector.CheckAndInject("disk.read");
+  EXPECT_TRUE(decision);
+  if (decision) aim(block, decision);
+  return block;
+}
+
+TEST(BufferCorruptionTest, FlipBitsFlipsOneBitInEachByteChosenAtTheRate) {
+  const std::vector<std::uint8_t> original = Block();
+  for (const double rate : {0.0, 0.01, 0.25, 1.0}) {
+    SCOPED_TRACE(rate);
+    std::vector<std::uint8_t> block = original;
+    faultline::Rng rng(11, rate);
+    const std::size_t changed = faultline::FlipBits(block, rng);
+    EXPECT_EQ(BytesDiffering(block, original), changed);
+    EXPECT_EQ(BitsDiffering(block, original), changed) << "one bit per changed byte";
+    if (rate == 0.0) {
+      EXPECT_EQ(changed, 1u) << "a corrupted buffer always changes";
+    }
+    if (rate == 1.0) {
+      EXPECT_EQ(changed, block.size());
+    }
+  }
+  // 25% of 256 bytes: 64 expected, standard deviation about 7; the seed is fixed, so this is
+  // exact, and 5 deviations either way would be a broken rate.
+  std::vector<std::uint8_t> block = original;
+  faultline::Rng rng(11, 0.25);
+  const std::size_t changed = faultline::FlipBits(block, rng);
+  EXPECT_GT(changed, 29u);
+  EXPECT_LT(changed, 99u);
+}
+
+TEST(BufferCorruptionTest, EmptyBuffersAreLeftAlone) {
+  std::vector<std::uint8_t> empty;
+  faultline::Rng rng(3);
+  EXPECT_EQ(faultline::FlipBits(empty, rng), 0u);
+  EXPECT_EQ(faultline::TearTail(empty, rng), 0u);
+  EXPECT_EQ(faultline::Truncate(empty, rng), 0u);
+  EXPECT_EQ(faultline::FlipBits(nullptr, 0, rng), 0u);
+}
+
+TEST(BufferCorruptionTest, TearTailZeroesFromAnOffsetToTheEnd) {
+  const std::vector<std::uint8_t> original = Block();
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::vector<std::uint8_t> block = original;
+    faultline::Rng rng(seed);
+    const std::size_t at = faultline::TearTail(block, rng);
+    ASSERT_LT(at, block.size());
+    EXPECT_TRUE(std::equal(block.begin(), block.begin() + static_cast<std::ptrdiff_t>(at),
+                           original.begin()));
+    EXPECT_TRUE(std::all_of(block.begin() + static_cast<std::ptrdiff_t>(at), block.end(),
+                            [](std::uint8_t b) { return b == 0; }));
+  }
+}
+
+TEST(BufferCorruptionTest, TruncateReturnsAShorterLengthAndLeavesTheBytes) {
+  const std::vector<std::uint8_t> original = Block();
+  std::set<std::size_t> lengths;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::vector<std::uint8_t> block = original;
+    faultline::Rng rng(seed);
+    const std::size_t length = faultline::Truncate(block, rng);
+    EXPECT_LT(length, block.size());
+    EXPECT_EQ(block, original);
+    lengths.insert(length);
+  }
+  EXPECT_GT(lengths.size(), 10u) << "the length is drawn, not fixed";
+  std::string one = "x";
+  faultline::Rng rng(5);
+  EXPECT_EQ(faultline::Truncate(one, rng), 0u);
+}
+
+TEST(BufferCorruptionTest, PointerAndLengthAndContainersCorruptTheSameBytes) {
+  std::vector<std::uint8_t> by_pointer = Block();
+  std::vector<std::uint8_t> by_vector = Block();
+  std::string by_string(by_vector.begin(), by_vector.end());
+  std::array<std::byte, 256> by_array{};
+  std::memcpy(by_array.data(), by_vector.data(), by_array.size());
+  faultline::Rng a(9, 0.1), b(9, 0.1), c(9, 0.1), d(9, 0.1);
+  faultline::FlipBits(by_pointer.data(), by_pointer.size(), a);
+  faultline::FlipBits(by_vector, b);
+  faultline::FlipBits(by_string, c);
+  faultline::FlipBits(MutableBytes(by_array), d);
+  EXPECT_EQ(by_vector, by_pointer);
+  EXPECT_EQ(std::vector<std::uint8_t>(by_string.begin(), by_string.end()), by_pointer);
+  EXPECT_EQ(std::memcmp(by_array.data(), by_pointer.data(), by_array.size()), 0);
+  // A part of a buffer: only its bytes change.
+  std::vector<std::uint8_t> framed = Block();
+  faultline::Rng e(9, 1.0);
+  faultline::FlipBits(framed.data() + 16, 32, e);
+  EXPECT_EQ(BytesDiffering(framed, Block()), 32u);
+  EXPECT_TRUE(std::equal(framed.begin(), framed.begin() + 16, Block().begin()));
+}
+
+static_assert(std::is_constructible_v<MutableBytes, std::string&>);
+static_assert(std::is_constructible_v<MutableBytes, std::array<std::byte, 4>&>);
+static_assert(!std::is_constructible_v<MutableBytes, const std::string&>,
+              "const bytes cannot be corrupted");
+static_assert(!std::is_constructible_v<MutableBytes, std::vector<int>&>,
+              "only byte-sized elements are bytes");
+
+TEST(BufferCorruptionTest, TheSameSeedCorruptsTheSameBytes) {
+  const faultline::FaultConfig rot =
+      faultline::Corruption("rot").Target("disk.read").CorruptionRate(0.05);
+  const auto flip = [](std::vector<std::uint8_t>& block, const faultline::Decision& decision) {
+    faultline::FlipBits(block, decision);
+  };
+  const std::vector<std::uint8_t> first = ReadBlock(1234, rot, flip);
+  EXPECT_NE(first, Block());
+  EXPECT_EQ(ReadBlock(1234, rot, flip), first);
+  EXPECT_NE(ReadBlock(1235, rot, flip), first);
+
+  const auto tear = [](std::vector<std::uint8_t>& block, const faultline::Decision& decision) {
+    faultline::TearTail(block.data(), block.size(), decision);
+  };
+  EXPECT_EQ(ReadBlock(77, rot, tear), ReadBlock(77, rot, tear));
+  const auto truncate = [](std::vector<std::uint8_t>& block, const faultline::Decision& decision) {
+    block.resize(faultline::Truncate(block, decision));
+  };
+  EXPECT_EQ(ReadBlock(77, rot, truncate), ReadBlock(77, rot, truncate));
+  EXPECT_LT(ReadBlock(77, rot, truncate).size(), Block().size());
+}
+
+TEST(BufferCorruptionTest, AReplayedRunCorruptsTheSameBytes) {
+  faultline::FaultInjector injector(99);
+  const faultline::FaultConfig rot =
+      faultline::Corruption("rot").Target("disk.read").Probability(0.3).CorruptionRate(0.02);
+  injector.AddRule(rot);
+  const auto read_all = [&] {
+    std::vector<std::vector<std::uint8_t>> blocks;
+    for (int i = 0; i < 20; ++i) {
+      std::vector<std::uint8_t> block = Block();
+      if (const faultline::Decision decision = injector.CheckAndInject("disk.read")) {
+        faultline::FlipBits(block, decision);
+      }
+      blocks.push_back(block);
+    }
+    return blocks;
+  };
+  const auto original = read_all();
+  const faultline::Schedule schedule = faultline::Schedule::FromEvents(injector.Events());
+  ASSERT_FALSE(schedule.empty());
+  injector.Reset();
+  injector.AddRule(rot);
+  injector.Replay(schedule);
+  EXPECT_EQ(read_all(), original);
+}
+
+TEST(BufferCorruptionTest, TheRateComesFromTheRule) {
+  const auto flip = [](std::vector<std::uint8_t>& block, const faultline::Decision& decision) {
+    faultline::FlipBits(block, decision);
+  };
+  const auto none = ReadBlock(5, faultline::Corruption("rot").Target("disk.read").CorruptionRate(0), flip);
+  EXPECT_EQ(BitsDiffering(none, Block()), 1u) << "rate 0 still flips one bit";
+  const auto all = ReadBlock(5, faultline::Corruption("rot").Target("disk.read").CorruptionRate(1), flip);
+  EXPECT_EQ(BytesDiffering(all, Block()), Block().size());
+}
+
+TEST(BufferCorruptionTest, BadBuffersAndEmptyDecisionsAreClearErrors) {
+  EXPECT_THAT([] { MutableBytes(nullptr, 3); },
+              ::testing::ThrowsMessage<std::invalid_argument>(
+                  "faultline: MutableBytes: null data with size 3, expected a buffer or size 0"));
+  std::vector<std::uint8_t> block = Block();
+  EXPECT_THAT([&] { faultline::FlipBits(block, faultline::Decision{}); },
+              ::testing::ThrowsMessage<std::invalid_argument>(
+                  "faultline: CorruptionRng: the decision is empty (no rule fired), expected a "
+                  "fired decision"));
+  EXPECT_EQ(block, Block());
 }
 
 }  // namespace

@@ -143,6 +143,93 @@ TEST_F(ExploreTest, APairSweepFindsTheTwoFaultBug) {
             "gw-fail=Gateway::Charge@3,ledger-slow=Ledger::Record@5");
 }
 
+TEST_F(ExploreTest, ARecoveringOutageSweepFindsWhatOneRetryCannotSurvive) {
+  SweepOptions options;
+  options.Fault(Exception("put-fails").Target("Storage::Put")).injector = &injector_;
+  EXPECT_TRUE(Sweep(options, [&] { Uploader(injector_, false).Upload(5); }).passed())
+      << "one failed call is retried";
+  const SweepResult result =
+      Sweep(options.Outage(2), [&] { Uploader(injector_, false).Upload(5); });
+  ASSERT_EQ(result.failures.size(), 1u) << result.Report();
+  EXPECT_EQ(result.failures[0].schedule.ToString(), "put-fails=Storage::Put@1-2");
+  EXPECT_EQ(result.Report(),
+            "[faultline] sweep: 2 run(s) over Storage::Put (5 call(s)), outages of 2 calls, "
+            "stopped early, 1 failing run(s)\n"
+            "[faultline] failing schedule: put-fails=Storage::Put@1-2 (Storage::Put fails calls "
+            "1-2)\n"
+            "[faultline] failure: [FAULT:put-fails] Injected fault\n"
+            "[faultline] replay: --faultline_schedule=put-fails=Storage::Put@1-2\n");
+}
+
+TEST_F(ExploreTest, APersistentOutageSweepFailsEveryCallFromKOn) {
+  SweepOptions options;
+  options.Fault(Exception("put-fails").Target("Storage::Put")).Persistent().KeepGoing().injector =
+      &injector_;
+  const SweepResult result = Sweep(options, [&] { Uploader(injector_, false).Upload(5); });
+  EXPECT_TRUE(result.complete);
+  // The fault-free run, outages from calls 1 to 5, then from call 6, which never comes.
+  EXPECT_EQ(result.runs, 7u);
+  ASSERT_EQ(result.failures.size(), 5u) << result.Report();
+  EXPECT_EQ(result.failures[2].schedule.ToString(), "put-fails=Storage::Put@3-");
+  // Chunk 2 is put on call 3 and retried on call 4, whose fault escapes the upload.
+  EXPECT_EQ(result.failures[2].message, "[FAULT:put-fails] Injected fault");
+  EXPECT_EQ(Schedule::FromEvents(result.failures[2].events).ToString(),
+            "put-fails=Storage::Put@3,put-fails=Storage::Put@4");
+  EXPECT_THAT(result.Report(), HasSubstr(", persistent outages, complete, 5 failing run(s)\n"));
+  EXPECT_THAT(result.Report(),
+              HasSubstr("[faultline] failing schedule: put-fails=Storage::Put@3- (Storage::Put "
+                        "fails from call 3 on)\n"));
+  EXPECT_THAT(result.Report(),
+              HasSubstr("[faultline] replay: --faultline_schedule=put-fails=Storage::Put@1-\n"));
+}
+
+TEST_F(ExploreTest, AnOutageReplaysFromItsReportLine) {
+  SweepOptions options;
+  options.Fault(Exception("put-fails").Target("Storage::Put")).Outage(3).injector = &injector_;
+  const SweepResult found = Sweep(options, [&] { Uploader(injector_, false).Upload(4); });
+  ASSERT_EQ(found.failures.size(), 1u) << found.Report();
+  const std::string line = found.failures[0].schedule.ToString();
+  EXPECT_EQ(line, "put-fails=Storage::Put@1-3");
+  options.replay = Schedule::Parse(line);
+  const SweepResult replayed = Sweep(options, [&] { Uploader(injector_, false).Upload(4); });
+  EXPECT_EQ(replayed.runs, 1u);
+  ASSERT_EQ(replayed.failures.size(), 1u);
+  EXPECT_EQ(replayed.failures[0].message, found.failures[0].message);
+  EXPECT_EQ(replayed.failures[0].events.size(), found.failures[0].events.size());
+  ASSERT_TRUE(replayed.replayed.has_value());
+  EXPECT_EQ(replayed.replayed->ToString(), "put-fails=Storage::Put@1,put-fails=Storage::Put@2");
+
+  // Explore replays an outage the same way.
+  injector_.AddRule(Exception("put-fails").Target("Storage::Put").Probability(0));
+  ExploreOptions explore;
+  explore.injector = &injector_;
+  explore.replay = Schedule::Parse("put-fails=Storage::Put@2-");
+  const ExploreResult explored = Explore(explore, [&] { Uploader(injector_, false).Upload(4); });
+  EXPECT_TRUE(explored.failed);
+  EXPECT_EQ(Schedule::FromEvents(explored.minimal_events).ToString(),
+            "put-fails=Storage::Put@2,put-fails=Storage::Put@3");
+}
+
+TEST_F(ExploreTest, BadOutagesAreRefusedNamingTheValue) {
+  try {
+    SweepOptions().Outage(0);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_STREQ(error.what(),
+                 "faultline: SweepOptions::Outage: an outage lasts at least 1 call, got 0");
+  }
+  SweepOptions options;
+  options.Fault(Exception("x").Target("t")).injector = &injector_;
+  options.outage_calls = 0;
+  EXPECT_THAT([&] { Sweep(options, [] {}); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("outage_calls must be at least 1")));
+  options.Outage(2).Pairs();
+  EXPECT_THAT([&] { Sweep(options, [] {}); },
+              ::testing::ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("an outage sweep places one outage per run: expected faults_per_run 1 "
+                            "with Outage() or Persistent(), got 2")));
+}
+
 TEST_F(ExploreTest, SweepWithoutAnythingToSweepThrows) {
   SweepOptions options;
   options.injector = &injector_;

@@ -59,6 +59,24 @@ TEST(FaultConfigTest, ProbabilityOutsideUnitIntervalThrowsAtTheSetter) {
   EXPECT_NO_THROW(faultline::Exception("x").Probability(0.0).Probability(1.0));
 }
 
+TEST(FaultConfigTest, CorruptionRateIsARateOfCorruptionRulesOnly) {
+  EXPECT_EQ(faultline::Corruption("c").corruption_rate(), faultline::kDefaultCorruptionRate);
+  EXPECT_EQ(faultline::Corruption("c").CorruptionRate(0).corruption_rate(), 0.0);
+  EXPECT_EQ(faultline::Corruption("c").CorruptionRate(1).corruption_rate(), 1.0);
+  EXPECT_NE(faultline::Corruption("c").CorruptionRate(0.1), faultline::Corruption("c"));
+  EXPECT_THAT([] { faultline::Corruption("bitrot").CorruptionRate(1.5); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"bitrot\": corruption rate must be in [0, 1], got 1.5"));
+  EXPECT_THAT([] { faultline::Corruption("c").CorruptionRate(-0.25); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr("got -0.25")));
+  EXPECT_THAT([] { faultline::Corruption("c").CorruptionRate(std::nan("")); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr("got nan")));
+  EXPECT_THAT([] { faultline::Exception("api-error").CorruptionRate(0.1); },
+              ThrowsMessage<std::invalid_argument>(
+                  "faultline: rule \"api-error\": a corruption rate applies to corruption rules, "
+                  "not to a rule of type exception"));
+}
+
 TEST(FaultConfigTest, BadNamesThrowAtConstruction) {
   EXPECT_THAT([] { faultline::Exception(""); },
               ThrowsMessage<std::invalid_argument>("faultline: a rule name must not be empty"));

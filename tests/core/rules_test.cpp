@@ -177,7 +177,8 @@ TEST(RulesTest, SyntaxErrorsSayWhereAndWhatWasExpected) {
       {"gw=x:delay(10ms", 1, 16, R"(expected ')' after "10ms", got end of input)"},
       {"gw=x:delay(1.5ns)", 1, 12, R"(duration "1.5ns" is not a whole number of nanoseconds)"},
       {"gw=x:delay(99999999999h)", 1, 12, R"(duration "99999999999h" is out of range)"},
-      {"gw=x:corrupt(3)", 1, 13, R"(expected '@', '->', ';' or the end of the line after "corrupt", got "(")"},
+      {"gw=x:corrupt(3)", 1, 15, R"x(expected '%' (a corruption rate such as 5%) after "3", got ")")x"},
+      {"gw=x:off(3)", 1, 9, R"(expected '@', '->', ';' or the end of the line after "off", got "(")"},
       {"gw=x:exception junk", 1, 16,
        R"(expected '@', '->', ';' or the end of the line after "exception", got "junk")"},
       {"gw=x:exception@later", 1, 16,
@@ -248,6 +249,8 @@ TEST(RulesTest, SetterErrorsAreSyntaxErrorsAtTheValue) {
       {"a=x:exception@every(0)", 1, 21, R"(rule "a": every-nth period must be at least 1, got 0)"},
       {"a=x:exception@calls()", 1, 21, R"(rule "a": the list of call ordinals must not be empty)"},
       {"a=x:exception@calls(2,0)", 1, 21, R"(rule "a": call ordinals start at 1, got 0)"},
+      {"a=x:corrupt(150%)", 1, 13, R"(rule "a": corruption rate must be in [0%, 100%], got 150%)"},
+      {"a=x:corrupt(-1%)", 1, 13, R"(rule "a": corruption rate must be in [0, 1], got -0.01)"},
       {"a=[ab:exception", 1, 3,
        R"(rule "a": bad target "[ab": '[' at column 1 is never closed by ']')"},
       {"a=a\\:exception", 1, 3, R"(rule "a": bad target "a\": a trailing '\' escapes nothing)"},
@@ -262,6 +265,37 @@ TEST(RulesTest, SetterErrorsAreSyntaxErrorsAtTheValue) {
     EXPECT_THAT([&] { ParseRules(c.text); },
                 ThrowsMessage<RuleSyntaxError>("faultline: rules:" + std::to_string(c.line) + ":" +
                                                std::to_string(c.column) + ": " + c.message));
+  }
+}
+
+TEST(RulesTest, CorruptTakesItsRateAsAPercentage) {
+  EXPECT_EQ(ParseOne("c=read:corrupt(1%)"),
+            faultline::Corruption("c").Target("read").CorruptionRate(0.01));
+  EXPECT_EQ(ParseOne("c=corruption(100%)"), faultline::Corruption("c").CorruptionRate(1));
+  EXPECT_EQ(ParseOne("c=corrupt(0%)"), faultline::Corruption("c").CorruptionRate(0));
+  EXPECT_EQ(ParseOne("c=corrupt(12.5%)").corruption_rate(), 0.125);
+  EXPECT_EQ(ParseOne("c=corrupt").corruption_rate(), faultline::kDefaultCorruptionRate);
+  EXPECT_EQ(ToString(faultline::Corruption("c").CorruptionRate(0.01)), "c=corrupt(1%)");
+  EXPECT_EQ(ToString(faultline::Corruption("c").CorruptionRate(0)), "c=corrupt(0%)");
+  EXPECT_EQ(ToString(faultline::Corruption("c").CorruptionRate(faultline::kDefaultCorruptionRate)),
+            "c=corrupt");
+  EXPECT_EQ(ToString(faultline::Corruption("c").Probability(0.3).CorruptionRate(0.05)),
+            "c=30%corrupt(5%)");
+  const struct {
+    const char* text;
+    int column;
+    const char* message;
+  } errors[] = {
+      {"c=corrupt(5)", 12, R"x(expected '%' (a corruption rate such as 5%) after "5", got ")")x"},
+      {"c=corrupt(x)", 11, R"(expected a number after "corrupt(", got "x")"},
+      {"c=corrupt(5%", 13, R"(expected ')' after "5%", got end of input)"},
+      {"c=corrupt()", 11, R"x(expected a number after "corrupt(", got ")")x"},
+  };
+  for (const auto& error : errors) {
+    SCOPED_TRACE(error.text);
+    EXPECT_THAT([&] { ParseRules(error.text); },
+                ThrowsMessage<RuleSyntaxError>("faultline: rules:1:" + std::to_string(error.column) +
+                                               ": " + error.message));
   }
 }
 
@@ -386,6 +420,7 @@ class RuleGenerator {
       rule.Sizes(min, Chance() ? SIZE_MAX : min + static_cast<std::size_t>(Below(1 << 20)));
     }
     if (Chance()) rule.Scoped();
+    if (rule.type() == FaultType::kCorruption && Chance()) rule.CorruptionRate(Probability());
     if (rule.type() == FaultType::kReturn && Chance()) {
       if (Chance()) {
         rule.Returns(faultline::ShortTransfer{});

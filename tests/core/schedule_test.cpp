@@ -86,6 +86,75 @@ TEST(Schedule, RejectsTwoFaultsOnOneCall) {
   EXPECT_THROW(Schedule({{"a", "t", 0}}), std::invalid_argument);
 }
 
+TEST(Schedule, OutagesRoundTripThroughTheTextForm) {
+  const Schedule schedule({{"down", "db.read", 2, ScheduledFault::kEveryLaterCall},
+                           {"gw", "Gateway::Charge", 3, 5},
+                           {"gw", "Gateway::Charge", 7}});
+  EXPECT_EQ(schedule.ToString(), "gw=Gateway::Charge@3-5,gw=Gateway::Charge@7,down=db.read@2-");
+  EXPECT_EQ(Schedule::Parse(schedule.ToString()), schedule);
+  EXPECT_EQ(Schedule::Parse("a=t@3-5").faults().front().last_call(), 5u);
+  EXPECT_EQ(Schedule::Parse("a=t@3-").faults().front().last_call(), ScheduledFault::kEveryLaterCall);
+  // A range of one call is that call, and an end at the largest ordinal is no end.
+  EXPECT_EQ(Schedule::Parse("a=t@4-4"), Schedule({{"a", "t", 4}}));
+  EXPECT_EQ(Schedule::Parse("a=t@4-4").ToString(), "a=t@4");
+  EXPECT_EQ(Schedule::Parse("a=t@4-18446744073709551615").ToString(), "a=t@4-");
+  EXPECT_EQ(Schedule::Parse(" a=t@1-2 , b=t@3- "),
+            Schedule({{"a", "t", 1, 2}, {"b", "t", 3, ScheduledFault::kEveryLaterCall}}));
+}
+
+TEST(Schedule, OutagesCoverTheirCalls) {
+  const ScheduledFault recovering{"gw", "t", 3, 5};
+  const ScheduledFault persistent{"gw", "t", 3, ScheduledFault::kEveryLaterCall};
+  const ScheduledFault single{"gw", "t", 3};
+  EXPECT_FALSE(recovering.Covers(2));
+  EXPECT_TRUE(recovering.Covers(3));
+  EXPECT_TRUE(recovering.Covers(5));
+  EXPECT_FALSE(recovering.Covers(6));
+  EXPECT_TRUE(persistent.Covers(18446744073709551615u));
+  EXPECT_TRUE(single.Covers(3));
+  EXPECT_FALSE(single.Covers(4));
+}
+
+TEST(Schedule, BadRangesAreErrorsNamingColumnAndExpectation) {
+  EXPECT_EQ(ParseError("a=t@5-3"),
+            "faultline: schedule:1:7: expected the outage's last call (>= 5) or nothing after "
+            "'-', got \"3\"");
+  EXPECT_THAT(ParseError("a=t@5-99999999999999999999"), HasSubstr("1:7: expected the outage's last call"));
+  EXPECT_EQ(ParseError("a=t@5-x"),
+            "faultline: schedule:1:7: expected ',' or the end after a call ordinal, got \"x\"");
+  EXPECT_EQ(ParseError("a=t@-5"),
+            "faultline: schedule:1:5: expected a call ordinal >= 1 after '@', got \"-5\"");
+  EXPECT_EQ(ParseError("a=t@3-5,b=t@5"),
+            "faultline: schedule:1:9: call 5 of target \"t\" overlaps calls 3-5 of target \"t\", "
+            "got \"b=t@5\"");
+  EXPECT_EQ(ParseError("a=t@9,b=t@2-"),
+            "faultline: schedule:1:7: calls from 2 on of target \"t\" overlaps call 9 of target "
+            "\"t\", got \"b=t@2-\"");
+  EXPECT_NO_THROW(Schedule::Parse("a=t@3-5,b=t@6-,c=u@4"));
+}
+
+TEST(Schedule, RejectsOverlappingOrReversedOutages) {
+  try {
+    Schedule({{"a", "t", 2, 4}, {"b", "t", 4, 6}});
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_STREQ(error.what(),
+                 "faultline: schedule: calls 4-6 of target \"t\" overlaps calls 2-4 of target "
+                 "\"t\" (rules \"a\" and \"b\"); expected one fault per call");
+  }
+  try {
+    Schedule({{"a", "t", 5, 3}});
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_STREQ(error.what(),
+                 "faultline: schedule: rule \"a\" on target \"t\": an outage's last call must "
+                 "be >= its first call 5, got 3");
+  }
+  EXPECT_THROW(Schedule({{"a", "t", 1, ScheduledFault::kEveryLaterCall}, {"b", "t", 1000}}),
+               std::invalid_argument);
+  EXPECT_NO_THROW(Schedule({{"a", "t", 1, 3}, {"b", "t", 4, ScheduledFault::kEveryLaterCall}}));
+}
+
 TEST(Schedule, FromEventsKeepsRuleTargetAndCall) {
   FaultInjector injector(7);
   injector.AddRule(Exception("boom").Target("work").OnCalls({2, 4}));
@@ -160,6 +229,30 @@ TEST(Replay, IgnoresProbabilityConditionsAndLimits) {
     }
   }
   EXPECT_THAT(failed, ElementsAre(2, 3, 5));
+}
+
+TEST(Replay, AnOutageFailsEveryCallOfItsRangeThenRecovers) {
+  FaultInjector injector;
+  injector.AddRule(Exception("down").Target("t").Probability(0));
+  injector.AddRule(Exception("gone").Target("u").Probability(0));
+  injector.Replay(Schedule::Parse("down=t@3-5,down=t@8,gone=u@4-"));
+  std::vector<int> failed_t;
+  std::vector<int> failed_u;
+  for (int call = 1; call <= 10; ++call) {
+    try {
+      injector.CheckAndInject("t");
+    } catch (const InjectedFault&) {
+      failed_t.push_back(call);
+    }
+    try {
+      injector.CheckAndInject("u");
+    } catch (const InjectedFault&) {
+      failed_u.push_back(call);
+    }
+  }
+  EXPECT_THAT(failed_t, ElementsAre(3, 4, 5, 8));
+  EXPECT_THAT(failed_u, ElementsAre(4, 5, 6, 7, 8, 9, 10));
+  EXPECT_EQ(Schedule::FromEvents(injector.Events()).size(), 11u);
 }
 
 TEST(Replay, KeepsTheOrderOfRulesAndSkipsUnscheduledOnes) {

@@ -284,6 +284,23 @@ TEST(WrapTest, CorruptionRulesCorruptTheResultDeterministically) {
   EXPECT_EQ(name(), "ecila");
 }
 
+TEST(WrapTest, TheRulesCorruptionRateSetsHowManyElementsChange) {
+  const std::vector<unsigned> original(64, 0u);
+  auto changed = [&](double rate) {
+    faultline::FaultInjector injector(7);
+    injector.AddRule(faultline::Corruption("garble").Target("fetch").CorruptionRate(rate));
+    auto fetch = injector.Wrap("fetch", [&] { return original; });
+    const std::vector<unsigned> got = fetch();
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) count += got[i] != original[i] ? 1 : 0;
+    return count;
+  };
+  EXPECT_EQ(changed(0), 1u) << "a corrupted result always changes";
+  EXPECT_EQ(changed(1), 64u);
+  EXPECT_GT(changed(0.5), 1u);
+  EXPECT_LT(changed(0.5), 64u);
+}
+
 TEST(WrapTest, CorruptingAnUncorruptibleResultIsReportedAndTheCallIsMade) {
   struct Opaque {
     int id;

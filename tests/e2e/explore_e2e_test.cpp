@@ -80,6 +80,22 @@ TEST(ExploreEndToEnd, AFailingSweepNamesTheCallThatBreaksTheTest) {
   EXPECT_THAT(again.output, HasSubstr("chunk 4 was lost"));
 }
 
+TEST(ExploreEndToEnd, AFailingOutageSweepNamesTheOutageAndReplaysIt) {
+  const ChildRun run = Program("--gtest_filter=Upload.SurvivesAnOutageOfTwoPuts");
+  ASSERT_EQ(run.status, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("[faultline] sweep: 2 run(s) over Storage::Put (5 call(s)), "
+                                    "outages of 2 calls, stopped early, 1 failing run(s)"));
+  EXPECT_THAT(run.output, HasSubstr("[faultline] failing schedule: put-fails=Storage::Put@1-2 "
+                                    "(Storage::Put fails calls 1-2)"));
+  const std::string replay = ReplayCommand(run.output);
+  ASSERT_THAT(replay, HasSubstr("--faultline_schedule=put-fails=Storage::Put@1-2")) << run.output;
+  const ChildRun again = Shell(replay);
+  EXPECT_EQ(again.status, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("[faultline] sweep: replayed "
+                                      "put-fails=Storage::Put@1,put-fails=Storage::Put@2"));
+  EXPECT_THAT(again.output, HasSubstr("[FAULT:put-fails] Injected fault"));
+}
+
 TEST(ExploreEndToEnd, AFailingSweepOfAGivenFaultReportsTheFailingRunsEvents) {
   const ChildRun run = Program("--gtest_filter=Upload.SurvivesAGivenFailedPut");
   ASSERT_EQ(run.status, 1) << run.output;

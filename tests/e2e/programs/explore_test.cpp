@@ -43,6 +43,15 @@ TEST_F(Upload, SurvivesAGivenFailedPut) {
         [&] { planted::Uploader(Injector(), true).Upload(5); });
 }
 
+// Fails: the fixed uploader retries a failed put once, so an outage of two puts from call 1
+// loses chunk 0; the report names the outage, and its replay line repeats it.
+TEST_F(Upload, SurvivesAnOutageOfTwoPuts) {
+  Sweep(faultline::SweepOptions()
+            .Fault(faultline::Exception("put-fails").Target("Storage::Put"))
+            .Outage(2),
+        [&] { planted::Uploader(Injector(), false).Upload(5); });
+}
+
 // Passes: the fixed uploader survives a fault on every call.
 FAULTLINE_TEST(Upload, FixedUploaderSurvivesAnyFailedPut,
                faultline::Exception("put-fails").Target("Storage::Put")) {
