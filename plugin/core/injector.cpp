@@ -7,10 +7,12 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <iterator>
 #include <map>
+#include <set>
 #include <system_error>
 #include <unordered_map>
 
@@ -385,6 +387,94 @@ struct ReplayPlan {
   }
 };
 
+// The threads that kPause and kWait rules hold. Every hold is bounded in real time (never the
+// injector's Clock: a virtual clock would never end it) and ends at ReleaseAll.
+class SyncPoints {
+ public:
+  // How a hold ended.
+  enum class Outcome { kDone, kReleasedByReset, kTimedOut };
+
+  // Parks until Release(name), ReleaseAll() or `timeout`; at once when `name` is released.
+  Outcome Pause(const std::string& name, std::chrono::nanoseconds timeout) {
+    HarnessScope scope;
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (released_.count(name) != 0) return Outcome::kDone;
+    const std::uint64_t generation = generation_;
+    const std::uint64_t releases = releases_[name];
+    ++parked_[name];
+    const bool woken = changed_.wait_until(lock, Deadline(timeout), [&] {
+      return generation_ != generation || releases_[name] != releases;
+    });
+    if (--parked_[name] == 0) parked_.erase(name);
+    if (!woken) return Outcome::kTimedOut;
+    return generation_ != generation ? Outcome::kReleasedByReset : Outcome::kDone;
+  }
+
+  // Waits until `reached()`, polling it: the sites waited for are not told of their calls, so
+  // that checks of them cost nothing more.
+  template <class Reached>
+  Outcome WaitUntil(Reached reached, std::chrono::nanoseconds timeout) {
+    HarnessScope scope;
+    const auto deadline = Deadline(timeout);
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::uint64_t generation = generation_;
+    for (;;) {
+      if (reached()) return Outcome::kDone;
+      if (generation_ != generation) return Outcome::kReleasedByReset;
+      if (std::chrono::steady_clock::now() >= deadline) return Outcome::kTimedOut;
+      changed_.wait_for(lock, std::chrono::milliseconds(1));
+    }
+  }
+
+  std::size_t Release(const std::string& name) {
+    HarnessScope scope;
+    std::lock_guard<std::mutex> lock(mutex_);
+    released_.insert(name);
+    ++releases_[name];
+    changed_.notify_all();
+    auto parked = parked_.find(name);
+    return parked == parked_.end() ? 0 : parked->second;
+  }
+
+  // A pause rule named `name` was added: it parks again.
+  void Rearm(const std::string& name) {
+    HarnessScope scope;
+    std::lock_guard<std::mutex> lock(mutex_);
+    released_.erase(name);
+  }
+
+  void ReleaseAll() {
+    HarnessScope scope;
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++generation_;
+    released_.clear();
+    changed_.notify_all();
+  }
+
+ private:
+  static std::chrono::steady_clock::time_point Deadline(std::chrono::nanoseconds timeout) {
+    // Bounded so that the sum cannot overflow: a year is "never" for a test.
+    const std::chrono::nanoseconds year = std::chrono::hours(24 * 365);
+    return std::chrono::steady_clock::now() + std::min(std::max(timeout, {}), year);
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::uint64_t generation_ = 0;  // bumped by ReleaseAll
+  std::map<std::string, std::uint64_t> releases_;  // Release calls per rule name
+  std::map<std::string, std::size_t> parked_;      // threads parked per rule name
+  std::set<std::string> released_;                 // pause rules that park no more
+};
+
+// "10s", "250ms", "1500us" or "7ns": the largest unit that holds `d` exactly.
+std::string DurationText(std::chrono::nanoseconds d) {
+  const long long ns = d.count();
+  if (ns != 0 && ns % 1000000000 == 0) return std::to_string(ns / 1000000000) + "s";
+  if (ns != 0 && ns % 1000000 == 0) return std::to_string(ns / 1000000) + "ms";
+  if (ns != 0 && ns % 1000 == 0) return std::to_string(ns / 1000) + "us";
+  return std::to_string(ns) + "ns";
+}
+
 struct InjectorState {
   // Guards everything below except the event log and the atomics.
   mutable std::mutex mutex;
@@ -423,6 +513,8 @@ struct InjectorState {
   std::size_t event_limit = kDefaultEventLimit;
   std::uint64_t dropped_events = 0;
   std::uint64_t next_sequence = 1;
+
+  SyncPoints sync;
 };
 
 namespace {
@@ -654,6 +746,9 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
     throw;
   }
   rule.release();
+  if (state_->installed.back()->config->type() == FaultType::kPause) {
+    state_->sync.Rearm(state_->installed.back()->config->name());
+  }
   UpdateArmed();
   return id;
 }
@@ -682,6 +777,8 @@ bool FaultInjector::RemoveInstalled(RuleId id) {
   if (it == installed.end()) return false;
   Rule* rule = *it;
   installed.erase(it);
+  // A removed pause must not keep its threads parked until their timeout.
+  if (rule->config->type() == FaultType::kPause) state_->sync.Release(rule->config->name());
   internal::Unlink(*state_, *rule);
   UpdateArmed();
   return true;
@@ -785,6 +882,8 @@ void FaultInjector::Reset() {
   state_->records_by_name.clear();
   for (Site* site : state_->typed_sites) site->result_checks.clear();
   state_->typed_sites.clear();
+  // After the counters are zeroed: a wait woken here must not see the last test's calls.
+  state_->sync.ReleaseAll();
   UpdateArmed();
 }
 
@@ -1105,8 +1204,52 @@ Decision FaultInjector::Apply(const internal::Fired& fired, bool raise) {
     case FaultType::kCorruption:
     case FaultType::kReturn:
       return Decision{std::move(config), fired.call, t_fired.stream};
+    case FaultType::kPause:
+    case FaultType::kWait:
+      Synchronize(*config);
+      return {};
   }
   return {};
+}
+
+std::size_t FaultInjector::Release(std::string_view name) {
+  return state_->sync.Release(std::string(name));
+}
+
+bool FaultInjector::WaitForHit(std::string_view target, std::uint64_t n,
+                               std::chrono::nanoseconds timeout) {
+  Site& site = Intern(target);
+  const auto outcome = state_->sync.WaitUntil(
+      [&] { return site.calls.load(std::memory_order_acquire) >= n; }, timeout);
+  if (outcome == internal::SyncPoints::Outcome::kTimedOut) {
+    const std::uint64_t calls = site.calls.load(std::memory_order_relaxed);
+    internal::ReportProblem("faultline: WaitForHit(\"" + site.name + "\", " + std::to_string(n) +
+                            ") timed out after " + internal::DurationText(timeout) +
+                            ": the target was called " + std::to_string(calls) +
+                            (calls == 1 ? " time" : " times"));
+  }
+  return outcome == internal::SyncPoints::Outcome::kDone;
+}
+
+void FaultInjector::Synchronize(const FaultConfig& rule) {
+  const std::string where =
+      "faultline: rule \"" + rule.name() + "\" on target \"" + rule.target() + "\": ";
+  if (rule.type() == FaultType::kPause) {
+    if (state_->sync.Pause(rule.name(), rule.delay()) ==
+        internal::SyncPoints::Outcome::kTimedOut) {
+      internal::ReportProblem(where + "a thread paused here was not released (Release(\"" +
+                              rule.name() + "\")) within " +
+                              internal::DurationText(rule.delay()) + "; it went on");
+    }
+  } else if (rule.type() == FaultType::kWait) {
+    Site& after = Intern(rule.after());
+    if (state_->sync.WaitUntil([&] { return after.calls.load(std::memory_order_acquire) > 0; },
+                               rule.delay()) == internal::SyncPoints::Outcome::kTimedOut) {
+      internal::ReportProblem(where + "a thread waited " + internal::DurationText(rule.delay()) +
+                              " for a thread to reach \"" + rule.after() +
+                              "\", which none did; it went on");
+    }
+  }
 }
 
 Decision FaultInjector::EvaluateArmed(Site& site, const internal::CallContext& context) {

@@ -266,6 +266,7 @@ struct Draft {
   std::optional<std::pair<std::string, std::size_t>> path;
   std::optional<std::pair<std::pair<std::size_t, std::size_t>, std::size_t>> sizes;
   std::optional<std::pair<bool, std::size_t>> scoped;
+  std::optional<std::pair<std::string, std::size_t>> after;
 };
 
 class Parser {
@@ -491,6 +492,19 @@ class Parser {
     } else if (action == "partial") {
       draft.type = FaultType::kReturn;
       draft.value.emplace(ShortTransfer{}, action_start);
+    } else if (action == "pause") {
+      draft.type = FaultType::kPause;
+      if (At(pos) == '(') {
+        ++pos;
+        const std::size_t start = pos;
+        draft.delay.emplace(ParseDuration(pos, "pause("), start);
+        ExpectClose(pos, text_.substr(start, pos - start));
+      }
+    } else if (action == "wait") {
+      draft.type = FaultType::kWait;
+      if (At(pos) != '(') Expected(pos, "'(' and the target to wait for", action);
+      const std::size_t start = pos + 1;
+      draft.after.emplace(ParseTextArgument(pos, action), start);
     } else if (action == "corrupt" || action == "corruption") {
       draft.type = FaultType::kCorruption;
     } else if (action == "off") {
@@ -502,7 +516,7 @@ class Parser {
                                                : "a percentage, a count or ";
       Expected(
           action_start,
-          std::string(before) + "an action (exception, delay, timeout, return, errno, partial, corrupt or off)",
+          std::string(before) + "an action (exception, delay, timeout, return, errno, partial, corrupt, pause, wait or off)",
           previous);
     }
     previous = std::string(text_.substr(action_start, pos - action_start));
@@ -890,6 +904,10 @@ class Parser {
       }
     };
     if (draft.type == FaultType::kTimeout) rule.Message(std::string(kTimeoutMessage));
+    if (draft.type == FaultType::kPause || draft.type == FaultType::kWait) {
+      rule.Delay(kDefaultSyncTimeout);
+    }
+    if (draft.after) apply(draft.after->second, [&] { rule.After(draft.after->first); });
     if (draft.target) apply(draft.target->second, [&] { rule.Target(draft.target->first); });
     if (draft.probability) {
       apply(draft.probability->second, [&] { rule.Probability(draft.probability->first); });
@@ -988,6 +1006,13 @@ std::string ToString(const FaultConfig& rule) {
     case FaultType::kCorruption:
       out += "corrupt";
       break;
+    case FaultType::kPause:
+      out += "pause";
+      if (rule.delay() != kDefaultSyncTimeout) out += "(" + DurationText(rule.delay()) + ")";
+      break;
+    case FaultType::kWait:
+      out += "wait(" + TextArgument(rule.after()) + ")";
+      break;
   }
   if (rule.skip_first() != 0) out += "@skip(" + std::to_string(rule.skip_first()) + ")";
   if (rule.every_nth() != 0) out += "@every(" + std::to_string(rule.every_nth()) + ")";
@@ -1001,7 +1026,10 @@ std::string ToString(const FaultConfig& rule) {
   if (type != FaultType::kException && rule.message() != DefaultMessage(type)) {
     out += "@message(" + TextArgument(rule.message()) + ")";
   }
-  if (type != FaultType::kDelay && type != FaultType::kTimeout && rule.delay() != kDefaultDelay) {
+  // A wait's delay is its timeout, whose default is kDefaultSyncTimeout.
+  if (type == FaultType::kWait ? rule.delay() != kDefaultSyncTimeout
+                               : type != FaultType::kDelay && type != FaultType::kTimeout &&
+                                     type != FaultType::kPause && rule.delay() != kDefaultDelay) {
     out += "@delay(" + DurationText(rule.delay()) + ")";
   }
   if (type != FaultType::kReturn && rule.return_value().has_value()) {
