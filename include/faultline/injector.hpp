@@ -138,10 +138,10 @@ class FAULTLINE_API FaultInjector {
   // The log is reserved up front so recording an event never allocates.
   void SetEventLimit(std::size_t limit);
 
-  // Ends the pause of kPause rule `name`: wakes the threads it parked, and later calls it fires
-  // on go on without parking (as turning a fail point off), until a rule of that name is added
-  // again or Reset(). Releasing before the thread parks is therefore safe. Returns how many
-  // threads it woke.
+  // Ends the holds of the pause (or wait) rule `name`: wakes the threads it holds, and later
+  // calls it fires on go on without parking (as turning a fail point off), until a rule of
+  // that name is added again. Releasing before the thread parks is therefore safe. Removing the
+  // rule and Reset() release too. Returns how many threads it woke.
   std::size_t Release(std::string_view name);
   // Blocks the calling thread until `target` has been called at least `n` times since the last
   // Reset() (the n-th call has reached its check), for at most `timeout` of real time, also

@@ -387,83 +387,106 @@ struct ReplayPlan {
   }
 };
 
-// The threads that kPause and kWait rules hold. Every hold is bounded in real time (never the
-// injector's Clock: a virtual clock would never end it) and ends at ReleaseAll.
+// The threads that kPause and kWait rules hold. A hold lasts while its rule is armed (installed
+// and not released), ends at Release, at the rule's removal and at ReleaseAll (Reset), and is
+// bounded in real time (never the injector's Clock: a virtual clock would never end it). A
+// thread that fired a rule just before the rule went away does not hold at all, so the end of a
+// test cannot leave a thread behind it parked.
 class SyncPoints {
  public:
-  // How a hold ended.
-  enum class Outcome { kDone, kReleasedByReset, kTimedOut };
+  enum class Outcome { kDone, kTimedOut };
 
-  // Parks until Release(name), ReleaseAll() or `timeout`; at once when `name` is released.
-  Outcome Pause(const std::string& name, std::chrono::nanoseconds timeout) {
+  // A pause or wait rule named `name` was installed: it holds threads until released.
+  void Arm(const std::string& name) {
     HarnessScope scope;
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (released_.count(name) != 0) return Outcome::kDone;
-    const std::uint64_t generation = generation_;
-    const std::uint64_t releases = releases_[name];
-    ++parked_[name];
-    const bool woken = changed_.wait_until(lock, Deadline(timeout), [&] {
-      return generation_ != generation || releases_[name] != releases;
-    });
-    if (--parked_[name] == 0) parked_.erase(name);
-    if (!woken) return Outcome::kTimedOut;
-    return generation_ != generation ? Outcome::kReleasedByReset : Outcome::kDone;
+    std::lock_guard<std::mutex> lock(mutex_);
+    armed_[name] = ++serial_;
   }
 
-  // Waits until `reached()`, polling it: the sites waited for are not told of their calls, so
-  // that checks of them cost nothing more.
-  template <class Reached>
-  Outcome WaitUntil(Reached reached, std::chrono::nanoseconds timeout) {
-    HarnessScope scope;
-    const auto deadline = Deadline(timeout);
-    std::unique_lock<std::mutex> lock(mutex_);
-    const std::uint64_t generation = generation_;
-    for (;;) {
-      if (reached()) return Outcome::kDone;
-      if (generation_ != generation) return Outcome::kReleasedByReset;
-      if (std::chrono::steady_clock::now() >= deadline) return Outcome::kTimedOut;
-      changed_.wait_for(lock, std::chrono::milliseconds(1));
-    }
-  }
-
+  // Ends the holds of rule `name`, now and later; returns how many threads it held.
   std::size_t Release(const std::string& name) {
     HarnessScope scope;
     std::lock_guard<std::mutex> lock(mutex_);
-    released_.insert(name);
-    ++releases_[name];
+    armed_.erase(name);
     changed_.notify_all();
-    auto parked = parked_.find(name);
-    return parked == parked_.end() ? 0 : parked->second;
-  }
-
-  // A pause rule named `name` was added: it parks again.
-  void Rearm(const std::string& name) {
-    HarnessScope scope;
-    std::lock_guard<std::mutex> lock(mutex_);
-    released_.erase(name);
+    auto held = held_.find(name);
+    return held == held_.end() ? 0 : held->second;
   }
 
   void ReleaseAll() {
     HarnessScope scope;
     std::lock_guard<std::mutex> lock(mutex_);
+    armed_.clear();
     ++generation_;
-    released_.clear();
     changed_.notify_all();
+  }
+
+  // Holds the calling thread for rule `name` until `done()`, polled every millisecond when
+  // `poll` (the sites waited for are not told of their calls, so that checks of them cost
+  // nothing more), or until the rule is released.
+  template <class Done>
+  Outcome Hold(const std::string& name, std::chrono::nanoseconds timeout, Done done, bool poll) {
+    HarnessScope scope;
+    const auto deadline = Deadline(timeout);
+    std::unique_lock<std::mutex> lock(mutex_);
+    const auto armed = armed_.find(name);
+    if (armed == armed_.end()) return Outcome::kDone;
+    const std::uint64_t serial = armed->second;
+    ++held_[name];
+    const auto ended = [&] {
+      const auto now_armed = armed_.find(name);
+      return now_armed == armed_.end() || now_armed->second != serial || done();
+    };
+    Outcome outcome = Outcome::kDone;
+    while (!ended()) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        outcome = Outcome::kTimedOut;
+        break;
+      }
+      if (poll) {
+        changed_.wait_for(lock, std::chrono::milliseconds(1));
+      } else {
+        changed_.wait_until(lock, deadline);
+      }
+    }
+    if (--held_[name] == 0) held_.erase(name);
+    return outcome;
+  }
+
+  // Waits until `done()`, polling it every millisecond; false on a timeout or when ReleaseAll
+  // ends the wait.
+  template <class Done>
+  bool WaitUntil(Done done, std::chrono::nanoseconds timeout, bool& timed_out) {
+    HarnessScope scope;
+    const auto deadline = Deadline(timeout);
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::uint64_t generation = generation_;
+    timed_out = false;
+    for (;;) {
+      if (done()) return true;
+      if (generation_ != generation) return false;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        timed_out = true;
+        return false;
+      }
+      changed_.wait_for(lock, std::chrono::milliseconds(1));
+    }
   }
 
  private:
   static std::chrono::steady_clock::time_point Deadline(std::chrono::nanoseconds timeout) {
     // Bounded so that the sum cannot overflow: a year is "never" for a test.
     const std::chrono::nanoseconds year = std::chrono::hours(24 * 365);
-    return std::chrono::steady_clock::now() + std::min(std::max(timeout, {}), year);
+    return std::chrono::steady_clock::now() +
+           std::min(std::max(timeout, std::chrono::nanoseconds(0)), year);
   }
 
   std::mutex mutex_;
   std::condition_variable changed_;
+  std::uint64_t serial_ = 0;      // numbers each Arm, so a hold outlives no re-arming
   std::uint64_t generation_ = 0;  // bumped by ReleaseAll
-  std::map<std::string, std::uint64_t> releases_;  // Release calls per rule name
-  std::map<std::string, std::size_t> parked_;      // threads parked per rule name
-  std::set<std::string> released_;                 // pause rules that park no more
+  std::map<std::string, std::uint64_t> armed_;  // rule name -> serial of its Arm
+  std::map<std::string, std::size_t> held_;     // threads held per rule name
 };
 
 // "10s", "250ms", "1500us" or "7ns": the largest unit that holds `d` exactly.
@@ -746,8 +769,9 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
     throw;
   }
   rule.release();
-  if (state_->installed.back()->config->type() == FaultType::kPause) {
-    state_->sync.Rearm(state_->installed.back()->config->name());
+  const FaultConfig& added = *state_->installed.back()->config;
+  if (added.type() == FaultType::kPause || added.type() == FaultType::kWait) {
+    state_->sync.Arm(added.name());
   }
   UpdateArmed();
   return id;
@@ -777,8 +801,11 @@ bool FaultInjector::RemoveInstalled(RuleId id) {
   if (it == installed.end()) return false;
   Rule* rule = *it;
   installed.erase(it);
-  // A removed pause must not keep its threads parked until their timeout.
-  if (rule->config->type() == FaultType::kPause) state_->sync.Release(rule->config->name());
+  // A removed pause or wait must not keep its threads held until their timeout.
+  const FaultType type = rule->config->type();
+  if (type == FaultType::kPause || type == FaultType::kWait) {
+    state_->sync.Release(rule->config->name());
+  }
   internal::Unlink(*state_, *rule);
   UpdateArmed();
   return true;
@@ -1219,23 +1246,24 @@ std::size_t FaultInjector::Release(std::string_view name) {
 bool FaultInjector::WaitForHit(std::string_view target, std::uint64_t n,
                                std::chrono::nanoseconds timeout) {
   Site& site = Intern(target);
-  const auto outcome = state_->sync.WaitUntil(
-      [&] { return site.calls.load(std::memory_order_acquire) >= n; }, timeout);
-  if (outcome == internal::SyncPoints::Outcome::kTimedOut) {
+  bool timed_out = false;
+  const bool reached = state_->sync.WaitUntil(
+      [&] { return site.calls.load(std::memory_order_acquire) >= n; }, timeout, timed_out);
+  if (timed_out) {
     const std::uint64_t calls = site.calls.load(std::memory_order_relaxed);
     internal::ReportProblem("faultline: WaitForHit(\"" + site.name + "\", " + std::to_string(n) +
                             ") timed out after " + internal::DurationText(timeout) +
                             ": the target was called " + std::to_string(calls) +
                             (calls == 1 ? " time" : " times"));
   }
-  return outcome == internal::SyncPoints::Outcome::kDone;
+  return reached;
 }
 
 void FaultInjector::Synchronize(const FaultConfig& rule) {
   const std::string where =
       "faultline: rule \"" + rule.name() + "\" on target \"" + rule.target() + "\": ";
   if (rule.type() == FaultType::kPause) {
-    if (state_->sync.Pause(rule.name(), rule.delay()) ==
+    if (state_->sync.Hold(rule.name(), rule.delay(), [] { return false; }, false) ==
         internal::SyncPoints::Outcome::kTimedOut) {
       internal::ReportProblem(where + "a thread paused here was not released (Release(\"" +
                               rule.name() + "\")) within " +
@@ -1243,8 +1271,10 @@ void FaultInjector::Synchronize(const FaultConfig& rule) {
     }
   } else if (rule.type() == FaultType::kWait) {
     Site& after = Intern(rule.after());
-    if (state_->sync.WaitUntil([&] { return after.calls.load(std::memory_order_acquire) > 0; },
-                               rule.delay()) == internal::SyncPoints::Outcome::kTimedOut) {
+    if (state_->sync.Hold(
+            rule.name(), rule.delay(),
+            [&] { return after.calls.load(std::memory_order_acquire) > 0; },
+            true) == internal::SyncPoints::Outcome::kTimedOut) {
       internal::ReportProblem(where + "a thread waited " + internal::DurationText(rule.delay()) +
                               " for a thread to reach \"" + rule.after() +
                               "\", which none did; it went on");
