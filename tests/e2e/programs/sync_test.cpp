@@ -80,6 +80,6 @@ FAULTLINE_TEST(SyncEnd, ATestEndsWithAThreadParked, faultline::Pause("hold").Tar
 
 // Runs after the one above: its thread was released by that test's end, not by a timeout
 // (which would fail this test with the pause's message).
-TEST(SyncEnd, TheNextTestFindsItReleased) { g_parked_thread_went_on.get_future().get(); }
+TEST(SyncEndNext, TheNextTestFindsItReleased) { g_parked_thread_went_on.get_future().get(); }
 
 }  // namespace
