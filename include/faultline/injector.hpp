@@ -81,8 +81,8 @@ class FAULTLINE_API FaultInjector {
   FaultInjector& operator=(const FaultInjector&) = delete;
 
   // Installs `rule` after the rules already installed. Throws std::invalid_argument when a
-  // rule of the same name is installed, or when it could not fire on a target it matches whose
-  // result type is known (see Wrap).
+  // rule of the same name is installed, when it could not fire on a target it matches whose
+  // result type is known (see Wrap), or when it is a kWait rule with no After() target.
   RuleId AddRule(FaultConfig rule);
   // Removes the installed rule named `name`; false when there is none.
   bool RemoveRule(std::string_view name);
@@ -109,7 +109,7 @@ class FAULTLINE_API FaultInjector {
   void CountCalls(bool on);
   bool counting_calls() const;
 
-  // Removes every rule, stops a replay, wakes every thread a kPause or kWait rule holds and
+  // Removes every rule, stops a replay, wakes every thread a kPause or kWait rule holds, and
   // clears call counters, events and stats. Keeps seed,
   // clock, enabled and counting state and the sites of wrapped callables. Costs the rules
   // installed and the sites called since the last Reset(), not every site. A fault that a

@@ -753,6 +753,10 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
     throw std::invalid_argument("faultline: rule \"" + config.name() +
                                 "\": a rule with this name is already installed");
   }
+  if (config.type() == FaultType::kWait && config.after().empty()) {
+    throw std::invalid_argument("faultline: rule \"" + config.name() +
+                                "\": a wait rule needs the target to wait for (After), got none");
+  }
   internal::CheckResultTypes(*state_, config);
   RuleRecord& record = internal::RecordOf(*state_, config);
   const RuleId id = state_->next_id++;

@@ -215,6 +215,14 @@ TEST(SyncRules, BadWaitRulesAreReportedAtTheValue) {
             "faultline: rules:1:9: expected a duration (e.g. 10ms, 1.5s) after \"pause(\", got "
             "\"soon\"");
   EXPECT_THROW(faultline::Wait("w", ""), std::invalid_argument);
+  faultline::FaultInjector injector;
+  try {
+    injector.AddRule(faultline::FaultConfig("w", faultline::FaultType::kWait));
+    ADD_FAILURE() << "a wait rule without a target was installed";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "faultline: rule \"w\": a wait rule needs the target to wait for (After), got none");
+  }
   try {
     faultline::Delay("d", 1ms).After("A");
     ADD_FAILURE() << "After on a delay rule was accepted";
