@@ -35,9 +35,18 @@ enum class FaultType {
   kCorruption,  // make the real call, then corrupt its result (see corrupt.hpp)
   kTimeout,     // sleep through the Clock, then throw faultline::InjectedTimeout
   kReturn,      // skip the real call and return the rule's configured value
+  // Parks the calling thread until FaultInjector::Release(rule name), then makes the real call.
+  kPause,
+  // Holds the calling thread until some thread has reached the rule's After() target, then
+  // makes the real call: an ordering ("B waits for A").
+  kWait,
 };
 
-// "exception", "delay", "corruption", "timeout" or "return".
+// How long a kPause or kWait rule holds a thread unless its Delay says otherwise. Sync waits
+// run on real time, also under a virtual clock, so a forgotten release never hangs a run.
+inline constexpr std::chrono::seconds kDefaultSyncTimeout{10};
+
+// "exception", "delay", "corruption", "timeout", "return", "pause" or "wait".
 FAULTLINE_API const char* ToString(FaultType type);
 
 // The default exception of a kException rule. what() is "[FAULT:<rule>] <message>".
@@ -134,7 +143,8 @@ class FAULTLINE_API FaultConfig {
   // Chance in [0, 1] that a call which passes the trigger conditions fires. Throws
   // std::invalid_argument outside [0, 1] or for NaN.
   FaultConfig& Probability(double p);
-  // How long kDelay and kTimeout rules wait. Throws std::invalid_argument when negative.
+  // How long kDelay and kTimeout rules wait, and the real-time limit of a kPause or kWait
+  // rule's hold (see kDefaultSyncTimeout). Throws std::invalid_argument when negative.
   FaultConfig& Delay(std::chrono::nanoseconds delay);
   // The message of the default exception: "[FAULT:<name>] <message>".
   FaultConfig& Message(std::string message);
@@ -195,6 +205,9 @@ class FAULTLINE_API FaultConfig {
   // the rule), when this rule has such a condition (a chain counts calls with its terms), and
   // when `term` could never be reached (the term before it has no count and probability 1).
   FaultConfig& Then(FaultConfig term);
+  // The target a kWait rule waits for: the rule holds a thread until some thread has reached
+  // `target` (an exact name) since the test started. Throws std::invalid_argument when empty.
+  FaultConfig& After(std::string target);
   // Makes a kException rule throw `E(args...)` instead of InjectedFault.
   template <class E, class... Args>
   FaultConfig& Throws(Args... args);
@@ -234,6 +247,8 @@ class FAULTLINE_API FaultConfig {
   const std::string& thread_name() const { return thread_name_; }
   // The chance that each element or byte of a corrupted result is corrupted.
   double corruption_rate() const { return corruption_rate_; }
+  // The target a kWait rule waits for ("" when none).
+  const std::string& after() const { return after_; }
   // True when the rule has a path, a size range, a scope condition or a thread filter.
   bool has_call_filter() const {
     return !path_.empty() || size_min_ != 0 || size_max_ != SIZE_MAX || scoped_ ||
@@ -291,6 +306,7 @@ class FAULTLINE_API FaultConfig {
   bool passes_ = false;
   std::vector<FaultConfig> chain_;
   double corruption_rate_ = kDefaultCorruptionRate;
+  std::string after_;
   AnyValue return_value_;
   std::string return_type_name_;
   ReturnEquality return_equal_ = nullptr;  // null when the value compares by identity only
@@ -332,6 +348,16 @@ FaultConfig ReturnWith(std::string name, F factory) {
   config.ReturnsWith(std::move(factory));
   return config;
 }
+
+// A kPause rule: a thread that reaches its target parks there until
+// FaultInjector::Release(name), for at most kDefaultSyncTimeout of real time (.Delay changes
+// it). A timeout fails the running test naming the rule; the thread then makes its call.
+FAULTLINE_API FaultConfig Pause(std::string name);
+// A kWait rule: a thread that reaches its target waits until some thread has reached `after`,
+// for at most kDefaultSyncTimeout of real time (.Delay changes it), e.g. RocksDB's
+// LoadDependency({{"A", "B"}}) is Wait("a-then-b", "A").Target("B"). A timeout fails the
+// running test naming the rule and `after`. Throws std::invalid_argument when `after` is empty.
+FAULTLINE_API FaultConfig Wait(std::string name, std::string after);
 
 // A rule that fails a call with error number `code`, e.g. Errno("disk-full", ENOSPC): a
 // kReturn rule whose value is SystemError{code}. At the system-call targets the call returns

@@ -83,8 +83,8 @@ class FAULTLINE_API FaultInjector {
   FaultInjector& operator=(const FaultInjector&) = delete;
 
   // Installs `rule` after the rules already installed. Throws std::invalid_argument when a
-  // rule of the same name is installed, or when it could not fire on a target it matches whose
-  // result type is known (see Wrap).
+  // rule of the same name is installed, when it could not fire on a target it matches whose
+  // result type is known (see Wrap), or when it is a kWait rule with no After() target.
   RuleId AddRule(FaultConfig rule);
   // Removes the installed rule named `name`; false when there is none.
   bool RemoveRule(std::string_view name);
@@ -111,7 +111,8 @@ class FAULTLINE_API FaultInjector {
   void CountCalls(bool on);
   bool counting_calls() const;
 
-  // Removes every rule, stops a replay and clears call counters, events and stats. Keeps seed,
+  // Removes every rule, stops a replay, wakes every thread a kPause or kWait rule holds, and
+  // clears call counters, events and stats. Keeps seed,
   // clock, enabled and counting state and the sites of wrapped callables. Costs the rules
   // installed and the sites called since the last Reset(), not every site. A fault that a
   // check in flight on another thread fires after the Reset is not recorded.
@@ -138,6 +139,22 @@ class FAULTLINE_API FaultInjector {
   // dropped.
   // The log is reserved up front so recording an event never allocates.
   void SetEventLimit(std::size_t limit);
+
+  // Ends the holds of the pause (or wait) rule `name`: wakes the threads it holds, and later
+  // calls it fires on go on without parking (as turning a fail point off), until a rule of
+  // that name is added again. Releasing before the thread parks is therefore safe. Removing the
+  // rule and Reset() release too. Returns how many threads it woke.
+  std::size_t Release(std::string_view name);
+  // Blocks the calling thread until `target` has been called at least `n` times since the last
+  // Reset() (the n-th call has reached its check), for at most `timeout` of real time, also
+  // under a virtual clock. False on a timeout or when Reset() ends the wait; a timeout also
+  // fails the running test with a message naming the target, `n` and the calls seen. Calls are
+  // counted while the injector is armed (in a test, or with a rule installed).
+  bool WaitForHit(std::string_view target, std::uint64_t n = 1,
+                  std::chrono::nanoseconds timeout = kDefaultSyncTimeout);
+  // Holds the calling thread as kPause or kWait rule `rule` says; nothing for other rules. For
+  // interposers that apply Evaluate's decisions themselves; Check does it for its callers.
+  void Synchronize(const FaultConfig& rule);
 
   // Counters and events since construction or the last Reset(). A rule added and removed
   // several times with the same name, target, type and probability is one entry.

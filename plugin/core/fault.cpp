@@ -104,6 +104,10 @@ const char* ToString(FaultType type) {
       return "timeout";
     case FaultType::kReturn:
       return "return";
+    case FaultType::kPause:
+      return "pause";
+    case FaultType::kWait:
+      return "wait";
   }
   return "unknown";
 }
@@ -317,6 +321,15 @@ FaultConfig& FaultConfig::Then(FaultConfig term) {
   return *this;
 }
 
+FaultConfig& FaultConfig::After(std::string target) {
+  if (type_ != FaultType::kWait) {
+    Invalid(std::string("After applies to wait rules only, got a ") + ToString(type_) + " rule");
+  }
+  if (target.empty()) Invalid("the target to wait for must not be empty");
+  after_ = std::move(target);
+  return *this;
+}
+
 void FaultConfig::SetReturn(AnyValue value, std::string type_name, ReturnEquality equal) {
   // Identities are never reused, so configs share one only when copied from each other.
   static std::atomic<std::uint64_t> next_id{1};
@@ -360,7 +373,7 @@ bool operator==(const FaultConfig& a, const FaultConfig& b) {
          a.on_calls_ == b.on_calls_ && a.path_ == b.path_ && a.size_min_ == b.size_min_ &&
          a.size_max_ == b.size_max_ && a.scoped_ == b.scoped_ && a.thread_ == b.thread_ &&
          a.thread_name_ == b.thread_name_ && a.passes_ == b.passes_ && a.chain_ == b.chain_ &&
-         a.corruption_rate_ == b.corruption_rate_ &&
+         a.corruption_rate_ == b.corruption_rate_ && a.after_ == b.after_ &&
          SameReturn(a.return_value_, a.return_id_, a.return_equal_, b.return_value_,
                     b.return_id_) &&
          a.exception_type_name_ == b.exception_type_name_;
@@ -378,6 +391,19 @@ FaultConfig Timeout(std::string name, std::chrono::nanoseconds delay) {
   FaultConfig config(std::move(name), FaultType::kTimeout);
   config.Delay(delay);
   config.Message("Timed out");
+  return config;
+}
+
+FaultConfig Pause(std::string name) {
+  FaultConfig config(std::move(name), FaultType::kPause);
+  config.Delay(kDefaultSyncTimeout);
+  return config;
+}
+
+FaultConfig Wait(std::string name, std::string after) {
+  FaultConfig config(std::move(name), FaultType::kWait);
+  config.Delay(kDefaultSyncTimeout);
+  config.After(std::move(after));
   return config;
 }
 

@@ -8,10 +8,12 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <iterator>
 #include <map>
+#include <set>
 #include <system_error>
 #include <unordered_map>
 
@@ -463,6 +465,116 @@ struct IndexedRule {
   Rule* rule;
 };
 using RuleIndex = std::deque<IndexedRule>;
+// The threads that kPause and kWait rules hold. A hold lasts while its rule is armed (installed
+// and not released), ends at Release, at the rule's removal and at ReleaseAll (Reset), and is
+// bounded in real time (never the injector's Clock: a virtual clock would never end it). A
+// thread that fired a rule just before the rule went away does not hold at all, so the end of a
+// test cannot leave a thread behind it parked.
+class SyncPoints {
+ public:
+  enum class Outcome { kDone, kTimedOut };
+
+  // A pause or wait rule named `name` was installed: it holds threads until released.
+  void Arm(const std::string& name) {
+    HarnessScope scope;
+    std::lock_guard<std::mutex> lock(mutex_);
+    armed_[name] = ++serial_;
+  }
+
+  // Ends the holds of rule `name`, now and later; returns how many threads it held.
+  std::size_t Release(const std::string& name) {
+    HarnessScope scope;
+    std::lock_guard<std::mutex> lock(mutex_);
+    armed_.erase(name);
+    changed_.notify_all();
+    auto held = held_.find(name);
+    return held == held_.end() ? 0 : held->second;
+  }
+
+  void ReleaseAll() {
+    HarnessScope scope;
+    std::lock_guard<std::mutex> lock(mutex_);
+    armed_.clear();
+    ++generation_;
+    changed_.notify_all();
+  }
+
+  // Holds the calling thread for rule `name` until `done()`, polled every millisecond when
+  // `poll` (the sites waited for are not told of their calls, so that checks of them cost
+  // nothing more), or until the rule is released.
+  template <class Done>
+  Outcome Hold(const std::string& name, std::chrono::nanoseconds timeout, Done done, bool poll) {
+    HarnessScope scope;
+    const auto deadline = Deadline(timeout);
+    std::unique_lock<std::mutex> lock(mutex_);
+    const auto armed = armed_.find(name);
+    if (armed == armed_.end()) return Outcome::kDone;
+    const std::uint64_t serial = armed->second;
+    ++held_[name];
+    const auto ended = [&] {
+      const auto now_armed = armed_.find(name);
+      return now_armed == armed_.end() || now_armed->second != serial || done();
+    };
+    Outcome outcome = Outcome::kDone;
+    while (!ended()) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        outcome = Outcome::kTimedOut;
+        break;
+      }
+      if (poll) {
+        changed_.wait_for(lock, std::chrono::milliseconds(1));
+      } else {
+        changed_.wait_until(lock, deadline);
+      }
+    }
+    if (--held_[name] == 0) held_.erase(name);
+    return outcome;
+  }
+
+  // Waits until `done()`, polling it every millisecond; false on a timeout or when ReleaseAll
+  // ends the wait.
+  template <class Done>
+  bool WaitUntil(Done done, std::chrono::nanoseconds timeout, bool& timed_out) {
+    HarnessScope scope;
+    const auto deadline = Deadline(timeout);
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::uint64_t generation = generation_;
+    timed_out = false;
+    for (;;) {
+      if (done()) return true;
+      if (generation_ != generation) return false;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        timed_out = true;
+        return false;
+      }
+      changed_.wait_for(lock, std::chrono::milliseconds(1));
+    }
+  }
+
+ private:
+  static std::chrono::steady_clock::time_point Deadline(std::chrono::nanoseconds timeout) {
+    // Bounded so that the sum cannot overflow: a year is "never" for a test.
+    const std::chrono::nanoseconds year = std::chrono::hours(24 * 365);
+    return std::chrono::steady_clock::now() +
+           std::min(std::max(timeout, std::chrono::nanoseconds(0)), year);
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::uint64_t serial_ = 0;      // numbers each Arm, so a hold outlives no re-arming
+  std::uint64_t generation_ = 0;  // bumped by ReleaseAll
+  std::map<std::string, std::uint64_t> armed_;  // rule name -> serial of its Arm
+  std::map<std::string, std::size_t> held_;     // threads held per rule name
+};
+
+// "10s", "250ms", "1500us" or "7ns": the largest unit that holds `d` exactly.
+std::string DurationText(std::chrono::nanoseconds d) {
+  const long long ns = d.count();
+  if (ns != 0 && ns % 1000000000 == 0) return std::to_string(ns / 1000000000) + "s";
+  if (ns != 0 && ns % 1000000 == 0) return std::to_string(ns / 1000000) + "ms";
+  if (ns != 0 && ns % 1000 == 0) return std::to_string(ns / 1000) + "us";
+  return std::to_string(ns) + "ns";
+}
 
 struct InjectorState {
   // Guards everything below except the event log and the atomics.
@@ -502,6 +614,8 @@ struct InjectorState {
   std::size_t event_limit = kDefaultEventLimit;
   std::uint64_t dropped_events = 0;
   std::uint64_t next_sequence = 1;
+
+  SyncPoints sync;
 };
 
 namespace {
@@ -778,6 +892,10 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
     throw std::invalid_argument("faultline: rule \"" + config.name() +
                                 "\": a rule with this name is already installed");
   }
+  if (config.type() == FaultType::kWait && config.after().empty()) {
+    throw std::invalid_argument("faultline: rule \"" + config.name() +
+                                "\": a wait rule needs the target to wait for (After), got none");
+  }
   internal::CheckResultTypes(*state_, config);
   RuleRecord& record = internal::RecordOf(*state_, config);
   const RuleId id = state_->next_id++;
@@ -795,6 +913,10 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
     throw;
   }
   rule.release();
+  const FaultConfig& added = *state_->installed.back().rule->config;
+  if (added.type() == FaultType::kPause || added.type() == FaultType::kWait) {
+    state_->sync.Arm(added.name());
+  }
   UpdateArmed();
   return id;
 }
@@ -823,6 +945,11 @@ bool FaultInjector::RemoveInstalled(RuleId id) {
   if (it == installed.end()) return false;
   Rule* rule = it->rule;
   installed.erase(it);
+  // A removed pause or wait must not keep its threads held until their timeout.
+  const FaultType type = rule->config->type();
+  if (type == FaultType::kPause || type == FaultType::kWait) {
+    state_->sync.Release(rule->config->name());
+  }
   internal::Unlink(*state_, *rule);
   UpdateArmed();
   return true;
@@ -930,6 +1057,8 @@ void FaultInjector::Reset() {
   state_->records_by_name.clear();
   for (Site* site : state_->typed_sites) site->result_checks.clear();
   state_->typed_sites.clear();
+  // After the counters are zeroed: a wait woken here must not see the last test's calls.
+  state_->sync.ReleaseAll();
   UpdateArmed();
 }
 
@@ -1382,8 +1511,55 @@ Decision FaultInjector::Apply(internal::Fired fired, bool raise) {
     case FaultType::kCorruption:
     case FaultType::kReturn:
       return Decision{std::move(config), fired.call, t_fired.stream};
+    case FaultType::kPause:
+    case FaultType::kWait:
+      Synchronize(*config);
+      return {};
   }
   return {};
+}
+
+std::size_t FaultInjector::Release(std::string_view name) {
+  return state_->sync.Release(std::string(name));
+}
+
+bool FaultInjector::WaitForHit(std::string_view target, std::uint64_t n,
+                               std::chrono::nanoseconds timeout) {
+  Site& site = Intern(target);
+  bool timed_out = false;
+  const bool reached = state_->sync.WaitUntil(
+      [&] { return site.calls.load(std::memory_order_acquire) >= n; }, timeout, timed_out);
+  if (timed_out) {
+    const std::uint64_t calls = site.calls.load(std::memory_order_relaxed);
+    internal::ReportProblem("faultline: WaitForHit(\"" + site.name + "\", " + std::to_string(n) +
+                            ") timed out after " + internal::DurationText(timeout) +
+                            ": the target was called " + std::to_string(calls) +
+                            (calls == 1 ? " time" : " times"));
+  }
+  return reached;
+}
+
+void FaultInjector::Synchronize(const FaultConfig& rule) {
+  const std::string where =
+      "faultline: rule \"" + rule.name() + "\" on target \"" + rule.target() + "\": ";
+  if (rule.type() == FaultType::kPause) {
+    if (state_->sync.Hold(rule.name(), rule.delay(), [] { return false; }, false) ==
+        internal::SyncPoints::Outcome::kTimedOut) {
+      internal::ReportProblem(where + "a thread paused here was not released (Release(\"" +
+                              rule.name() + "\")) within " +
+                              internal::DurationText(rule.delay()) + "; it went on");
+    }
+  } else if (rule.type() == FaultType::kWait) {
+    Site& after = Intern(rule.after());
+    if (state_->sync.Hold(
+            rule.name(), rule.delay(),
+            [&] { return after.calls.load(std::memory_order_acquire) > 0; },
+            true) == internal::SyncPoints::Outcome::kTimedOut) {
+      internal::ReportProblem(where + "a thread waited " + internal::DurationText(rule.delay()) +
+                              " for a thread to reach \"" + rule.after() +
+                              "\", which none did; it went on");
+    }
+  }
 }
 
 Decision FaultInjector::EvaluateArmed(Site& site, const internal::CallContext& context) {

@@ -271,6 +271,7 @@ struct Draft {
   std::size_t start = 0;                  // where the term starts
   std::vector<Draft> terms;               // the terms after "->", in order
   std::optional<std::pair<double, std::size_t>> corruption_rate;
+  std::optional<std::pair<std::string, std::size_t>> after;
 };
 
 class Parser {
@@ -445,14 +446,17 @@ class Parser {
     return pos;
   }
 
+  // What may stand where an action is expected, for error messages.
+  static constexpr const char* kActions =
+      "an action (exception, delay, timeout, return, errno, partial, corrupt, pause, wait or off)";
+
   // Parses `[pct%][cnt*]action[(arg)]{@modifier}` from `pos` and returns the offset of the
   // term's end: a "->" or the rule's end. Only the `first` term takes the rule's modifiers.
   std::size_t ParseTerm(std::size_t pos, std::string_view after, Draft& draft,
                         bool first) const {
     std::string previous(after);
     if (!first && At(pos) == '-' && At(pos + 1) == '>') {
-      Expected(pos, "a percentage, a count or an action (exception, delay, timeout, return, "
-                    "errno, partial, corrupt or off)", previous);
+      Expected(pos, std::string("a percentage, a count or ") + kActions, previous);
     }
     if (IsDigit(At(pos)) || At(pos) == '-' || At(pos) == '.') {
       const std::size_t start = pos;
@@ -517,6 +521,19 @@ class Parser {
     } else if (action == "partial") {
       draft.type = FaultType::kReturn;
       draft.value.emplace(ShortTransfer{}, action_start);
+    } else if (action == "pause") {
+      draft.type = FaultType::kPause;
+      if (At(pos) == '(') {
+        ++pos;
+        const std::size_t start = pos;
+        draft.delay.emplace(ParseDuration(pos, "pause("), start);
+        ExpectClose(pos, text_.substr(start, pos - start));
+      }
+    } else if (action == "wait") {
+      draft.type = FaultType::kWait;
+      if (At(pos) != '(') Expected(pos, "'(' and the target to wait for", action);
+      const std::size_t start = pos + 1;
+      draft.after.emplace(ParseTextArgument(pos, action), start);
     } else if (action == "corrupt" || action == "corruption") {
       draft.type = FaultType::kCorruption;
       if (At(pos) == '(') {
@@ -540,10 +557,7 @@ class Parser {
       const char* before = draft.max_triggers  ? ""
                            : draft.probability ? "a count or "
                                                : "a percentage, a count or ";
-      Expected(
-          action_start,
-          std::string(before) + "an action (exception, delay, timeout, return, errno, partial, corrupt or off)",
-          previous);
+      Expected(action_start, std::string(before) + kActions, previous);
     }
     previous = std::string(text_.substr(action_start, pos - action_start));
 
@@ -941,6 +955,10 @@ class Parser {
       }
     };
     if (draft.type == FaultType::kTimeout) rule.Message(std::string(kTimeoutMessage));
+    if (draft.type == FaultType::kPause || draft.type == FaultType::kWait) {
+      rule.Delay(kDefaultSyncTimeout);
+    }
+    if (draft.after) apply(draft.after->second, [&] { rule.After(draft.after->first); });
     if (draft.target) apply(draft.target->second, [&] { rule.Target(draft.target->first); });
     if (draft.probability) {
       apply(draft.probability->second, [&] { rule.Probability(draft.probability->first); });
@@ -1059,6 +1077,13 @@ std::string TermText(const FaultConfig& rule) {
           out += "(" + PercentText(rule.corruption_rate()) + "%)";
         }
         break;
+      case FaultType::kPause:
+        out += "pause";
+        if (rule.delay() != kDefaultSyncTimeout) out += "(" + DurationText(rule.delay()) + ")";
+        break;
+      case FaultType::kWait:
+        out += "wait(" + TextArgument(rule.after()) + ")";
+        break;
     }
   }
   if (rule.skip_first() != 0) out += "@skip(" + std::to_string(rule.skip_first()) + ")";
@@ -1074,7 +1099,10 @@ std::string TermText(const FaultConfig& rule) {
   if ((type != FaultType::kException || rule.passes()) && rule.message() != DefaultMessage(type)) {
     out += "@message(" + TextArgument(rule.message()) + ")";
   }
-  if (type != FaultType::kDelay && type != FaultType::kTimeout && rule.delay() != kDefaultDelay) {
+  // A wait's delay is its timeout, whose default is kDefaultSyncTimeout.
+  if (type == FaultType::kWait ? rule.delay() != kDefaultSyncTimeout
+                               : type != FaultType::kDelay && type != FaultType::kTimeout &&
+                                     type != FaultType::kPause && rule.delay() != kDefaultDelay) {
     out += "@delay(" + DurationText(rule.delay()) + ")";
   }
   if (type != FaultType::kReturn && rule.return_value().has_value()) {

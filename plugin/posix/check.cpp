@@ -79,6 +79,10 @@ Fault Check(Target& target, const CallContext& context) {
       return {};
     case FaultType::kCorruption:
       return {Fault::kCorrupt, 0, 0, decision.stream};
+    case FaultType::kPause:
+    case FaultType::kWait:
+      injector.Synchronize(rule);
+      return {};
     case FaultType::kReturn:
       break;
   }

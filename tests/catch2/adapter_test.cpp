@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -53,6 +54,22 @@ FAULTLINE_TEST_CASE("annotated rules are installed for the test case", "[adapter
   CHECK_FAULT_TRIGGERED("boom");
   CHECK_FAULT_NOT_TRIGGERED("slow");
   CHECK_FAULT_COUNT("boom", 1);
+}
+
+FAULTLINE_TEST_CASE("a paused fault point goes on once the test releases it", "[adapter][sync]",
+                    faultline::Pause("hold").Target("step")) {
+  bool stepped = false;
+  std::thread worker([&] {
+    static_cast<void>(FAULTLINE_POINT("step"));
+    stepped = true;
+  });
+  const bool hit = Current().WaitForHit("step");
+  const bool stepped_before_release = stepped;
+  Current().Release("hold");
+  worker.join();
+  CHECK(hit);
+  CHECK_FALSE(stepped_before_release);
+  CHECK(stepped);
 }
 
 TEST_CASE("a plain test case starts with no rule and a clean injector", "[adapter]") {

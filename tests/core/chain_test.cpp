@@ -237,9 +237,9 @@ struct ErrorCase {
 TEST(ChainTest, BadChainsInTextSayWhatWasExpected) {
   const ErrorCase cases[] = {
       {"x=exception->", 14,
-       R"(expected a percentage, a count or an action (exception, delay, timeout, return, errno, partial, corrupt or off) after "->", got end of input)"},
+       R"(expected a percentage, a count or an action (exception, delay, timeout, return, errno, partial, corrupt, pause, wait or off) after "->", got end of input)"},
       {"x=t:1*exception->->delay(1s)", 18,
-       R"(expected a percentage, a count or an action (exception, delay, timeout, return, errno, partial, corrupt or off) after "->", got "-")"},
+       R"(expected a percentage, a count or an action (exception, delay, timeout, return, errno, partial, corrupt, pause, wait or off) after "->", got "-")"},
       {"x=exception->delay(1s)", 14,
        R"(rule "x": chained term 2 can never be reached: term 1 (exception) has no count and probability 1, so it takes every call)"},
       {"x=1*off->off->delay(1s)", 15,

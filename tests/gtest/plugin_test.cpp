@@ -3,7 +3,9 @@
 
 #include <gtest/gtest-spi.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 
 namespace {
 
@@ -197,6 +199,25 @@ FAULTLINE_TEST_F(Checkout, InjectWrapsReturnActions,
               ThrowsMessage<faultline::InjectedFault>("[FAULT:declined] Injected fault"));
   EXPECT_EQ(gateway_.Charge(100), 7);
   EXPECT_FAULT_COUNT("declined", 1);
+}
+
+// The mock's call is held until a call of another target has begun: "Charge after Name".
+FAULTLINE_TEST_F(Checkout, InjectHoldsAMockCallUntilAnotherTargetIsReached,
+                 faultline::Wait("name-first", "Gateway::Name").Target("Gateway::Charge")) {
+  std::atomic<bool> named{false};
+  EXPECT_CALL(gateway_, Charge(_)).WillOnce(faultline::Inject("Gateway::Charge", [&](int) {
+    return named.load() ? 1 : 0;
+  }));
+  EXPECT_CALL(gateway_, Name()).WillOnce(faultline::Inject("Gateway::Name", [&] {
+    named = true;
+    return std::string("acme");
+  }));
+  int charged = -1;
+  std::thread payer([&] { charged = gateway_.Charge(100); });
+  EXPECT_TRUE(Injector().WaitForHit("Gateway::Charge"));
+  EXPECT_EQ(gateway_.Name(), "acme");
+  payer.join();
+  EXPECT_EQ(charged, 1);
 }
 
 FAULTLINE_TEST_F(Checkout, InjectWrapsEveryKindOfAction,

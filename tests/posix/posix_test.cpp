@@ -21,8 +21,10 @@
 #include <filesystem>
 #include <functional>
 #include <array>
+#include <atomic>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "faultline/gtest.hpp"
@@ -81,6 +83,21 @@ TEST_F(PosixTest, WriteFailsWithTheErrnoTheRuleNames) {
   EXPECT_EQ(Events()[0].rule, "disk-full");
   EXPECT_EQ(Events()[0].target, "posix.write");
   EXPECT_EQ(Events()[0].call, 1u);
+}
+
+TEST_F(PosixTest, APausedWriteIsMadeOnceReleased) {
+  Injector().AddRule(faultline::Pause("hold").Target("posix.write").Path("*/held.txt"));
+  const int fd = Create("held.txt");
+  ASSERT_GE(fd, 0);
+  std::atomic<ssize_t> written{-2};
+  std::thread writer([&] { written = ::write(fd, "abc", 3); });
+  EXPECT_TRUE(Injector().WaitForHit("posix.write"));
+  EXPECT_EQ(written, -2);  // parked inside write, before the real call
+  Injector().Release("hold");
+  writer.join();
+  EXPECT_EQ(written, 3);
+  ::close(fd);
+  EXPECT_EQ(ReadAll("held.txt"), "abc");
 }
 
 TEST_F(PosixTest, ExceptionRuleFailsWithTheTargetsDefaultError) {
