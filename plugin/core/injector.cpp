@@ -413,7 +413,7 @@ struct alignas(64) Rule {
     std::vector<std::pair<const Site*, std::atomic<std::uint64_t>*>> sites;  // by address
   };
   std::atomic<const ChainCounts*> chain_counts{nullptr};
-  std::deque<std::unique_ptr<std::atomic<std::uint64_t>[]>> counts;  // writers only
+  std::vector<std::unique_ptr<std::atomic<std::uint64_t>[]>> counts;  // writers only
   // Of a disabled chained rule: what its terms had used up per site when it was disabled,
   // given back when it is enabled again (writers only).
   std::vector<std::pair<const Site*, std::vector<std::uint64_t>>> used_while_disabled;
