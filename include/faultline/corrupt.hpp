@@ -249,7 +249,9 @@ class FAULTLINE_API MutableBytes {
   MutableBytes(C&& bytes)  // NOLINT(google-explicit-constructor): a view, as std::span
       : MutableBytes(static_cast<void*>(std::data(bytes)), std::size(bytes)) {}
 
+  // The first byte.
   unsigned char* data() const { return data_; }
+  // How many bytes.
   std::size_t size() const { return size_; }
 
  private:
@@ -259,7 +261,7 @@ class FAULTLINE_API MutableBytes {
 
 // The Rng a fired decision corrupts with: seeded with its stream, at its rule's corruption
 // rate (FaultConfig::CorruptionRate), as Wrap corrupts a result. Throws std::invalid_argument
-// when `decision` is empty (no rule fired).
+// when `decision` is empty (no rule fired) or not of a corruption or return rule.
 FAULTLINE_API Rng CorruptionRng(const Decision& decision);
 
 // Bit rot: flips one bit, drawn from `rng`, in each byte chosen with probability

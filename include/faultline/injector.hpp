@@ -259,8 +259,8 @@ class FAULTLINE_API FaultInjector {
     if (site.calls.fetch_add(1, std::memory_order_relaxed) == 0) Touch(site);
     return {};
   }
-  // Counts the call and tries the site's rules (those with call filters reject it: it has no
-  // context); the rule that fired, if any.
+  // Counts the call and tries the site's rules for a call with no context (a path or size
+  // filter rejects it); the rule that fired, if any.
   internal::Fired Decide(internal::Site& site);
   // Decide for a call about `context` (the rules' call filters apply), and for the checks
   // Decide hands on: a thread's first, and one nested in another.

@@ -41,6 +41,8 @@ struct CompiledOutDecision {
   (static_cast<void>(sizeof(name)), ::faultline::internal::CompiledOutDecision{})
 
 namespace faultline {
+// Named apart from the enabled versions, which take the same arguments.
+inline namespace disabled {
 // Compiled out: makes the call.
 template <class F>
 std::invoke_result_t<F&> Call(const char* target, F&& callable) {
@@ -53,6 +55,7 @@ F Callback(const char* target, F callback) {
   static_cast<void>(target);
   return callback;
 }
+}  // namespace disabled
 }  // namespace faultline
 
 #else

@@ -1,7 +1,8 @@
 // Thread starts, seen by the test adapters: a thread started while a test runs belongs to that
 // test (see faultline/internal/ownership.hpp). pthread_create is defined here and exported from
 // the test executable, so it comes first for every caller, std::thread in libstdc++ included,
-// and forwards to the next definition (libc's, or a sanitizer runtime's).
+// and forwards to the next definition (libc's, or a sanitizer runtime's). A shared faultline
+// under a sanitizer comes second instead (see Preempted).
 #include <dlfcn.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -97,6 +98,7 @@ namespace faultline::internal {
 void TrackThreadStarts() {
   g_tests_managed.store(true, std::memory_order_relaxed);
   RealCreate();  // resolved now, before any test's threads start
+  Preempted();   // and said now, at start-up, not in a test's output
 }
 
 }  // namespace faultline::internal

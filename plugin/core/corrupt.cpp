@@ -43,6 +43,12 @@ Rng CorruptionRng(const Decision& decision) {
         "faultline: CorruptionRng: the decision is empty (no rule fired), expected a fired "
         "decision");
   }
+  if (decision.type() != FaultType::kCorruption && decision.type() != FaultType::kReturn) {
+    throw std::invalid_argument(
+        "faultline: CorruptionRng: rule \"" + decision.rule->name() + "\" (" +
+        ToString(decision.type()) +
+        ") draws no corruption: expected the decision of a corruption or return rule");
+  }
   return Rng(decision.stream, decision.rule->corruption_rate());
 }
 

@@ -12,6 +12,8 @@
 //
 // Readers never wait and never lock; a reader that stays in a critical section only postpones
 // freeing (faults are applied after the section ends, so a delay rule sleeps outside it).
+// Sections are not async-signal-safe: a fault check in a signal handler that interrupts one
+// could end its announcement early.
 #pragma once
 
 #include <atomic>

@@ -361,6 +361,14 @@ SweepResult Sweep(const SweepOptions& options, const std::function<void()>& body
         "faultline: Sweep: nothing to sweep: expected a fault in SweepOptions::faults or an "
         "installed rule, got neither");
   }
+  for (const FaultConfig& fault : faults) {
+    if (!fault.chain().empty()) {
+      throw std::invalid_argument(
+          "faultline: Sweep: rule \"" + fault.name() +
+          "\" is chained: its terms decide which of its calls fail, so it cannot be swept call "
+          "by call (sweep each term's action as a rule of its own)");
+    }
+  }
   SweepResult result;
   result.outage_calls = options.outage_calls;
   Sweeper sweeper(options, body, harness, faults, result);

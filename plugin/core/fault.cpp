@@ -131,6 +131,8 @@ FaultConfig::FaultConfig(std::string name, FaultType type) : name_(std::move(nam
                                 name_.substr(at, internal::CharacterLength(name_, at)) +
                                 "' at column " + std::to_string(column));
   }
+  // A sync point's delay is how long it holds a thread at most.
+  if (type_ == FaultType::kPause || type_ == FaultType::kWait) delay_ = kDefaultSyncTimeout;
 }
 
 void FaultConfig::Invalid(const std::string& what) const {
@@ -287,6 +289,14 @@ FaultConfig& FaultConfig::Then(FaultConfig term) {
             "thread condition: those belong to the rule, its first term");
   }
   if (skip_first_ != 0 || every_nth_ != 0 || !on_calls_.empty()) RefuseChainConditions();
+  const auto is_sync = [](const FaultConfig& rule) {
+    return rule.type_ == FaultType::kPause || rule.type_ == FaultType::kWait;
+  };
+  if (is_sync(*this) || is_sync(term) ||
+      std::any_of(term.chain_.begin(), term.chain_.end(), is_sync)) {
+    Invalid("pause and wait hold threads until released, which a chain's terms cannot be: "
+            "chain other actions, and give the sync point a rule of its own");
+  }
   std::vector<FaultConfig> added;
   added.reserve(1 + term.chain_.size());
   std::vector<FaultConfig> tail = std::move(term.chain_);
@@ -326,6 +336,10 @@ FaultConfig& FaultConfig::After(std::string target) {
     Invalid(std::string("After applies to wait rules only, got a ") + ToString(type_) + " rule");
   }
   if (target.empty()) Invalid("the target to wait for must not be empty");
+  if (!internal::IsLiteralGlob(target)) {
+    Invalid("the target to wait for must be an exact name (a thread reaches one target), got " +
+            Quote(target));
+  }
   after_ = std::move(target);
   return *this;
 }
@@ -394,15 +408,10 @@ FaultConfig Timeout(std::string name, std::chrono::nanoseconds delay) {
   return config;
 }
 
-FaultConfig Pause(std::string name) {
-  FaultConfig config(std::move(name), FaultType::kPause);
-  config.Delay(kDefaultSyncTimeout);
-  return config;
-}
+FaultConfig Pause(std::string name) { return FaultConfig(std::move(name), FaultType::kPause); }
 
 FaultConfig Wait(std::string name, std::string after) {
   FaultConfig config(std::move(name), FaultType::kWait);
-  config.Delay(kDefaultSyncTimeout);
   config.After(std::move(after));
   return config;
 }

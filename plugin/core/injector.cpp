@@ -476,15 +476,13 @@ class SyncPoints {
 
   // A pause or wait rule named `name` was installed: it holds threads until released.
   void Arm(const std::string& name) {
-    HarnessScope scope;
-    std::lock_guard<std::mutex> lock(mutex_);
+    HarnessLock lock(mutex_);
     armed_[name] = ++serial_;
   }
 
   // Ends the holds of rule `name`, now and later; returns how many threads it held.
   std::size_t Release(const std::string& name) {
-    HarnessScope scope;
-    std::lock_guard<std::mutex> lock(mutex_);
+    HarnessLock lock(mutex_);
     armed_.erase(name);
     changed_.notify_all();
     auto held = held_.find(name);
@@ -492,8 +490,7 @@ class SyncPoints {
   }
 
   void ReleaseAll() {
-    HarnessScope scope;
-    std::lock_guard<std::mutex> lock(mutex_);
+    HarnessLock lock(mutex_);
     armed_.clear();
     ++generation_;
     changed_.notify_all();
@@ -861,6 +858,8 @@ FaultInjector::FaultInjector(std::uint64_t seed)
 }
 
 FaultInjector::~FaultInjector() {
+  // A thread this injector holds must not wait on it once it is gone.
+  state_->sync.ReleaseAll();
   {
     FaultInjector& fallback = internal::DefaultInjector();
     internal::HarnessLock lock(internal::CurrentMutex());
@@ -903,20 +902,21 @@ RuleId FaultInjector::AddRule(FaultConfig config) {
                                      &record, state_->generation,
                                      seed_mix_.load(std::memory_order_relaxed));
   state_->installed.push_back(internal::IndexedRule{id, rule.get()});
+  // Armed before it is published: a check may fire it as soon as it is linked.
+  const bool sync = rule->config->type() == FaultType::kPause ||
+                    rule->config->type() == FaultType::kWait;
+  if (sync) state_->sync.Arm(rule->config->name());
   try {
     state_->by_name.emplace(rule->config->name(), rule.get());
     internal::Link(*state_, *rule);
   } catch (...) {
     // Checks may already have seen it on some sites: unlinked and retired, never deleted here.
+    if (sync) state_->sync.Release(rule->config->name());
     state_->installed.pop_back();
     internal::Unlink(*state_, *rule.release());
     throw;
   }
   rule.release();
-  const FaultConfig& added = *state_->installed.back().rule->config;
-  if (added.type() == FaultType::kPause || added.type() == FaultType::kWait) {
-    state_->sync.Arm(added.name());
-  }
   UpdateArmed();
   return id;
 }
@@ -1350,7 +1350,9 @@ __attribute__((noinline)) internal::Fired FaultInjector::DecideFrom(
     Rule* const rule = *it;
     if (rule->filtered && !internal::PassesFilters(*rule->config, context)) continue;
     rule->record->checks.fetch_add(1, std::memory_order_relaxed);
-    if (plan != nullptr) {
+    // A chained rule decides by its terms under replay too: a schedule records calls, not the
+    // term that fired on each, and its terms replay exactly from the same seed and calls.
+    if (plan != nullptr && !rule->chained) {
       if (!plan->Fires(site, call, rule->config->name())) continue;
       return Fire(*rule, site, call, slot);
     }
@@ -1525,6 +1527,10 @@ std::size_t FaultInjector::Release(std::string_view name) {
 
 bool FaultInjector::WaitForHit(std::string_view target, std::uint64_t n,
                                std::chrono::nanoseconds timeout) {
+  if (target.empty() || !internal::IsLiteralGlob(target)) {
+    throw std::invalid_argument("faultline: WaitForHit: the target must be an exact name (calls "
+                                "are counted per target), got \"" + std::string(target) + "\"");
+  }
   Site& site = Intern(target);
   bool timed_out = false;
   const bool reached = state_->sync.WaitUntil(

@@ -955,9 +955,6 @@ class Parser {
       }
     };
     if (draft.type == FaultType::kTimeout) rule.Message(std::string(kTimeoutMessage));
-    if (draft.type == FaultType::kPause || draft.type == FaultType::kWait) {
-      rule.Delay(kDefaultSyncTimeout);
-    }
     if (draft.after) apply(draft.after->second, [&] { rule.After(draft.after->first); });
     if (draft.target) apply(draft.target->second, [&] { rule.Target(draft.target->first); });
     if (draft.probability) {

@@ -155,7 +155,8 @@ Schedule::Schedule(std::vector<ScheduledFault> faults) : faults_(std::move(fault
           "\": an outage's last call must be >= its first call " + std::to_string(fault.call) +
           ", got " + std::to_string(fault.last));
     }
-    // Sorted by first call: a fault that overlaps any earlier one overlaps the one before it.
+    // Sorted by first call: when any two faults overlap, some two neighbours do, so checking
+    // neighbours finds every clash (not always the first pair).
     if (i > 0 && Overlap(faults_[i - 1], fault)) {
       throw std::invalid_argument("faultline: schedule: " + Clash(faults_[i - 1], fault) +
                                   " (rules \"" + faults_[i - 1].rule + "\" and \"" + fault.rule +

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "binomial.hpp"
+#include "faultline/explore.hpp"
 #include "faultline/injector.hpp"
+#include "faultline/schedule.hpp"
 #include "faultline/rules.hpp"
 
 namespace {
@@ -61,6 +63,47 @@ TEST(ChainTest, TermsApplyInOrderWithTheirCounts) {
   injector.AddRule(IssueExample());
   EXPECT_EQ(Outcomes(injector, clock, "db.read", 8), "pppeeddd");
   EXPECT_EQ(clock.Now(), 30ms);
+}
+
+// A schedule records calls, not terms: replayed, the chain decides by its terms again, so the
+// replay repeats the run (the off head never throws, the exception term throws on call 4).
+TEST(ChainTest, AReplayedScheduleRepeatsTheChainsTerms) {
+  FaultInjector injector(7);
+  faultline::VirtualClock clock;
+  injector.SetClock(&clock);
+  injector.AddRule(IssueExample());
+  const std::string run = Outcomes(injector, clock, "db.read", 8);
+  const faultline::Schedule schedule = faultline::Schedule::FromEvents(injector.Events());
+  injector.Reset();
+  injector.AddRule(IssueExample());
+  injector.Replay(schedule);
+  EXPECT_EQ(Outcomes(injector, clock, "db.read", 8), run);
+}
+
+TEST(ChainTest, ASweepRefusesAChainedRuleNamingIt) {
+  FaultInjector injector(7);
+  faultline::SweepOptions options;
+  options.injector = &injector;
+  options.Fault(IssueExample());
+  try {
+    faultline::Sweep(options, [] {});
+    FAIL() << "a chained rule was swept";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_THAT(error.what(), HasSubstr("rule \"x\" is chained"));
+  }
+}
+
+TEST(ChainTest, SyncPointsAreNotChained) {
+  EXPECT_THROW(faultline::Exception("x").MaxTriggers(1).Then(faultline::Pause("x")),
+               std::invalid_argument);
+  EXPECT_THROW(faultline::Pause("x").MaxTriggers(1).Then(faultline::Exception("x")),
+               std::invalid_argument);
+  try {
+    ParseRules("x=t:1*exception->wait(A)");
+    FAIL() << "a wait term was accepted";
+  } catch (const RuleSyntaxError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("pause and wait hold threads until released"));
+  }
 }
 
 TEST(ChainTest, EachTargetWalksTheChainOnItsOwn) {

@@ -383,6 +383,14 @@ TEST(BufferCorruptionTest, BadBuffersAndEmptyDecisionsAreClearErrors) {
               ::testing::ThrowsMessage<std::invalid_argument>(
                   "faultline: CorruptionRng: the decision is empty (no rule fired), expected a "
                   "fired decision"));
+  faultline::FaultInjector injector(1);
+  injector.AddRule(faultline::Exception("boom").Target("disk.read"));
+  const faultline::Decision thrown = injector.CheckForError(injector.Intern("disk.read"));
+  ASSERT_TRUE(thrown);
+  EXPECT_THAT([&] { faultline::FlipBits(block, thrown); },
+              ::testing::ThrowsMessage<std::invalid_argument>(
+                  "faultline: CorruptionRng: rule \"boom\" (exception) draws no corruption: "
+                  "expected the decision of a corruption or return rule"));
   EXPECT_EQ(block, Block());
 }
 

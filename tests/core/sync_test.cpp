@@ -31,6 +31,18 @@ class SyncTest : public ::testing::Test {
   faultline::FaultInjector injector_{7};
 };
 
+TEST_F(SyncTest, AWaitIsForOneExactTarget) {
+  EXPECT_THROW(faultline::Wait("w", "db.*"), std::invalid_argument);
+  EXPECT_THROW(injector_.WaitForHit("db.{read,write}", 1, 1ms), std::invalid_argument);
+}
+
+TEST_F(SyncTest, ASyncPointHoldsForTheSyncTimeoutWhateverBuiltIt) {
+  EXPECT_EQ(faultline::FaultConfig("p", faultline::FaultType::kPause).delay(),
+            faultline::kDefaultSyncTimeout);
+  EXPECT_EQ(faultline::Pause("p").delay(), faultline::kDefaultSyncTimeout);
+  EXPECT_EQ(faultline::ParseRules("w=B:wait(A)").at(0).delay(), faultline::kDefaultSyncTimeout);
+}
+
 TEST_F(SyncTest, APausedCallRunsOnlyAfterRelease) {
   injector_.AddRule(faultline::Pause("hold").Target("db.write"));
   std::atomic<bool> written{false};
