@@ -458,9 +458,23 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
   failing_events_.reset();
   notes_.clear();
 
+  std::map<std::string, std::string> origins;
+  std::vector<std::unique_ptr<FaultExpectation>> expectations;
+  for (const FaultConfig* rule : TestRules(full_name, extra, origins, expectations)) {
+    injector.AddRule(*rule);
+  }
+  origins_ = std::move(origins);
+  expectations_ = std::move(expectations);
+  if (schedule_) injector.Replay(*schedule_);
+}
+
+std::vector<const FaultConfig*> Session::TestRules(
+    const std::string& full_name, const std::vector<FaultConfig>& extra,
+    std::map<std::string, std::string>& origins,
+    std::vector<std::unique_ptr<FaultExpectation>>& expectations) const {
   // Every rule with its origin, checked for clashing names before any is installed.
   std::vector<const FaultConfig*> rules;
-  std::map<std::string, std::string> origins;
+  rules.reserve(extra.size() + command_line_rules_.size());
   auto collect = [&](const FaultConfig& rule, const std::string& origin) {
     auto [it, fresh] = origins.emplace(rule.name(), origin);
     if (!fresh) {
@@ -470,7 +484,6 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
     }
     rules.push_back(&rule);
   };
-  std::vector<std::unique_ptr<FaultExpectation>> expectations;
   for (const Annotation* annotation : FindAnnotations(full_name)) {
     const std::string origin =
         "annotation at " + annotation->file + ":" + std::to_string(annotation->line);
@@ -488,28 +501,22 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
   }
   for (const FaultConfig& rule : extra) collect(rule, "profile");
   for (const FaultConfig& rule : command_line_rules_) collect(rule, options_.rules_origin);
-
-  for (const FaultConfig* rule : rules) injector.AddRule(*rule);
-  origins_ = std::move(origins);
-  expectations_ = std::move(expectations);
-  if (schedule_) injector.Replay(*schedule_);
+  return rules;
 }
 
 std::vector<std::string> Session::CheckTests(const std::vector<std::string>& test_names) {
   std::vector<std::string> problems;
+  internal::HarnessLock lock(mutex_);
   for (const std::string& name : test_names) {
+    std::map<std::string, std::string> origins;
+    std::vector<std::unique_ptr<FaultExpectation>> expectations;
     try {
-      BeginTest(name);
+      TestRules(name, {}, origins, expectations);
     } catch (const std::exception& error) {
       problems.push_back(error.what());
     }
   }
-  internal::HarnessLock lock(mutex_);
-  internal::EndTestOwnership();
-  Disarm();
-  current_test_.clear();
-  origins_.clear();
-  expectations_.clear();
+  Disarm();  // as between tests: nothing counted before the first begins
   return problems;
 }
 

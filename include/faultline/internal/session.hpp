@@ -180,8 +180,9 @@ class FAULTLINE_API Session {
   // plus `extra` rules (e.g. from profiles). Throws std::invalid_argument for a clash of rule
   // names.
   void BeginTest(const std::string& full_name, const std::vector<FaultConfig>& extra = {});
-  // Prepares each of `test_names` as BeginTest would, without running it, and returns what
-  // would fail (clashing rule names), so that start-up reports it; then resets Current().
+  // Checks the rules of each of `test_names` as BeginTest would, without installing them, and
+  // returns what would fail (clashing rule names), so that start-up reports it; then resets
+  // Current() and stops it counting calls, as between tests.
   std::vector<std::string> CheckTests(const std::vector<std::string>& test_names);
   // Adds an expectation on the running test, declared at `file`:`line` ("" and 0: unknown).
   FaultExpectation& ExpectFault(const std::string& rule, const std::string& file = {}, int line = 0);
@@ -258,6 +259,13 @@ class FAULTLINE_API Session {
   };
   // Every annotation of a test: those naming it in full, else those naming its base name.
   std::vector<const Annotation*> FindAnnotations(const std::string& full_name) const;
+  // The rules of test `full_name` (its annotations', `extra`, the command line's), with the
+  // origin of each by name and its annotated expectations. Throws std::invalid_argument for a
+  // clash of rule names. Caller holds mutex_.
+  std::vector<const FaultConfig*> TestRules(
+      const std::string& full_name, const std::vector<FaultConfig>& extra,
+      std::map<std::string, std::string>& origins,
+      std::vector<std::unique_ptr<FaultExpectation>>& expectations) const;
   // Adds a failure for each --faultline_schedule entry whose rule `stats` lacks, and a note for
   // each that did not fire. Caller holds mutex_.
   void CheckSchedule(const HarnessStats& stats, std::vector<TestFailure>* failures);
