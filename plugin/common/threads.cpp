@@ -2,7 +2,7 @@
 // test (see faultline/internal/ownership.hpp). pthread_create is defined here and exported from
 // the test executable, so it comes first for every caller, std::thread in libstdc++ included,
 // and forwards to the next definition (libc's, or a sanitizer runtime's). A shared faultline
-// under a sanitizer comes second instead (see Preempted).
+// under ThreadSanitizer comes second instead (see Preempted).
 #include <dlfcn.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -26,9 +26,10 @@ CreateFunction RealCreate() {
   return real;
 }
 
-// True when a pthread_create of another module comes before this one and calls it: a sanitizer
-// runtime ahead of a shared faultline. Its own start routine must run first on the new thread,
-// so this one cannot run code there before it, and threads go unowned (said once).
+// True when ThreadSanitizer's pthread_create comes before this one and calls it (its runtime
+// ahead of a shared faultline): its own start routine must run first on the new thread, so
+// this one cannot run code there before it, and threads go unowned (said once). Other
+// interposers ahead of it (AddressSanitizer's) start threads this one can still wrap.
 bool Preempted() {
   static const bool preempted = [] {
     Dl_info first{};
@@ -38,10 +39,11 @@ bool Preempted() {
         dladdr(reinterpret_cast<void*>(&RealCreate), &own) == 0) {
       return false;
     }
-    if (first.dli_fbase == own.dli_fbase) return false;
+    if (first.dli_fbase == own.dli_fbase || dlsym(RTLD_DEFAULT, "__tsan_init") == nullptr) {
+      return false;
+    }
     static const char kNote[] =
-        "[faultline] note: the pthread_create of another library (a sanitizer's) comes before "
-        "faultline's: threads a test starts do not belong to it, and a thread an ended test "
+        "[faultline] note: ThreadSanitizer's pthread_create comes before faultline's: threads a test starts do not belong to it, and a thread an ended test "
         "left running can get the faults of the next. Link faultline statically to keep "
         "them apart.\n";
     faultline::internal::HarnessScope scope;  // a rule on posix.write must not fire here

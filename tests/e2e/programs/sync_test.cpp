@@ -4,6 +4,7 @@
 #include <faultline/gtest.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <optional>
 #include <thread>
@@ -39,7 +40,12 @@ TEST(CacheRace, AReaderNeverSeesATornEntry) {
   Cache cache;
   std::thread writer([&] { cache.Put(2); });
   std::optional<int> read;
-  std::thread reader([&] { read = cache.Get(); });
+  std::thread reader([&] {
+    // Readers come a little later, as they mostly do: without an ordering rule the race hides
+    // (a reader lands between the writer's two steps only by chance, rarely).
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    read = cache.Get();
+  });
   writer.join();
   reader.join();
   EXPECT_TRUE(read.has_value()) << "the reader saw a torn entry";
