@@ -85,7 +85,20 @@ TEST_F(PosixTest, WriteFailsWithTheErrnoTheRuleNames) {
   EXPECT_EQ(Events()[0].call, 1u);
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define FAULTLINE_TEST_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FAULTLINE_TEST_UNDER_TSAN 1
+#endif
+#endif
+
 TEST_F(PosixTest, APausedWriteIsMadeOnceReleased) {
+#if defined(FAULTLINE_TEST_UNDER_TSAN)
+  // Known: under ThreadSanitizer the thread held inside the (uninstrumented) write interposer
+  // crashes in the sanitizer's runtime. Not supported yet.
+  GTEST_SKIP() << "a pause at a system-call target under ThreadSanitizer";
+#endif
   Injector().AddRule(faultline::Pause("hold").Target("posix.write").Path("*/held.txt"));
   const int fd = Create("held.txt");
   ASSERT_GE(fd, 0);
