@@ -20,6 +20,7 @@
 #include "epoch.hpp"
 #include "faultline/internal/ownership.hpp"
 #include "glob.hpp"
+#include "text.hpp"
 
 namespace faultline {
 namespace internal {
@@ -563,15 +564,6 @@ class SyncPoints {
   std::map<std::string, std::uint64_t> armed_;  // rule name -> serial of its Arm
   std::map<std::string, std::size_t> held_;     // threads held per rule name
 };
-
-// "10s", "250ms", "1500us" or "7ns": the largest unit that holds `d` exactly.
-std::string DurationText(std::chrono::nanoseconds d) {
-  const long long ns = d.count();
-  if (ns != 0 && ns % 1000000000 == 0) return std::to_string(ns / 1000000000) + "s";
-  if (ns != 0 && ns % 1000000 == 0) return std::to_string(ns / 1000000) + "ms";
-  if (ns != 0 && ns % 1000 == 0) return std::to_string(ns / 1000) + "us";
-  return std::to_string(ns) + "ns";
-}
 
 struct InjectorState {
   // Guards everything below except the event log and the atomics.

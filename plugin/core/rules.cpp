@@ -202,8 +202,9 @@ constexpr Unit kUnits[] = {
     {"ns", 1, 1, 0},
 };
 
-// In the largest unit that holds the duration exactly: "2s", "1500us", "0s".
-std::string DurationText(std::chrono::nanoseconds duration) {
+}  // namespace
+
+std::string internal::DurationText(std::chrono::nanoseconds duration) {
   const std::int64_t count = duration.count();
   if (count == 0) return "0s";
   for (const Unit& unit : kUnits) {
@@ -213,6 +214,9 @@ std::string DurationText(std::chrono::nanoseconds duration) {
   }
   return std::to_string(count) + "ns";
 }
+
+namespace {
+using internal::DurationText;
 
 std::string FloatText(double value) {
   if (std::isinf(value)) return value < 0 ? "-inf" : "inf";

@@ -2,6 +2,7 @@
 // character is never cut, and bytes a terminal would act on are escaped.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -17,6 +18,10 @@ inline std::size_t CharacterLength(std::string_view text, std::size_t pos) {
   }
   return end - pos;
 }
+
+// In the largest unit that holds the duration exactly: "2s", "1500us", "2min", "0s" (the
+// rule language's form, also used in messages).
+std::string DurationText(std::chrono::nanoseconds duration);
 
 // True for the bytes a message shows as \xHH: the C0 controls (NUL included) and DEL.
 inline bool IsControl(char c) {
