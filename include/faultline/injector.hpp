@@ -300,7 +300,6 @@ class FAULTLINE_API FaultInjector {
   void UpdateArmed();
 
   std::atomic<bool> armed_{false};
-  std::atomic<bool> replaying_{false};  // a schedule is replayed: Decide takes its general loop
   std::atomic<std::uint64_t> seed_;
   std::atomic<std::uint64_t> seed_mix_;  // internal::SeedMix(seed_), the seed's part of decisions
   std::atomic<Clock*> clock_;

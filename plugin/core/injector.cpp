@@ -342,10 +342,6 @@ struct alignas(64) RuleRecord {
   std::atomic<std::uint64_t> triggers{0};
 };
 
-// How Decide takes a rule alone on its site: one with no condition, filter or budget never
-// fires, always fires, or draws (probability 0, 1 or between); any other goes to DecideFrom.
-enum class QuickDecision : std::uint8_t { kSkip, kFire, kDraw, kGeneral };
-
 // One installed rule. Freed by epoch-based reclamation after its removal, because checks in
 // flight may still read it.
 struct alignas(64) Rule {
@@ -363,10 +359,7 @@ struct alignas(64) Rule {
                     !config->on_calls().empty() || !config->chain().empty()),
         filtered(config->has_call_filter()),
         chained(!config->chain().empty()),
-        quick(conditional || filtered || config->max_triggers() != 0 ? QuickDecision::kGeneral
-              : threshold == 0                                         ? QuickDecision::kSkip
-              : threshold == kDrawAlways                               ? QuickDecision::kFire
-                                                                       : QuickDecision::kDraw) {
+        quick(!conditional && !filtered && config->max_triggers() == 0) {
     if (chained) {
       // Aliases of the rule's config, so that a fired term keeps the whole rule alive.
       terms.push_back(config);
@@ -404,7 +397,9 @@ struct alignas(64) Rule {
   const bool conditional;
   const bool filtered;     // has a path, size, scope or thread filter
   const bool chained;      // has terms chained after its own: decided by DecideChain
-  const QuickDecision quick;  // how Decide takes it
+  // Has no condition, filter or budget: Decide decides it alone on its site (RuleList::quick),
+  // by its threshold.
+  const bool quick;
   // Of a chained rule: its own config, then one alias per chained term.
   std::vector<std::shared_ptr<const FaultConfig>> terms;
   // Of a chained rule: per site, the counts its terms used up there (per target, as "applied
@@ -624,32 +619,58 @@ bool Matches(const Rule& rule, const Site& site) {
                       : GlobMatch(rule.config->target(), site.name);
 }
 
+// Sets what Decide takes of `list`, the list of `site`: its quick rule and that rule's mix
+// (RuleList::quick, RuleList::mix). Caller holds the mutex.
+void SetQuick(const InjectorState& state, const Site& site, const RuleList& list) {
+  Rule* rule = list.items[0];
+  const bool quick = list.size == 1 && rule->quick &&
+                     state.replay.load(std::memory_order_relaxed) == nullptr;
+  list.mix.store(Mix64(rule->seeded.load(std::memory_order_relaxed) ^ site.name_mix),
+                 std::memory_order_relaxed);
+  list.quick.store(quick ? rule : nullptr, std::memory_order_relaxed);
+}
+
 // Publishes `size` rules of `array` from `items` as the list of `site` and retires the list it
 // replaces. Caller holds the mutex.
-void Publish(Site& site, std::shared_ptr<std::vector<Rule*>> array, Rule* const* items,
-             std::size_t size) {
-  const RuleList* list = size == 0 ? nullptr : new RuleList{std::move(array), items, size};
+void Publish(const InjectorState& state, Site& site, std::shared_ptr<std::vector<Rule*>> array,
+             Rule* const* items, std::size_t size) {
+  RuleList* list = nullptr;
+  if (size != 0) {
+    list = new RuleList{std::move(array), items, size};
+    SetQuick(state, site, *list);
+  }
   Retire(site.rules.exchange(list, std::memory_order_seq_cst));
 }
 
-void Publish(Site& site, std::vector<Rule*> rules) {
+void Publish(const InjectorState& state, Site& site, std::vector<Rule*> rules) {
   auto array = std::make_shared<std::vector<Rule*>>(std::move(rules));
   Rule* const* items = array->data();
   const std::size_t size = array->size();
-  Publish(site, std::move(array), items, size);
+  Publish(state, site, std::move(array), items, size);
+}
+
+// Sets again what Decide takes of every list of a site of an installed rule, after a change of
+// the seed or of the replay. Caller holds the mutex.
+void RefreshQuick(const InjectorState& state) {
+  for (const IndexedRule& entry : state.installed) {
+    for (const Site* site : entry.rule->sites) {
+      const RuleList* list = site->rules.load(std::memory_order_relaxed);
+      if (list != nullptr && list->items[0] == entry.rule) SetQuick(state, *site, *list);
+    }
+  }
 }
 
 // Inserts `rule` into the list of `site` in id order (usually last). Caller holds the mutex.
-void Insert(Site& site, Rule& rule) {
+void Insert(const InjectorState& state, Site& site, Rule& rule) {
   const RuleList* current = site.rules.load(std::memory_order_relaxed);
-  if (current == nullptr) return Publish(site, std::vector<Rule*>{&rule});
+  if (current == nullptr) return Publish(state, site, std::vector<Rule*>{&rule});
   if (current->items[current->size - 1]->id > rule.id) {
     // A rule enabled again goes back to its place: a copy, as a removal from the middle.
     std::vector<Rule*> rules(current->begin(), current->end());
     rules.insert(std::lower_bound(rules.begin(), rules.end(), &rule,
                                   [](const Rule* a, const Rule* b) { return a->id < b->id; }),
                  &rule);
-    return Publish(site, std::move(rules));
+    return Publish(state, site, std::move(rules));
   }
   std::shared_ptr<std::vector<Rule*>> array = current->array;
   // Readers of the current list read only its own window of the array, so an entry written
@@ -663,25 +684,25 @@ void Insert(Site& site, Rule& rule) {
   }
   array->push_back(&rule);
   Rule* const* items = array->data() + array->size() - current->size - 1;
-  Publish(site, std::move(array), items, current->size + 1);
+  Publish(state, site, std::move(array), items, current->size + 1);
 }
 
 // Removes `rule` from the list of `site`: the first or last entry by narrowing the window (as a
 // scope's rules or the oldest ones go), any other by a copy. Caller holds the mutex.
-void Remove(Site& site, const Rule& rule) {
+void Remove(const InjectorState& state, Site& site, const Rule& rule) {
   const RuleList* current = site.rules.load(std::memory_order_relaxed);
   if (current == nullptr) return;  // an AddRule failed before linking it here
   if (current->items[0] == &rule) {
-    return Publish(site, current->array, current->items + 1, current->size - 1);
+    return Publish(state, site, current->array, current->items + 1, current->size - 1);
   }
   if (current->items[current->size - 1] == &rule) {
-    return Publish(site, current->array, current->items, current->size - 1);
+    return Publish(state, site, current->array, current->items, current->size - 1);
   }
   std::vector<Rule*> rules;
   rules.reserve(current->size);
   std::remove_copy(current->begin(), current->end(), std::back_inserter(rules), &rule);
   if (rules.size() == current->size) return;  // an AddRule failed before linking it here
-  Publish(site, std::move(rules));
+  Publish(state, site, std::move(rules));
 }
 
 // The rules matching a new site, in insertion order (ids ascend with it). Caller holds the
@@ -797,13 +818,13 @@ void Link(InjectorState& state, Rule& rule) {
   rule.sites = SitesOf(state, *rule.config);
   AddChainCounts(rule, rule.sites);
   // Lists stay in insertion order, so that rules are tried in the order they were added.
-  for (Site* site : rule.sites) Insert(*site, rule);
+  for (Site* site : rule.sites) Insert(state, *site, rule);
 }
 
 // Removes `rule` from the lists of its sites and the indexes and retires it. Caller holds the
 // mutex.
 void Unlink(InjectorState& state, Rule& rule) {
-  for (Site* site : rule.sites) Remove(*site, rule);
+  for (Site* site : rule.sites) Remove(state, *site, rule);
   if (rule.config->enabled()) {
     RuleIndex& index = rule.literal ? state.literal_rules[rule.config->target()]
                                     : state.glob_rules;
@@ -1029,7 +1050,6 @@ void FaultInjector::Reset() {
   state_->literal_rules.clear();
   state_->glob_rules.clear();
   internal::Retire(state_->replay.exchange(nullptr, std::memory_order_seq_cst));
-  replaying_.store(false, std::memory_order_relaxed);
   for (Site* site = state_->touched.exchange(nullptr, std::memory_order_acq_rel); site != nullptr;) {
     // Read the link before zeroing: once zero, a check may link the site anew.
     Site* next = site->next_touched.load(std::memory_order_relaxed);
@@ -1063,6 +1083,7 @@ void FaultInjector::SetSeed(std::uint64_t seed) {
     entry.rule->seeded.store(internal::SeededRuleMix(seed_mix, entry.rule->name_hash),
                              std::memory_order_relaxed);
   }
+  internal::RefreshQuick(*state_);
 }
 
 void FaultInjector::SetClock(Clock* clock) {
@@ -1079,13 +1100,13 @@ void FaultInjector::Replay(Schedule schedule) {
   // A Schedule is sorted by target then call, so each site's entries are already ascending.
   internal::HarnessLock lock(state_->mutex);
   internal::Retire(state_->replay.exchange(plan.release(), std::memory_order_seq_cst));
-  replaying_.store(true, std::memory_order_relaxed);
+  internal::RefreshQuick(*state_);
 }
 
 void FaultInjector::StopReplay() {
   internal::HarnessLock lock(state_->mutex);
   internal::Retire(state_->replay.exchange(nullptr, std::memory_order_seq_cst));
-  replaying_.store(false, std::memory_order_relaxed);
+  internal::RefreshQuick(*state_);
 }
 
 bool FaultInjector::replaying() const {
@@ -1217,7 +1238,7 @@ Site& FaultInjector::InternId(std::uint32_t id) {
     rule->sites.push_back(&added);
     internal::AddChainCounts(*rule, {&added});
   }
-  internal::Publish(added, std::move(rules));
+  internal::Publish(*state_, added, std::move(rules));
   chunk[id % kChunkSize].store(&added, std::memory_order_release);
   return added;
 }
@@ -1294,20 +1315,20 @@ internal::Fired FaultInjector::Decide(Site& site) {
   const std::uint64_t earlier_calls = site.calls.fetch_add(1, std::memory_order_relaxed);
   if (earlier_calls == 0) internal::LinkTouched(*state_, site);
   if (rules != nullptr) {
-    Rule& rule = *rules->items[0];
-    if (rules->size != 1 || rule.quick == internal::QuickDecision::kGeneral ||
-        replaying_.load(std::memory_order_relaxed)) {
+    Rule* const rule = rules->quick.load(std::memory_order_relaxed);
+    if (rule == nullptr) {
       internal::CountOutermostEpoch(internal::CurrentEpochSlot());
       return DecideFrom(rules->begin(), rules->end(), site, earlier_calls + 1, nullptr);
     }
-    rule.record->checks.fetch_add(1, std::memory_order_relaxed);
-    if (rule.quick == internal::QuickDecision::kFire ||
-        (rule.quick == internal::QuickDecision::kDraw &&
-         internal::DrawFires(
-             internal::DecisionBitsSeeded(rule.seeded.load(std::memory_order_relaxed),
-                                          site.name_mix, internal::CallMix(earlier_calls + 1)),
-             rule.threshold))) {
-      return Fire(rule, site, earlier_calls + 1,
+    rule->record->checks.fetch_add(1, std::memory_order_relaxed);
+    // Probabilities 0 and 1 decide without drawing.
+    const std::uint64_t threshold = rule->threshold;
+    if (threshold != 0 &&
+        (threshold == internal::kDrawAlways ||
+         internal::DrawFires(internal::Mix64(rules->mix.load(std::memory_order_relaxed) ^
+                                             internal::CallMix(earlier_calls + 1)),
+                             threshold))) {
+      return Fire(*rule, site, earlier_calls + 1,
                   internal::CountOutermostEpoch(internal::CurrentEpochSlot()));
     }
   }

@@ -461,6 +461,24 @@ TEST(InjectorTest, SetSeedChangesDecisions) {
   EXPECT_NE(FiredCalls(injector, "t", 64), first);
 }
 
+TEST(InjectorTest, ASeedSetAfterTheRulesDecidesAsTheSameSeedSetBefore) {
+  // A site with one plain rule decides apart from the rest: its decisions follow the seed set
+  // after it, and equal those of the same rule tried among others.
+  faultline::FaultInjector before(7);
+  before.AddRule(faultline::Exception("r").Target("t").Probability(0.3));
+  faultline::FaultInjector after(1);
+  after.Intern("t");
+  after.AddRule(faultline::Exception("r").Target("t").Probability(0.3));
+  after.SetSeed(7);
+  faultline::FaultInjector shared(7);
+  shared.AddRule(faultline::Exception("r").Target("t").Probability(0.3));
+  shared.AddRule(faultline::Exception("never").Target("t").Probability(0));
+  const auto expected = FiredCalls(before, "t", 400);
+  EXPECT_EQ(FiredCalls(after, "t", 400), expected);
+  EXPECT_EQ(FiredCalls(shared, "t", 400), expected);
+  EXPECT_FALSE(expected.empty());
+}
+
 TEST(ScopeTest, RemovesExactlyTheRulesItAdded) {
   faultline::FaultInjector injector;
   injector.AddRule(faultline::Exception("outer").Target("x"));

@@ -32,6 +32,14 @@ struct RuleList {
   std::shared_ptr<std::vector<Rule*>> array;
   Rule* const* items;
   std::size_t size;
+  // The one rule of the list when FaultInjector::Decide may decide it alone (a rule with no
+  // condition, filter or budget, and no schedule replayed), else null. Rewritten under the
+  // injector's mutex when a replay starts or stops.
+  mutable std::atomic<Rule*> quick{nullptr};
+  // Of a quick rule: Mix64(its SeededRuleMix ^ the site's name_mix), the part of its draws
+  // that does not depend on the call (see DecisionBitsSeeded). Rewritten under the injector's
+  // mutex when the seed changes.
+  mutable std::atomic<std::uint64_t> mix{0};
   Rule* const* begin() const { return items; }
   Rule* const* end() const { return items + size; }
 };
