@@ -1,7 +1,6 @@
 // Catch2 v2.13 and v3 under one spelling for the Catch2 tests: the header, the substring
 // matcher, the exit status of a run with failed assertions and the end of an XML report. A
-// driver that wants Catch2's own main defines CATCH_CONFIG_MAIN before including this (v2
-// compiles it there; v3 links it from Catch2::Catch2WithMain and ignores the macro).
+// driver that wants Catch2's own main links it (see CMakeLists.txt).
 #pragma once
 
 #if __has_include(<catch2/catch_all.hpp>)

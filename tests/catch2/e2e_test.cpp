@@ -1,7 +1,6 @@
 // End to end: Catch2 programs using the adapter as a user would, run as child processes with
 // filters, --rng-seed, --order rand, reporters, options and environment; their output, exit
 // codes and reports are checked, and printed replay lines are run again.
-#define CATCH_CONFIG_MAIN
 #include "catch2_compat.hpp"
 
 #include "child_process.hpp"

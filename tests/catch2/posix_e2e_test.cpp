@@ -1,7 +1,6 @@
 // End to end: faultline::posix in a Catch2 program doing real file I/O, run as a child process
 // under rules on every posix target: the console and JUnit output, faultline's lines and the
 // exit code stay as they would be for any failing or passing run.
-#define CATCH_CONFIG_MAIN
 #include "catch2_compat.hpp"
 
 #include "child_process.hpp"

@@ -1,6 +1,6 @@
-// Catch2's own main (v2: CATCH_CONFIG_MAIN; v3: Catch2::Catch2WithMain) and faultline::catch2,
-// without faultline's options: FAULTLINE_* variables and Catch2's --rng-seed control it.
-#define CATCH_CONFIG_MAIN
+// Catch2's own main (v2: tests/catch2/catch2_main.cpp; v3: Catch2::Catch2WithMain) and
+// faultline::catch2, without faultline's options: FAULTLINE_* variables and Catch2's
+// --rng-seed control it.
 #include <faultline/catch2.hpp>
 
 FAULTLINE_TEST_CASE("own main: breaks under faults", "[fail]",
