@@ -540,9 +540,9 @@ std::string ExploreResult::Report(const std::string& schedule_flag) const {
   } else {
     // Index and seed are the campaign's: the failure is the same in one unsharded process.
     out << "[faultline] explore: " << shard << "run index " << failing_run << " failed (the shard's run "
-        << runs << ")";
+        << runs << ";";
   }
-  out << " (seed " << original.seed << ") with " << original.schedule.size()
+  out << (shard.empty() ? " (" : " ") << "seed " << original.seed << ") with " << original.schedule.size()
       << " fault(s): " << original.schedule.ToString() << "\n";
   if (flaky) {
     out << "[faultline] flaky: replaying that schedule passed, so the failure does not follow "

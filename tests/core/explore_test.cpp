@@ -451,7 +451,7 @@ TEST_F(ExploreTest, TheShardOwningTheFailingRunFindsItWithTheSameSeedAndMinimalS
     EXPECT_THAT(result.Report(),
                 HasSubstr("[faultline] explore: shard " + std::to_string(shard) + "/3: run index " +
                           std::to_string(unsharded.failing_run) + " failed (the shard's run " +
-                          std::to_string(result.runs) + ") (seed " +
+                          std::to_string(result.runs) + "; seed " +
                           std::to_string(unsharded.original.seed) + ")"));
   }
 }
