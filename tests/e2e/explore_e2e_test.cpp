@@ -255,6 +255,20 @@ TEST(CampaignEndToEnd, AutoTakesGoogleTestsShardAndRunsEveryTestInEveryShard) {
   EXPECT_EQ(together, RunSeeds(whole));
 }
 
+TEST(CampaignEndToEnd, WithoutTheFlagGoogleTestShardsTheTestsAsBefore) {
+  int ran = 0;
+  for (int shard = 0; shard < 2; ++shard) {
+    const ChildRun run = Campaign("GTEST_SHARD_INDEX=" + std::to_string(shard) + " GTEST_TOTAL_SHARDS=2",
+                                  "--gtest_filter=Campaign.* --faultline_explore_runs=2");
+    ASSERT_EQ(run.status, 0) << run.output;
+    for (std::size_t at = run.output.find("[ RUN      ] Campaign."); at != std::string::npos;
+         at = run.output.find("[ RUN      ] Campaign.", at + 1)) {
+      ++ran;
+    }
+  }
+  EXPECT_EQ(ran, 2) << "each of the two tests runs in one shard";
+}
+
 TEST(CampaignEndToEnd, AutoTakesBazelsShardAndTouchesItsStatusFile) {
   const std::string status = Temp("shard_status");
   std::remove(status.c_str());
