@@ -105,6 +105,9 @@ FAULTLINE_API SweepResult Sweep(const std::function<void()>& body,
 // case fails once, after shrinking, with the seed, the minimal schedule and the replay setting.
 // Keeps faultline_explore_runs, and for a failure faultline_explore_seed,
 // faultline_explore_schedule and faultline_explore_flaky, in the --faultline-report.
+// --faultline-explore-runs, --faultline-explore-for and --faultline-explore-shard (or their
+// FAULTLINE_EXPLORE_* twins) replace the runs `options` set and split them over processes;
+// under --faultline-schedule they do not apply (one run).
 FAULTLINE_API ExploreResult Explore(ExploreOptions options, const std::function<void()>& body,
                                     const char* file = __builtin_FILE(),
                                     int line = __builtin_LINE());
@@ -246,8 +249,10 @@ namespace faultline {
 namespace catch2 {
 
 // Adds faultline's options to a Catch2 command line: --faultline-seed, --faultline-rules,
-// --faultline-disable and --faultline-report (the FAULTLINE_* environment twins are read
-// first; the options win). faultline::catch2_main calls it; in your own main (Catch2 v2: the
+// --faultline-disable, --faultline-strict, --faultline-report, --faultline-schedule and the
+// campaign options --faultline-explore-runs, --faultline-explore-for and
+// --faultline-explore-shard (the FAULTLINE_* environment twins are read first; the options
+// win). faultline::catch2_main calls it; in your own main (Catch2 v2: the
 // file that defines CATCH_CONFIG_RUNNER) call it before applyCommandLine:
 //   Catch::Session session;
 //   faultline::catch2::AddCommandLineOptions(session);
@@ -286,7 +291,16 @@ inline void AddCommandLineOptions(::Catch::Session& session) {
               option("report", "--faultline-report", "file.json",
                      "write each test case run's seed, rules and fault events as JSON") |
               option("schedule", "--faultline-schedule", "rule=target@call,...",
-                     "replay exactly these faults in every test case run"));
+                     "replay exactly these faults in every test case run") |
+              option("explore_runs", "--faultline-explore-runs", "n",
+                     "runs of every Explore, instead of the test case's own") |
+              option("explore_for", "--faultline-explore-for", "duration",
+                     "time budget of every Explore (500ms, 30s, 5min, 1h), checked between "
+                     "runs; alone, runs until it is spent") |
+              option("explore_shard", "--faultline-explore-shard", "i/n|auto",
+                     "make only the runs r of every Explore with r % n == i, each with its "
+                     "unsharded seed; auto takes Bazel's (or GoogleTest's) shard variables and "
+                     "runs every test case in every shard"));
 }
 
 }  // namespace catch2

@@ -17,6 +17,14 @@
 //                                                          [] { UploadAndCheck(); });
 //   if (explored.failed) std::cout << explored.Report();  // seed, minimal schedule, replay flag
 //
+//   // A campaign: as many runs as 30 minutes allow, split over 4 processes by run index (this
+//   // one makes runs 1, 5, 9, ...; together the 4 make the runs one process would):
+//   faultline::Explore(faultline::ExploreOptions()
+//                          .Runs(faultline::ExploreOptions::kNoRunLimit)
+//                          .For(std::chrono::minutes(30))
+//                          .Shard(1, 4),
+//                      body);
+//
 // A run fails when an exception escapes the body, or when the options' Runner reports a
 // failure (the GoogleTest and Catch2 adapters count assertion failures that way). Each run
 // starts from a reset injector (FaultInjector::Reset) holding the rules of the run. When the
@@ -27,6 +35,7 @@
 // concurrent use of one injector.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -152,6 +161,19 @@ FAULTLINE_API SweepResult Sweep(FaultConfig fault, const std::function<void()>& 
 struct ExploreOptions {
   // Runs under the installed rules, run i with seed mix(injector seed, i) (run 0: the seed).
   std::uint64_t runs = 100;
+  // `runs` for a campaign that only its time budget (For) ends.
+  static constexpr std::uint64_t kNoRunLimit = UINT64_MAX;
+  // When set, no run starts once this much time has passed since the exploration began: the
+  // budget is checked between runs, so a run is never cut and the first always runs. With
+  // `runs` too, whichever ends first. Bounds exploring only: shrinking a failure found near the
+  // end of the budget keeps its own bound, max_shrink_runs, so the failure is still reported
+  // minimal. Wall time (a steady clock), not the injector's Clock.
+  std::optional<std::chrono::nanoseconds> time_budget;
+  // This process makes only the runs i with i % shard_count == shard_index, each with the seed
+  // it has unsharded, so shard_count processes (shard_index 0 to shard_count - 1) together make
+  // exactly the runs, seeds and failures of one. 0 of 1: every run.
+  std::uint64_t shard_index = 0;
+  std::uint64_t shard_count = 1;
   // Replays at most while shrinking a failure, the confirming one included (plus one last
   // replay of the minimal schedule); bounds the work on a body that fails nondeterministically.
   std::uint64_t max_shrink_runs = 500;
@@ -170,12 +192,26 @@ struct ExploreOptions {
     max_shrink_runs = n;
     return *this;
   }
+  // Sets time_budget. Throws std::invalid_argument when `budget` is not positive.
+  FAULTLINE_API ExploreOptions& For(std::chrono::nanoseconds budget);
+  // Makes this process shard `index` of `count` (0-based). Throws std::invalid_argument unless
+  // index < count.
+  FAULTLINE_API ExploreOptions& Shard(std::uint64_t index, std::uint64_t count);
 };
 
 // What an exploration found.
 struct FAULTLINE_API ExploreResult {
-  // Exploring runs made (up to and including the first failing one).
+  // Exploring runs made (up to and including the first failing one), by this process: under
+  // a shard, its own runs.
   std::uint64_t runs = 0;
+  // ExploreOptions::time_budget stopped the exploration before its runs were done.
+  bool time_budget_spent = false;
+  // The shard that explored (ExploreOptions::shard_index of shard_count; 0 of 1 unsharded).
+  std::uint64_t shard_index = 0;
+  std::uint64_t shard_count = 1;
+  // The index of the failing run in the whole campaign (0-based: its seed is
+  // mix(injector seed, failing_run)), the same whichever shard found it.
+  std::uint64_t failing_run = 0;
   // Replays made to confirm and shrink the failure.
   std::uint64_t shrink_runs = 0;
   // A run failed.
@@ -202,14 +238,18 @@ struct FAULTLINE_API ExploreResult {
   // `schedule_flag`=<minimal> for another adapter or the environment.
   std::string ReplayFlag(const std::string& schedule_flag = "--faultline_schedule") const;
   // The labelled report: seed, original and minimal schedules, failure, and the replay setting
-  // ReplayFlag(schedule_flag).
+  // ReplayFlag(schedule_flag); under a shard, "shard i/n" and the failing run's index in the
+  // campaign; after a time budget ended a passing exploration, that it did. The replay setting
+  // needs no shard: it replays the failure in one process.
   std::string Report(const std::string& schedule_flag = "--faultline_schedule") const;
 };
 
-// Runs `body` options.runs times under the injector's installed rules with derived seeds; on
-// the first failure, replays its schedule (a run that now passes is reported flaky), then
-// shrinks it by delta debugging: removes faults, then moves the rest to earlier calls, while
-// the replay still fails.
+// Runs `body` options.runs times (or until options.time_budget is spent; under a shard, its
+// share of the runs) under the injector's installed rules with derived seeds; on the first
+// failure, replays its schedule (a run that now passes is reported flaky), then shrinks it by
+// delta debugging: removes faults, then moves the rest to earlier calls, while the replay still
+// fails. Throws std::invalid_argument for a shard_index not below shard_count or a time_budget
+// that is not positive.
 FAULTLINE_API ExploreResult Explore(const ExploreOptions& options,
                                     const std::function<void()>& body);
 

@@ -101,7 +101,10 @@ class FAULTLINE_API FaultTest : public ::testing::Test {
   // faultline::Explore on this test's injector, with Sweep's handling of failures: the test
   // fails once, after shrinking, with the seed, the minimal schedule and the replay flag.
   // Records faultline_explore_runs, and for a failure faultline_explore_seed,
-  // faultline_explore_schedule and faultline_explore_flaky.
+  // faultline_explore_schedule and faultline_explore_flaky (with _failing_run, _shard and
+  // _time_budget_spent when they apply). --faultline_explore_runs, --faultline_explore_for and
+  // --faultline_explore_shard (or their FAULTLINE_EXPLORE_* twins) replace the runs `options`
+  // set and split them over processes; under --faultline_schedule they do not apply (one run).
   ExploreResult Explore(ExploreOptions options, const std::function<void()>& body);
   // Explores the test's installed rules for 100 runs.
   ExploreResult Explore(const std::function<void()>& body);

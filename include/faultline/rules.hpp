@@ -14,6 +14,7 @@
 // an integer, a floating value (NaN excluded), a bool or a string.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <stdexcept>
@@ -55,6 +56,12 @@ class FAULTLINE_API RuleSyntaxError : public std::invalid_argument {
 // line, blank entries ignored. Returns the rules in the order written (rule names are not
 // required to be unique). Throws RuleSyntaxError (origin "rules") for the first bad rule.
 FAULTLINE_API std::vector<FaultConfig> ParseRules(std::string_view spec);
+
+// Parses `text` as the rule language writes a duration: digits, an optional fraction and a unit
+// (ns, us, ms, s, min or h), e.g. "500ms", "1.5s", "30min". Throws RuleSyntaxError with origin
+// `origin` (e.g. the flag that gave the text) when it is not exactly one duration.
+FAULTLINE_API std::chrono::nanoseconds ParseDuration(std::string_view text,
+                                                     std::string_view origin = "duration");
 
 // The canonical text of `rule`, such that ParseRules(ToString(rule)).at(0) == rule. Throws
 // std::invalid_argument naming the rule when it has no text form: a custom exception type,

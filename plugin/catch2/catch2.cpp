@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -689,6 +690,17 @@ std::string AtTarget::describe() const { return "is a fault at target \"" + targ
 namespace internal {
 
 ListenerRegistration::ListenerRegistration() {
+  // Catch2 v3 reads Bazel's shard variables when it builds its configuration, before any
+  // listener runs: under FAULTLINE_EXPLORE_SHARD=auto faultline takes them first. (The option
+  // takes them while Catch2 parses it.) What goes wrong here is reported at start-up, where the
+  // variable is applied again.
+  const char* shard = std::getenv("FAULTLINE_EXPLORE_SHARD");
+  if (shard != nullptr && std::string(shard) == "auto") {
+    try {
+      ::faultline::internal::TakeRunnerShard();
+    } catch (const std::invalid_argument&) {
+    }
+  }
 #if CATCH_VERSION_MAJOR >= 3
   static const ::Catch::ListenerRegistrar<Listener> registrar("faultline");
 #else

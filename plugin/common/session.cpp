@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -66,8 +67,11 @@ constexpr const char* kFlagPrefix = "--faultline_";
 constexpr const char* kDashedFlagPrefix = "--faultline-";
 constexpr const char* kKnownFlags =
     "--faultline_seed, --faultline_rules, --faultline_disable, --faultline_strict, "
-    "--faultline_report, --faultline_schedule";
-constexpr const char* kOptionKeys[] = {"seed", "rules", "disable", "strict", "report", "schedule"};
+    "--faultline_report, --faultline_schedule, --faultline_explore_runs, "
+    "--faultline_explore_for, --faultline_explore_shard";
+constexpr const char* kOptionKeys[] = {"seed",         "rules",       "disable",      "strict",
+                                       "report",       "schedule",    "explore_runs",
+                                       "explore_for",  "explore_shard"};
 
 std::uint64_t ParseSeed(const std::string& text, const std::string& source, bool* drawn) {
   if (text == "random") {
@@ -91,6 +95,29 @@ std::uint64_t ParseSeed(const std::string& text, const std::string& source, bool
 bool IsRuleFile(const std::string& rules) {
   const std::size_t first = rules.find_first_not_of(" \t");
   return first != std::string::npos && rules[first] == '@';
+}
+
+// Digits only, as ParseSeed reads them; false for anything else or out of range.
+bool ParseCount(const std::string& text, std::uint64_t* value) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  errno = 0;
+  *value = std::strtoull(text.c_str(), nullptr, 10);
+  return errno != ERANGE;
+}
+
+// "i/n" with i < n; `given` is the value as written, for the message.
+void ParseShard(const std::string& text, const std::string& source, const std::string& given,
+                Options& options) {
+  const std::size_t slash = text.find('/');
+  std::uint64_t index = 0, count = 0;
+  if (slash == std::string::npos || !ParseCount(text.substr(0, slash), &index) ||
+      !ParseCount(text.substr(slash + 1), &count) || index >= count) {
+    throw std::invalid_argument("faultline: " + source +
+                                ": expected i/n, shard i of n with 0 <= i < n (e.g. 0/4), or auto, "
+                                "got \"" + given + "\"");
+  }
+  options.explore_shard_index = index;
+  options.explore_shard_count = count;
 }
 
 bool ParseBool(const std::string& text, const std::string& source) {
@@ -135,6 +162,40 @@ void ApplyOption(Options& options, const std::string& key, const std::string& va
     }
     options.schedule = value;
     options.schedule_origin = source;
+  } else if (key == "explore_runs") {
+    std::uint64_t runs = 0;
+    if (!ParseCount(value, &runs) || runs == 0) {
+      throw std::invalid_argument("faultline: " + source +
+                                  ": expected a positive number of runs, got \"" + value + "\"");
+    }
+    options.explore_runs = runs;
+  } else if (key == "explore_for") {
+    std::chrono::nanoseconds budget{};
+    std::string problem;
+    try {
+      budget = ParseDuration(value, source);
+    } catch (const RuleSyntaxError& error) {
+      problem = " (" + error.message() + ")";
+    }
+    if (!problem.empty() || budget <= std::chrono::nanoseconds::zero()) {
+      throw std::invalid_argument("faultline: " + source +
+                                  ": expected a positive duration such as 500ms, 30s, 5min or 1h, "
+                                  "got \"" + value + "\"" + problem);
+    }
+    options.explore_for = budget;
+  } else if (key == "explore_shard") {
+    if (value != "auto") {
+      ParseShard(value, source, value, options);
+    } else {
+      const auto [shard, origin] = TakeRunnerShard();
+      if (shard.empty()) {
+        throw std::invalid_argument(
+            "faultline: " + source +
+            "=auto: expected the test runner's shard in TEST_SHARD_INDEX and TEST_TOTAL_SHARDS "
+            "(Bazel) or GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS, got none of them");
+      }
+      ParseShard(shard, source + "=auto (from " + origin + ")", shard, options);
+    }
   } else {
     throw std::invalid_argument("faultline: unknown flag " + source + " (known: " + kKnownFlags +
                                 "; see --help)");
@@ -199,8 +260,59 @@ std::string JsonString(const std::string& text) {
 
 }  // namespace
 
+std::pair<std::string, std::string> TakeRunnerShard() {
+  struct Taken {
+    std::string shard, origin, error;
+  };
+  // Once: the first call unsets what later calls would read.
+  static const Taken taken = [] {
+    Taken result;
+    const auto get = [](const char* name) {
+      const char* value = std::getenv(name);
+      return value != nullptr && *value != '\0' ? std::optional<std::string>(value) : std::nullopt;
+    };
+    for (const auto& [index, total] : {std::pair{"TEST_SHARD_INDEX", "TEST_TOTAL_SHARDS"},
+                                       std::pair{"GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS"}}) {
+      if (get(index) && get(total)) {
+        result.shard = *get(index) + "/" + *get(total);
+        result.origin = std::string(index) + "=" + *get(index) + ", " + total + "=" + *get(total);
+        break;
+      }
+    }
+    if (result.shard.empty()) {
+      // A child of a test (a death test re-running the program) inherits the shard its parent
+      // took, the runner's variables being gone.
+      if (const auto handed = get("FAULTLINE_EXPLORE_SHARD"); handed && *handed != "auto") {
+        result.shard = *handed;
+        result.origin = "FAULTLINE_EXPLORE_SHARD=" + *handed;
+      }
+      return result;
+    }
+    // Bazel runs a test in shards only when the test says it supports sharding, by this file.
+    if (const auto status = get("TEST_SHARD_STATUS_FILE")) {
+      if (!std::ofstream(*status, std::ios::app)) {
+        result.error = "faultline: --faultline_explore_shard=auto: cannot create TEST_SHARD_STATUS_FILE \"" +
+                       *status + "\"";
+      }
+    }
+    // The campaigns are split by run instead: every shard runs every selected test.
+    for (const char* name : {"TEST_SHARD_INDEX", "TEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX",
+                             "GTEST_TOTAL_SHARDS"}) {
+      unsetenv(name);
+    }
+    setenv("FAULTLINE_EXPLORE_SHARD", result.shard.c_str(), 1);
+    return result;
+  }();
+  if (!taken.error.empty()) throw std::invalid_argument(taken.error);
+  return {taken.shard, taken.origin};
+}
+
 Options OptionsFromEnvironment() {
   Options options;
+  // Bazel keeps what a test writes there: the report is found without a flag.
+  if (const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR"); outputs != nullptr && *outputs != '\0') {
+    options.report = std::string(outputs) + "/faultline-report.json";
+  }
   for (const char* key : kOptionKeys) {
     std::string name = "FAULTLINE_";
     for (const char* c = key; *c != '\0'; ++c) name += static_cast<char>(std::toupper(*c));
@@ -256,8 +368,18 @@ std::string OptionsHelp() {
          "      Write every test's seed, rules and fault events as JSON.\n"
          "  --faultline_schedule=RULE=TARGET@CALL,...|none\n"
          "      Replay exactly these faults (as a failed sweep or explore prints them).\n"
+         "  --faultline_explore_runs=N\n"
+         "      Runs of every Explore, instead of the test's own.\n"
+         "  --faultline_explore_for=DURATION\n"
+         "      Time budget of every Explore (500ms, 30s, 5min, 1h), checked between runs;\n"
+         "      alone, runs until it is spent; with --faultline_explore_runs, whichever ends first.\n"
+         "  --faultline_explore_shard=I/N|auto\n"
+         "      Make only the runs r of every Explore with r % N == I (0 <= I < N), each with\n"
+         "      its unsharded seed; auto takes the test runner's shard (Bazel's TEST_SHARD_*,\n"
+         "      else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS) and runs every test in every shard.\n"
          "  Each flag has an environment twin: FAULTLINE_SEED, FAULTLINE_RULES,\n"
-         "  FAULTLINE_DISABLE, FAULTLINE_STRICT, FAULTLINE_REPORT, FAULTLINE_SCHEDULE\n"
+         "  FAULTLINE_DISABLE, FAULTLINE_STRICT, FAULTLINE_REPORT, FAULTLINE_SCHEDULE,\n"
+         "  FAULTLINE_EXPLORE_RUNS, FAULTLINE_EXPLORE_FOR, FAULTLINE_EXPLORE_SHARD\n"
          "  (flags win; an empty variable counts as not set).\n";
 }
 
@@ -552,6 +674,14 @@ void Session::PrepareRuns(SweepOptions& options, Runner collecting, Runner repla
 void Session::PrepareRuns(ExploreOptions& options, Runner collecting, Runner replaying) const {
   internal::HarnessLock lock(mutex_);
   PrepareOptions(options, schedule_, std::move(collecting), std::move(replaying));
+  // The campaign flags replace the test's bounds (a replay makes its one run whatever they say).
+  if (options_.explore_runs || options_.explore_for) {
+    options.runs = options_.explore_runs.value_or(ExploreOptions::kNoRunLimit);
+    options.time_budget = options_.explore_for;
+  }
+  if (options_.explore_shard_count != 1) {
+    options.Shard(options_.explore_shard_index, options_.explore_shard_count);
+  }
 }
 
 template <class Result>
@@ -586,7 +716,15 @@ Verdict Session::Conclude(const SweepResult& result, const std::string& schedule
 Verdict Session::Conclude(const ExploreResult& result, const std::string& schedule_flag) {
   std::vector<std::pair<std::string, std::string>> properties = {
       {"faultline_explore_runs", std::to_string(result.runs)}};
+  if (result.time_budget_spent) properties.emplace_back("faultline_explore_time_budget_spent", "1");
+  if (result.shard_count != 1) {
+    properties.emplace_back("faultline_explore_shard", std::to_string(result.shard_index) + "/" +
+                                                           std::to_string(result.shard_count));
+  }
   if (result.failed) {
+    if (!result.replayed) {
+      properties.emplace_back("faultline_explore_failing_run", std::to_string(result.failing_run));
+    }
     properties.emplace_back("faultline_explore_seed", std::to_string(result.original.seed));
     properties.emplace_back("faultline_explore_schedule", result.minimal.ToString());
     properties.emplace_back("faultline_explore_flaky", result.flaky ? "1" : "0");

@@ -3,11 +3,13 @@
 #include <cxxabi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include "glob.hpp"
+#include "text.hpp"
 
 namespace faultline {
 namespace {
@@ -401,7 +403,36 @@ SweepResult Sweep(FaultConfig fault, const std::function<void()>& body) {
   return Sweep(SweepOptions().Fault(std::move(fault)), body);
 }
 
+ExploreOptions& ExploreOptions::For(std::chrono::nanoseconds budget) {
+  if (budget <= std::chrono::nanoseconds::zero()) {
+    throw std::invalid_argument("faultline: ExploreOptions::For: expected a positive time budget, got " +
+                                internal::DurationText(budget));
+  }
+  time_budget = budget;
+  return *this;
+}
+
+ExploreOptions& ExploreOptions::Shard(std::uint64_t index, std::uint64_t count) {
+  if (index >= count) {
+    throw std::invalid_argument("faultline: ExploreOptions::Shard: expected a shard index below the "
+                                "shard count, got " + std::to_string(index) + " of " +
+                                std::to_string(count));
+  }
+  shard_index = index;
+  shard_count = count;
+  return *this;
+}
+
 ExploreResult Explore(const ExploreOptions& options, const std::function<void()>& body) {
+  if (options.shard_index >= options.shard_count) {
+    throw std::invalid_argument("faultline: Explore: expected shard_index below shard_count, got " +
+                                std::to_string(options.shard_index) + " of " +
+                                std::to_string(options.shard_count));
+  }
+  if (options.time_budget && *options.time_budget <= std::chrono::nanoseconds::zero()) {
+    throw std::invalid_argument("faultline: Explore: expected a positive time_budget, got " +
+                                internal::DurationText(*options.time_budget));
+  }
   Harness harness(options.injector, options.runner);
   ExploreResult result;
   if (options.replay) {
@@ -416,15 +447,28 @@ ExploreResult Explore(const ExploreOptions& options, const std::function<void()>
     result.message = result.original.message;
     return result;
   }
-  for (std::uint64_t run = 0; run < options.runs; ++run) {
+  result.shard_index = options.shard_index;
+  result.shard_count = options.shard_count;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::uint64_t run = options.shard_index; run < options.runs;) {
+    if (result.runs > 0 && options.time_budget &&
+        std::chrono::steady_clock::now() - start >= *options.time_budget) {
+      result.time_budget_spent = true;
+      break;
+    }
+    // The seed of run `run` whichever shard makes it: shards together make the unsharded runs.
     const std::uint64_t seed =
         run == 0 ? harness.seed() : internal::Mix64(harness.seed() ^ internal::Mix64(run));
     const Outcome outcome = harness.Run(harness.rules(), seed, nullptr, body);
     ++result.runs;
-    if (!outcome.failure) continue;
-    result.failed = true;
-    result.original = RunFailure{outcome.schedule, seed, *outcome.failure, outcome.events};
-    break;
+    if (outcome.failure) {
+      result.failed = true;
+      result.failing_run = run;
+      result.original = RunFailure{outcome.schedule, seed, *outcome.failure, outcome.events};
+      break;
+    }
+    if (options.runs - run <= options.shard_count) break;  // run + shard_count would overflow
+    run += options.shard_count;
   }
   if (!result.failed) return result;
   // Replays run on the exploration's own seed, which is what a replay flag reproduces; only
@@ -483,12 +527,23 @@ std::string ExploreResult::Report(const std::string& schedule_flag) const {
     if (failed) out << "[faultline] failure: " << Indented(message) << "\n";
     return out.str();
   }
+  // A campaign's bounds, when they show: "shard 1/4: " and "; the time budget stopped it".
+  const std::string shard =
+      shard_count == 1 ? "" : "shard " + std::to_string(shard_index) + "/" + std::to_string(shard_count) + ": ";
   if (!failed) {
-    out << "[faultline] explore: " << runs << " run(s), none failed\n";
+    out << "[faultline] explore: " << shard << runs << " run(s), none failed"
+        << (time_budget_spent ? "; the time budget stopped it" : "") << "\n";
     return out.str();
   }
-  out << "[faultline] explore: run " << runs << " failed (seed " << original.seed << ") with "
-      << original.schedule.size() << " fault(s): " << original.schedule.ToString() << "\n";
+  if (shard.empty()) {
+    out << "[faultline] explore: run " << failing_run + 1 << " failed";
+  } else {
+    // Index and seed are the campaign's: the failure is the same in one unsharded process.
+    out << "[faultline] explore: " << shard << "run index " << failing_run << " failed (the shard's run "
+        << runs << ";";
+  }
+  out << (shard.empty() ? " (" : " ") << "seed " << original.seed << ") with " << original.schedule.size()
+      << " fault(s): " << original.schedule.ToString() << "\n";
   if (flaky) {
     out << "[faultline] flaky: replaying that schedule passed, so the failure does not follow "
            "from the faults alone (a nondeterministic body?); not shrunk\n";

@@ -282,6 +282,19 @@ class Parser {
  public:
   Parser(std::string_view text, std::string_view origin) : text_(text), origin_(origin) {}
 
+  // The whole text as one duration.
+  std::chrono::nanoseconds ParseOnlyDuration() {
+    try {
+      std::size_t pos = 0;
+      const std::chrono::nanoseconds duration = ParseDuration(pos, "");
+      if (pos != text_.size()) Expected(pos, "the end of the duration", text_.substr(0, pos));
+      return duration;
+    } catch (const ParseFailure& failure) {
+      const auto [line, column] = Location(failure.failure.offset);
+      throw RuleSyntaxError(std::string(origin_), line, column, failure.failure.message);
+    }
+  }
+
   // Parses the whole text into `rules`; with `profiles`, `[name]` lines open sections.
   void Parse(std::vector<FaultConfig>& rules,
              std::map<std::string, std::vector<FaultConfig>>* profiles) {
@@ -1038,6 +1051,10 @@ std::vector<FaultConfig> ParseRules(std::string_view spec) {
   std::vector<FaultConfig> rules;
   Parser(spec, "rules").Parse(rules, nullptr);
   return rules;
+}
+
+std::chrono::nanoseconds ParseDuration(std::string_view text, std::string_view origin) {
+  return Parser(text, origin).ParseOnlyDuration();
 }
 
 namespace {

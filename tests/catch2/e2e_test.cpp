@@ -442,4 +442,109 @@ TEST_CASE("a malformed --faultline-schedule stops the run, naming the column and
   CHECK_THAT(underscored.output, !Contains("test cases:"));
 }
 
+// The "[run seed] N" lines of the campaign test case, sorted.
+std::vector<std::string> RunSeeds(const std::string& output) {
+  std::vector<std::string> seeds;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("[run seed] ", 0) == 0) seeds.push_back(line.substr(11));
+  }
+  std::sort(seeds.begin(), seeds.end());
+  return seeds;
+}
+
+// The explore program with the runner's shard variables unset, whatever ctest's environment
+// holds, then `environment` set.
+Run Campaign(const std::string& environment, const std::string& args) {
+  return Shell("env -u TEST_SHARD_INDEX -u TEST_TOTAL_SHARDS -u GTEST_SHARD_INDEX -u GTEST_TOTAL_SHARDS "
+               "-u TEST_SHARD_STATUS_FILE -u TEST_UNDECLARED_OUTPUTS_DIR -u FAULTLINE_EXPLORE_SHARD " +
+               environment + " " + EXPLORE_TEST + " " + args);
+}
+
+TEST_CASE("shards of the campaign options together make exactly the runs of one process") {
+  const Run whole = Campaign("", "'[campaign]' --faultline-explore-runs=11");
+  REQUIRE(whole.status == 0);
+  const std::vector<std::string> expected = RunSeeds(whole.output);
+  REQUIRE(expected.size() == 11);
+  std::vector<std::string> together;
+  for (int shard = 0; shard < 3; ++shard) {
+    const Run run = Campaign("FAULTLINE_EXPLORE_RUNS=11",
+                             "'[campaign]' --faultline-explore-shard=" + std::to_string(shard) + "/3");
+    REQUIRE(run.status == 0);
+    const std::vector<std::string> seeds = RunSeeds(run.output);
+    CHECK(seeds.size() == (shard < 2 ? 4u : 3u));  // runs r with r % 3 == shard
+    together.insert(together.end(), seeds.begin(), seeds.end());
+  }
+  std::sort(together.begin(), together.end());
+  CHECK(together == expected);
+}
+
+TEST_CASE("the shard owning a failing run finds the same failure, and it replays unsharded") {
+  // The compact reporter does not wrap the report.
+  const Run whole = Campaign("", "'[explore]' -r compact");
+  REQUIRE(whole.status == FailedRunStatus(1));
+  std::smatch match;
+  REQUIRE(std::regex_search(whole.output, match, std::regex(R"(explore: run (\d+) failed \(seed (\d+)\))")));
+  const int index = std::stoi(match[1].str()) - 1;
+  const std::string seed = match[2].str();
+  const Run shard = Campaign("", "'[explore]' -r compact --faultline-explore-shard=" +
+                                       std::to_string(index % 2) + "/2");
+  REQUIRE(shard.status == FailedRunStatus(1));
+  CHECK_THAT(shard.output, Contains("/2: run index " + std::to_string(index) + " failed"));
+  CHECK_THAT(shard.output, Contains("; seed " + seed + ")"));
+  // The report's replay setting and the replay command: no shard in them, they replay in one
+  // process.
+  const std::vector<std::string> replays = ReplayLines(shard.output);
+  REQUIRE(!replays.empty());
+  CHECK(replays == ReplayLines(whole.output));
+  for (const std::string& replay : replays) CHECK_THAT(replay, !Contains("shard"));
+}
+
+TEST_CASE("auto takes the runner's shard, from Bazel's variables or GoogleTest's") {
+  const std::vector<std::string> shard1 = RunSeeds(Campaign("", "'[campaign]' --faultline-explore-shard=1/3").output);
+  REQUIRE(shard1.size() == 3);  // runs 1, 4 and 7 of 10
+  const std::string status = Temp("shard_status");
+  std::remove(status.c_str());
+  const Run bazel = Campaign("TEST_SHARD_INDEX=1 TEST_TOTAL_SHARDS=3 TEST_SHARD_STATUS_FILE=" + status,
+                             "'[campaign]' --faultline-explore-shard=auto");
+  REQUIRE(bazel.status == 0);
+  CHECK(RunSeeds(bazel.output) == shard1);
+  CHECK(std::ifstream(status).good());  // Bazel's sign that the test supports sharding
+  const Run gtest = Campaign("GTEST_SHARD_INDEX=1 GTEST_TOTAL_SHARDS=3 FAULTLINE_EXPLORE_SHARD=auto", "'[campaign]'");
+  REQUIRE(gtest.status == 0);
+  CHECK(RunSeeds(gtest.output) == shard1);
+}
+
+TEST_CASE("bad campaign values fail with a clear error") {
+  for (const std::string value : {"3/2", "x/y", "0/0"}) {
+    const Run run = Campaign("", "--faultline-explore-shard=" + value);
+    CHECK(run.status != 0);
+    // Catch2 wraps the error at its line width.
+    CHECK_THAT(run.output, Contains("faultline: --faultline-explore-shard: expected i/n"));
+    CHECK_THAT(run.output, Contains("\"" + value + "\""));
+  }
+  const Run no_runner = Campaign("", "--faultline-explore-shard=auto");
+  CHECK(no_runner.status != 0);
+  CHECK_THAT(no_runner.output, Contains("faultline: --faultline-explore-shard=auto: expected the test"));
+  const Run variable = Campaign("FAULTLINE_EXPLORE_SHARD=0/0", "");
+  CHECK(variable.status != 0);
+  CHECK_THAT(variable.output, Contains("faultline: FAULTLINE_EXPLORE_SHARD: expected i/n, shard i of n with "
+                                       "0 <= i < n (e.g. 0/4), or auto, got \"0/0\""));
+  const Run runs = Campaign("", "--faultline-explore-runs=many");
+  CHECK(runs.status != 0);
+  CHECK_THAT(runs.output, Contains("faultline: --faultline-explore-runs: expected a positive number"));
+  const Run budget = Campaign("FAULTLINE_EXPLORE_FOR=30", "");
+  CHECK(budget.status != 0);
+  CHECK_THAT(budget.output, Contains("faultline: FAULTLINE_EXPLORE_FOR: expected a positive duration such as "
+                                     "500ms, 30s, 5min or 1h, got \"30\""));
+}
+
+TEST_CASE("the campaign options appear in --help") {
+  const Run run = Sample("--help");
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Contains("--faultline-explore-runs <n>"));
+  CHECK_THAT(run.output, Contains("--faultline-explore-for <duration>"));
+  CHECK_THAT(run.output, Contains("--faultline-explore-shard <i/n|auto>"));
+}
+
 }  // namespace

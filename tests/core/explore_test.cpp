@@ -10,6 +10,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "faultline/faultline.hpp"
@@ -397,6 +398,105 @@ TEST_F(ExploreTest, ARunnerCanReportFailuresWithoutExceptions) {
   ASSERT_EQ(result.failures.size(), 1u);
   EXPECT_EQ(result.failures[0].message, "third put failed");
   EXPECT_EQ(result.failures[0].schedule.ToString(), "put-fails=Storage::Put@3");
+}
+
+// The seeds of the runs one exploration makes, with `options` on a body that never fails.
+std::vector<std::uint64_t> SeedsOfRuns(FaultInjector& injector, ExploreOptions options) {
+  std::vector<std::uint64_t> seeds;
+  options.injector = &injector;
+  Explore(options, [&] { seeds.push_back(injector.seed()); });
+  return seeds;
+}
+
+TEST_F(ExploreTest, ShardsTogetherMakeExactlyTheRunsOfTheUnshardedCampaign) {
+  const std::vector<std::uint64_t> unsharded = SeedsOfRuns(injector_, ExploreOptions().Runs(23));
+  ASSERT_EQ(std::set<std::uint64_t>(unsharded.begin(), unsharded.end()).size(), 23u);
+  std::multiset<std::uint64_t> together;
+  for (std::uint64_t shard = 0; shard < 4; ++shard) {
+    const std::vector<std::uint64_t> seeds =
+        SeedsOfRuns(injector_, ExploreOptions().Runs(23).Shard(shard, 4));
+    // Shard i makes runs i, i + 4, ...: 6, 6, 6 and 5 of the 23, each with its unsharded seed.
+    ASSERT_EQ(seeds.size(), shard < 3 ? 6u : 5u);
+    for (std::size_t k = 0; k < seeds.size(); ++k) EXPECT_EQ(seeds[k], unsharded[shard + 4 * k]);
+    together.insert(seeds.begin(), seeds.end());
+  }
+  EXPECT_EQ(together, std::multiset<std::uint64_t>(unsharded.begin(), unsharded.end()));
+}
+
+TEST_F(ExploreTest, TheShardOwningTheFailingRunFindsItWithTheSameSeedAndMinimalSchedule) {
+  InstallPaymentRules();
+  ExploreOptions options;
+  options.Runs(200).injector = &injector_;
+  const ExploreResult unsharded = Explore(options, [&] { PayAndCheck(injector_); });
+  ASSERT_TRUE(unsharded.failed);
+  EXPECT_EQ(unsharded.failing_run + 1, unsharded.runs);
+  constexpr std::uint64_t kShards = 3;
+  for (std::uint64_t shard = 0; shard < kShards; ++shard) {
+    const ExploreResult result =
+        Explore(ExploreOptions(options).Shard(shard, kShards), [&] { PayAndCheck(injector_); });
+    if (shard != unsharded.failing_run % kShards) {
+      // Every run before the failing one passed unsharded: another shard fails later, if at all.
+      if (result.failed) {
+        EXPECT_GT(result.failing_run, unsharded.failing_run);
+      }
+      continue;
+    }
+    ASSERT_TRUE(result.failed) << result.Report();
+    EXPECT_EQ(result.failing_run, unsharded.failing_run);
+    EXPECT_EQ(result.runs, unsharded.failing_run / kShards + 1);
+    EXPECT_EQ(result.original.seed, unsharded.original.seed);
+    EXPECT_EQ(result.original.schedule, unsharded.original.schedule);
+    EXPECT_EQ(result.minimal, unsharded.minimal);
+    EXPECT_EQ(result.ReplayFlag(), unsharded.ReplayFlag()) << "a shard's failure replays unsharded";
+    EXPECT_THAT(result.Report(),
+                HasSubstr("[faultline] explore: shard " + std::to_string(shard) + "/3: run index " +
+                          std::to_string(unsharded.failing_run) + " failed (the shard's run " +
+                          std::to_string(result.runs) + "; seed " +
+                          std::to_string(unsharded.original.seed) + ")"));
+  }
+}
+
+TEST_F(ExploreTest, ATimeBudgetStopsWithinOneRunOfItsLimit) {
+  constexpr auto kRun = 20ms;
+  constexpr auto kBudget = 200ms;
+  ExploreOptions options = ExploreOptions().Runs(ExploreOptions::kNoRunLimit).For(kBudget);
+  options.injector = &injector_;
+  const auto start = std::chrono::steady_clock::now();
+  const ExploreResult result = Explore(options, [&] { std::this_thread::sleep_for(kRun); });
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(result.failed);
+  EXPECT_TRUE(result.time_budget_spent);
+  EXPECT_GE(elapsed, kBudget);
+  // Each run takes at least kRun, and none starts after the budget: at most one run past it.
+  // The second bound is generous for a loaded machine: this is behaviour, not a benchmark.
+  EXPECT_LE(result.runs, std::uint64_t(kBudget / kRun) + 1);
+  EXPECT_LT(elapsed, kBudget + kRun + 2s);
+  EXPECT_EQ(result.Report(), "[faultline] explore: " + std::to_string(result.runs) +
+                                 " run(s), none failed; the time budget stopped it\n");
+}
+
+TEST_F(ExploreTest, WithRunsAndABudgetWhicheverEndsFirstStops) {
+  ExploreOptions options = ExploreOptions().Runs(3).For(1h);
+  options.injector = &injector_;
+  const ExploreResult result = Explore(options, [] {});
+  EXPECT_EQ(result.runs, 3u);
+  EXPECT_FALSE(result.time_budget_spent);
+}
+
+TEST_F(ExploreTest, BadShardsAndBudgetsAreRefusedNamingTheValue) {
+  EXPECT_THAT([] { ExploreOptions().Shard(3, 2); },
+              ::testing::ThrowsMessage<std::invalid_argument>(
+                  "faultline: ExploreOptions::Shard: expected a shard index below the shard "
+                  "count, got 3 of 2"));
+  EXPECT_THROW(ExploreOptions().Shard(0, 0), std::invalid_argument);
+  EXPECT_THAT([] { ExploreOptions().For(0ms); },
+              ::testing::ThrowsMessage<std::invalid_argument>(
+                  "faultline: ExploreOptions::For: expected a positive time budget, got 0s"));
+  ExploreOptions options;
+  options.shard_index = 2;
+  options.shard_count = 2;
+  options.injector = &injector_;
+  EXPECT_THROW(Explore(options, [] {}), std::invalid_argument);
 }
 
 TEST(RunCatchingExceptions, NamesTheTypeOfANonStandardException) {

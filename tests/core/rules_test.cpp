@@ -686,4 +686,17 @@ TEST(RulesArgumentTest, UnreadableFileIsAClearError) {
                   "faultline: expected a rule file name after '@', got \"@\""));
 }
 
+TEST(ParseDuration, ReadsADurationAsRulesWriteIt) {
+  EXPECT_EQ(faultline::ParseDuration("500ms"), 500ms);
+  EXPECT_EQ(faultline::ParseDuration("1.5s"), 1500ms);
+  EXPECT_EQ(faultline::ParseDuration("5min"), 300s);
+  EXPECT_EQ(faultline::ParseDuration("1h"), 3600s);
+  EXPECT_THAT([] { faultline::ParseDuration("30", "--faultline_explore_for"); },
+              ThrowsMessage<faultline::RuleSyntaxError>(
+                  "faultline: --faultline_explore_for:1:3: expected a unit (ns, us, ms, s, min or h) "
+                  "after \"30\", got end of input"));
+  EXPECT_THROW(faultline::ParseDuration("30s later"), faultline::RuleSyntaxError);
+  EXPECT_THROW(faultline::ParseDuration(""), faultline::RuleSyntaxError);
+}
+
 }  // namespace

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "planted_bugs.hpp"
 
@@ -95,6 +97,28 @@ FAULTLINE_TEST(FixtureExplore, ShrinksAFailureAndFailsOnceWithTheReplayFlag,
   EXPECT_LT(std::chrono::steady_clock::now() - wall_start, 10s) << "delays must be virtual";
   EXPECT_TRUE(result.failed);
   EXPECT_THAT(result.message, HasSubstr("the payment lock leaked"));
+}
+
+TEST_F(FixtureSweep, AShardMakesItsRunsWithTheirUnshardedSeedsAndNamesTheFailingRunsIndex) {
+  std::vector<std::uint64_t> seeds;
+  Explore(faultline::ExploreOptions().Runs(6), [&] { seeds.push_back(Injector().seed()); });
+  ASSERT_EQ(seeds.size(), 6u);
+  // Fails in run 4 alone, which shard 1 of 3 makes second (after run 1).
+  std::vector<std::uint64_t> made;
+  faultline::ExploreResult result;
+  EXPECT_NONFATAL_FAILURE(
+      result = Explore(faultline::ExploreOptions().Runs(6).Shard(1, 3),
+                       [&] {
+                         made.push_back(Injector().seed());
+                         EXPECT_NE(Injector().seed(), seeds[4]) << "run 4 fails";
+                       }),
+      "[faultline] explore: shard 1/3: run index 4 failed (the shard's run 2; seed " +
+          std::to_string(seeds[4]) + ")");
+  EXPECT_EQ(result.failing_run, 4u);
+  EXPECT_EQ(result.runs, 2u);
+  ASSERT_GE(made.size(), 2u);
+  EXPECT_EQ(made[0], seeds[1]);
+  EXPECT_EQ(made[1], seeds[4]);
 }
 
 TEST_F(FixtureSweep, UseVirtualClockMakesDelaysFree) {

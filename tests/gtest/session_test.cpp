@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <optional>
 
 namespace {
 
@@ -90,6 +92,40 @@ TEST(ParseOptionsTest, BadInputIsAClearError) {
   Args disable({"prog", "--faultline_disable=maybe"});
   EXPECT_THAT([&] { ParseOptions(&disable.argc, disable.pointers.data()); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("got \"maybe\"")));
+}
+
+TEST(ParseOptionsTest, ReadsTheCampaignFlags) {
+  Args args({"prog", "--faultline_explore_runs=500", "--faultline_explore_for=1.5s",
+             "--faultline_explore_shard=2/4"});
+  const auto options = ParseOptions(&args.argc, args.pointers.data());
+  EXPECT_EQ(options.explore_runs, 500u);
+  EXPECT_EQ(options.explore_for, std::chrono::milliseconds(1500));
+  EXPECT_EQ(options.explore_shard_index, 2u);
+  EXPECT_EQ(options.explore_shard_count, 4u);
+  EXPECT_THAT(args.Remaining(), ElementsAre("prog"));
+  Args unset({"prog"});
+  const auto defaults = ParseOptions(&unset.argc, unset.pointers.data());
+  EXPECT_EQ(defaults.explore_runs, std::nullopt);
+  EXPECT_EQ(defaults.explore_for, std::nullopt);
+  EXPECT_EQ(defaults.explore_shard_count, 1u);
+}
+
+TEST(ParseOptionsTest, BadCampaignValuesNameTheFlagTheValueAndTheExpectation) {
+  Args shard({"prog", "--faultline_explore_shard=4/4"});
+  EXPECT_THAT([&] { ParseOptions(&shard.argc, shard.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(StrEq(
+                  "faultline: --faultline_explore_shard: expected i/n, shard i of n with "
+                  "0 <= i < n (e.g. 0/4), or auto, got \"4/4\"")));
+  Args budget({"prog", "--faultline_explore_for=0s"});
+  EXPECT_THAT([&] { ParseOptions(&budget.argc, budget.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(StrEq(
+                  "faultline: --faultline_explore_for: expected a positive duration such as "
+                  "500ms, 30s, 5min or 1h, got \"0s\"")));
+  Args runs({"prog", "--faultline_explore_runs=-3"});
+  EXPECT_THAT([&] { ParseOptions(&runs.argc, runs.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(StrEq(
+                  "faultline: --faultline_explore_runs: expected a positive number of runs, "
+                  "got \"-3\"")));
 }
 
 TEST(ParseOptionsTest, ASeedIsDecimalDigitsOnly) {

@@ -3,6 +3,7 @@
 // annotated rules, fault expectations, the failure report, the summary and the JSON report.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <functional>
@@ -13,6 +14,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "faultline/explore.hpp"
@@ -81,19 +83,35 @@ struct Options {
   std::string report;                 // --faultline_report=FILE.json
   std::string schedule;               // --faultline_schedule: replayed by every test ("" when none)
   std::string schedule_origin;        // "--faultline_schedule" or "FAULTLINE_SCHEDULE"
+  // The campaign of every Explore (--faultline_explore_runs, _for, _shard); with runs or for
+  // given, they replace the bounds the test set (for alone: no run limit).
+  std::optional<std::uint64_t> explore_runs;
+  std::optional<std::chrono::nanoseconds> explore_for;
+  std::uint64_t explore_shard_index = 0;
+  std::uint64_t explore_shard_count = 1;  // 1: not sharded
 };
 
 // Reads FAULTLINE_* variables, then --faultline_* flags (flags win), removing the flags from
 // argv. Throws std::invalid_argument for an unknown --faultline_ flag or a bad value.
 FAULTLINE_API Options ParseOptions(int* argc, char** argv);
 // The options of the FAULTLINE_* variables alone, for adapters whose framework parses the
-// command line itself. Throws std::invalid_argument for a bad value.
+// command line itself; under Bazel (TEST_UNDECLARED_OUTPUTS_DIR set) the report defaults to
+// faultline-report.json there. Throws std::invalid_argument for a bad value.
 FAULTLINE_API Options OptionsFromEnvironment();
-// Sets option `key` ("seed", "rules", "disable", "strict", "report" or "schedule") from `value`,
-// given as `source` (the flag or variable, named in errors). Rules given twice by the same flag
-// add up, as if joined by ';'. Throws std::invalid_argument for a bad value.
+// Sets option `key` ("seed", "rules", "disable", "strict", "report", "schedule", "explore_runs",
+// "explore_for" or "explore_shard") from `value`, given as `source` (the flag or variable, named
+// in errors). Rules given twice by the same flag add up, as if joined by ';'. explore_shard
+// "auto" takes the test runner's shard over (TakeRunnerShard). Throws std::invalid_argument for
+// a bad value.
 FAULTLINE_API void ApplyOption(Options& options, const std::string& key, const std::string& value,
                                const std::string& source);
+// For --faultline_explore_shard=auto, once per process and before the runner selects tests:
+// reads the shard from Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS (touching
+// TEST_SHARD_STATUS_FILE) or else GoogleTest's GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, unsets
+// them so that every shard runs every selected test, and hands the shard down to child
+// processes as FAULTLINE_EXPLORE_SHARD=i/n (where a child finds it when no runner variable is
+// left). Returns the shard as "i/n" with the variables it came from ("" and "" when none).
+FAULTLINE_API std::pair<std::string, std::string> TakeRunnerShard();
 // The help text of the flags, one per line, like gtest's --help.
 FAULTLINE_API std::string OptionsHelp();
 

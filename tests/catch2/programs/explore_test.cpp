@@ -4,6 +4,7 @@
 #include <faultline/catch2.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 
 #include "planted_bugs.hpp"
@@ -46,6 +47,15 @@ FAULTLINE_TEST_CASE("payments: survive a flaky gateway and a slow ledger", "[exp
     }
   });
   faultline::Current().SetClock(nullptr);
+}
+
+// Passes: prints the seed of each run (a run is known by its seed), so that the campaign tests
+// can compare the runs shards make with the runs of one process.
+TEST_CASE("campaign: prints the seed of each run", "[campaign]") {
+  faultline::catch2::Explore(faultline::ExploreOptions().Runs(10), [] {
+    std::printf("[run seed] %llu\n", static_cast<unsigned long long>(faultline::Current().seed()));
+    std::fflush(stdout);
+  });
 }
 
 }  // namespace

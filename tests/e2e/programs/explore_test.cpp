@@ -2,7 +2,9 @@
 // tests of sweep, explore and --faultline_schedule.
 #include <faultline/gtest.hpp>
 
+#include <cstdio>
 #include <map>
+#include <thread>
 
 #include "planted_bugs.hpp"
 
@@ -56,6 +58,22 @@ TEST_F(Upload, SurvivesAnOutageOfTwoPuts) {
 FAULTLINE_TEST(Upload, FixedUploaderSurvivesAnyFailedPut,
                faultline::Exception("put-fails").Target("Storage::Put")) {
   EXPECT_TRUE(Sweep([&] { planted::Uploader(Injector(), false).Upload(5); }).complete);
+}
+
+// The campaign tests run these under --faultline_explore_* flags.
+using Campaign = faultline::FaultTest;
+
+// Passes: prints the seed of each run (a run is known by its seed), so that the runs shards
+// make can be compared with the runs of one process.
+TEST_F(Campaign, PrintsTheSeedOfEachRun) {
+  Explore(faultline::ExploreOptions().Runs(10), [&] {
+    std::printf("[run seed] %llu\n", static_cast<unsigned long long>(Injector().seed()));
+  });
+}
+
+// Passes: runs of a known duration, for a time budget to stop.
+TEST_F(Campaign, TakesTenMillisecondsARun) {
+  Explore(faultline::ExploreOptions().Runs(1000), [] { std::this_thread::sleep_for(10ms); });
 }
 
 }  // namespace
