@@ -94,17 +94,23 @@ std::string Timeline(const TestReport& test) {
         << "\" height=\"10\" class=\"calls\"><title>" << Escape(target.target) << ": "
         << target.max_call << " call(s) in a run at most, " << target.calls << " over "
         << test.runs << " run(s)</title></rect>";
+    // Few calls: one mark per faulted call, apart; many: one per range of them.
+    const bool per_call = target.ordinals.step() == 1 && target.max_call <= kBar / 4;
+    const double cell = double(kBar) / calls;
     for (const auto& [first_block, last_block] : target.ordinals.blocks()) {
       const std::uint64_t step = target.ordinals.step();
       const std::uint64_t first = first_block * step + 1;
       const std::uint64_t last = std::min((last_block + 1) * step, std::max(target.max_call, first));
-      const double x = kLabel + double(first - 1) / calls * kBar;
-      const double width = std::max(2.0, double(last - first + 1) / calls * kBar);
-      svg << "<rect x=\"" << x << "\" y=\"" << y + 1 << "\" width=\"" << width
-          << "\" height=\"16\" class=\"fault\"><title>" << Escape(target.target) << " call"
-          << (last == first ? " " + std::to_string(first)
-                            : "s " + std::to_string(first) + "-" + std::to_string(last))
-          << " faulted</title></rect>";
+      for (std::uint64_t from = first; from <= last; from = per_call ? from + 1 : last + 1) {
+        const std::uint64_t to = per_call ? from : last;
+        const double width = per_call ? cell - 1 : std::max(2.0, double(to - from + 1) * cell);
+        svg << "<rect x=\"" << kLabel + double(from - 1) * cell << "\" y=\"" << y + 1
+            << "\" width=\"" << width << "\" height=\"16\" class=\"fault\"><title>"
+            << Escape(target.target) << " call"
+            << (to == from ? " " + std::to_string(from)
+                           : "s " + std::to_string(from) + "-" + std::to_string(to))
+            << " faulted in some run</title></rect>";
+      }
     }
     svg << "<text x=\"" << kLabel + kBar + 6 << "\" y=\"" << y + 13 << "\" class=\"axis\">"
         << target.max_call << "</text>";
@@ -201,7 +207,7 @@ std::string ToHtml(const Report& report) {
       out << "<div class=\"failure\">\n<h3>" << Escape(test.name) << "</h3>\n<p>"
           << Escape(failure.kind);
       if (failure.kind != "test") {
-        out << " " << failure.campaign + 1 << " of the test, run " << failure.run;
+        out << " #" << failure.campaign + 1 << " of the test, run " << failure.run;
       }
       out << ", seed <code>" << failure.seed << "</code>"
           << (failure.flaky ? ", <strong>flaky</strong>: its schedule did not fail again" : "")
@@ -232,7 +238,9 @@ std::string ToHtml(const Report& report) {
   }
   out << "</table>\n</section>\n";
 
-  out << "<section id=\"tests\">\n<h2>Tests (" << report.tests.size() << ")</h2>\n";
+  out << "<section id=\"tests\">\n<h2>Tests (" << report.tests.size() << ")</h2>\n"
+      << "<p class=\"note\">Each bar spans the calls of a target in one run (the most any run "
+         "made, at its right); red marks the calls faulted in some run.</p>\n";
   for (const TestReport& test : report.tests) {
     out << "<div class=\"test\">\n<h3>" << Escape(test.name) << " <span class=\""
         << (test.failed ? "failed\">failed" : "ok\">passed") << "</span></h3>\n<p class=\"note\">"
