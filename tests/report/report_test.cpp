@@ -187,7 +187,7 @@ TEST(ReportReader, AReportOfAnotherFormatIsRefused) {
     FAIL() << "no error";
   } catch (const ReportError& error) {
     EXPECT_THAT(error.what(),
-                HasSubstr("seed.json:1:96: expected an unsigned integer as \"seed\", got a number"));
+                HasSubstr("seed.json:1:96: expected an unsigned integer as \"seed\", got -1"));
   }
   try {
     ReadReport("{\"format\": \"faultline-report\", \"version\": 1, \"global_seed\": 1, \"tests\": "

@@ -26,9 +26,11 @@ class Reader {
   }
 
   [[noreturn]] void Fail(const Json& at, const std::string& expected) const {
+    std::string got = at.KindName();
+    if (at.kind == Json::Kind::kString) got += " \"" + at.text + "\"";
+    if (at.kind == Json::Kind::kNumber) got = at.text;
     throw ReportError(source_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
-                      ": " + expected + ", got " + at.KindName() +
-                      (at.kind == Json::Kind::kString ? " \"" + at.text + "\"" : ""));
+                      ": " + expected + ", got " + got);
   }
 
   const Json* Optional(const std::string& key) const { return object_.Find(key); }
