@@ -631,8 +631,11 @@ constexpr std::size_t kMaxMessage = 4000;
 
 std::string Bounded(const std::string& message) {
   if (message.size() <= kMaxMessage) return message;
-  return message.substr(0, kMaxMessage) + "\n... (" + std::to_string(message.size() - kMaxMessage) +
-         " more characters)";
+  std::size_t cut = kMaxMessage;
+  // Not inside a UTF-8 character: the report stays valid text.
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xc0) == 0x80) --cut;
+  return message.substr(0, cut) + "\n... (" + std::to_string(message.size() - cut) +
+         " more bytes)";
 }
 
 }  // namespace

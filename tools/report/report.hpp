@@ -21,37 +21,37 @@ namespace report {
 // One target a test reached: calls and faults summed over its runs.
 struct TargetTotals {
   std::string target;
-  std::uint64_t calls = 0;
-  std::uint64_t faulted = 0;
-  std::uint64_t max_call = 0;  // the most calls in one run
-  internal::OrdinalSet ordinals;
+  std::uint64_t calls = 0;        // calls seen
+  std::uint64_t faulted = 0;      // calls faulted
+  std::uint64_t max_call = 0;     // the most calls in one run
+  internal::OrdinalSet ordinals;  // the call ordinals faulted in some run
 };
 
 // One failure of a test (docs/report.md: "failures").
 struct Failure {
-  std::string kind;  // "sweep", "explore", "replay" or "test"
-  std::uint64_t campaign = 0;
-  std::uint64_t run = 0;
-  std::uint64_t seed = 0;
-  std::string schedule;
-  bool flaky = false;
-  std::string message;
-  std::string replay;
+  std::string kind;            // "sweep", "explore", "replay" or "test"
+  std::uint64_t campaign = 0;  // which sweep or exploration of the test, from 0
+  std::uint64_t run = 0;       // the failing run's index in it
+  std::uint64_t seed = 0;      // the failing run's seed
+  std::string schedule;        // the (minimal) schedule that replays it
+  bool flaky = false;          // its schedule did not fail again
+  std::string message;         // why it failed
+  std::string replay;          // the command line that replays it
 };
 
 // One test's record. The campaign fields (runs, unrecorded_faults, targets, failures) add up
 // over processes; the others describe one run and come from one record.
 struct TestReport {
-  std::string name;
-  std::uint64_t seed = 0;
+  std::string name;        // the full test name
+  std::uint64_t seed = 0;  // the test's seed
   bool failed = false;
   Json rules;   // as written: an array
   Json events;  // as written: an array
-  std::uint64_t dropped_events = 0;
-  std::vector<std::string> notes;
+  std::uint64_t dropped_events = 0;  // events past the limit in that run
+  std::vector<std::string> notes;    // the test's notes
   Json exploration;  // an object, or null when the test had none
-  std::uint64_t runs = 0;
-  std::uint64_t unrecorded_faults = 0;
+  std::uint64_t runs = 0;               // runs of the body summed in `targets`
+  std::uint64_t unrecorded_faults = 0;  // faults past the event limit, in no target
   std::vector<TargetTotals> targets;  // by target name
   std::vector<Failure> failures;      // earliest first
   std::string replay;                 // "" when it passed
@@ -59,8 +59,8 @@ struct TestReport {
 
 // A whole report: every test of one or more processes, by name.
 struct Report {
-  std::uint64_t global_seed = 0;
-  std::vector<TestReport> tests;
+  std::uint64_t global_seed = 0;  // the first report's
+  std::vector<TestReport> tests;  // by name
 };
 
 // Reads the report `text` of file `source` (named in errors). Throws ReportError naming the
