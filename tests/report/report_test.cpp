@@ -223,6 +223,48 @@ TEST(ReportTool, BadInputIsExitStatus2NamingTheFile) {
   EXPECT_THAT(run.output, HasSubstr("unknown command \"frobnicate\": expected merge or html"));
 }
 
+// The session's record of a sweep sums its runs: the fault-free one (5 puts), one failing each
+// put k = 1..5 (retried: 6 puts), and one whose fault at put 6 never comes (5 puts).
+TEST(SessionReport, ATestsTargetsAreSummedOverEveryRunOfItsSweep) {
+  const std::string path = Temp("program.json");
+  Shell(std::string(REPORT_PROGRAM) + " --faultline_report=" + path);
+  const Report report = LoadReport(path);
+  ASSERT_EQ(report.tests.size(), 3u);
+  const TestReport& upload = report.tests[1];
+  ASSERT_EQ(upload.name, "Upload.FixedUploaderSurvivesAnyFailedPut");
+  EXPECT_EQ(upload.runs, 7u);
+  EXPECT_FALSE(upload.failed);
+  EXPECT_TRUE(upload.failures.empty());
+  ASSERT_EQ(upload.targets.size(), 2u);
+  EXPECT_EQ(upload.targets[0].target, "Audit::Log");
+  EXPECT_EQ(upload.targets[0].calls, 7u);
+  EXPECT_EQ(upload.targets[0].faulted, 0u);
+  EXPECT_EQ(upload.targets[1].target, "Storage::Put");
+  EXPECT_EQ(upload.targets[1].calls, 5u + 5 * 6 + 5);
+  EXPECT_EQ(upload.targets[1].faulted, 5u);
+  EXPECT_EQ(upload.targets[1].max_call, 6u);
+  EXPECT_EQ(upload.targets[1].ordinals.ToString(6), "1-5");
+
+  const TestReport& audit = report.tests[2];
+  EXPECT_EQ(audit.runs, 1u) << "a test without sweeps or explorations is one run";
+  ASSERT_EQ(audit.targets.size(), 1u);
+  EXPECT_EQ(audit.targets[0].calls, 3u);
+
+  const TestReport& payments = report.tests[0];
+  EXPECT_TRUE(payments.failed);
+  ASSERT_EQ(payments.failures.size(), 1u);
+  const Failure& failure = payments.failures[0];
+  EXPECT_EQ(failure.kind, "explore");
+  EXPECT_EQ(failure.run, 10u) << "the 11th exploring run failed";
+  EXPECT_EQ(failure.schedule, "gw-fail=Gateway::Charge@3,ledger-slow=Ledger::Record@5");
+  EXPECT_THAT(failure.message, HasSubstr("the payment lock leaked"));
+  EXPECT_EQ(failure.replay, std::string(REPORT_PROGRAM) +
+                                " --gtest_filter=Payments.SurviveAFlakyGatewayAndASlowLedger "
+                                "--faultline_seed=42 --faultline_schedule=" + failure.schedule);
+  EXPECT_EQ(payments.replay, failure.replay);
+  EXPECT_GT(payments.runs, 11u) << "its shrinking replays are runs too";
+}
+
 // A real program's tests run in three processes merge into the report of one process.
 TEST(ReportTool, ReportsOfTestsRunApartMergeIntoTheReportOfOneRun) {
   const std::string program = REPORT_PROGRAM;
