@@ -32,6 +32,20 @@ FAULTLINE_TEST(Payments, SurviveAFlakyGatewayAndASlowLedger,
   });
 }
 
+// Passes: the fixed service survives every exploring run; its runs split into shards merge
+// into the same totals.
+FAULTLINE_TEST(Payments, FixedServiceSurvivesAFlakyGatewayAndASlowLedger,
+               faultline::Exception("gw-fail").Target("Gateway::Charge").Probability(0.3),
+               faultline::Delay("ledger-slow", 2s).Target("Ledger::Record").Probability(0.3)) {
+  UseVirtualClock();
+  Explore(faultline::ExploreOptions().Runs(30), [&] {
+    std::map<int, int> charged;
+    planted::Payments payments(Injector(), charged, false);
+    for (int order = 1; order <= 6; ++order) payments.Pay(order, 500);
+    EXPECT_FALSE(payments.locked());
+  });
+}
+
 // Passes: the fixed uploader survives a failed put at any call.
 FAULTLINE_TEST(Upload, FixedUploaderSurvivesAnyFailedPut,
                faultline::Exception("put-fails").Target("Storage::Put")) {
