@@ -306,6 +306,7 @@ TEST(ReportHtml, NamesAreEscapedAndNothingIsLoadedFromElsewhere) {
   EXPECT_THAT(html, Not(HasSubstr("src=")));
   EXPECT_THAT(html, Not(HasSubstr("href=")));
   EXPECT_THAT(html, Not(HasSubstr("@import")));
+  EXPECT_THAT(html, Not(HasSubstr("http")));
 }
 
 TEST(OrdinalSet, KeepsBlocksWhenARunHasManyCallsAndReadsItsOwnText) {

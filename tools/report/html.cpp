@@ -82,7 +82,7 @@ std::string Timeline(const TestReport& test) {
   const std::size_t shown = std::min(rows.size(), kMaxTimelineRows);
   std::ostringstream svg;
   const int height = int(shown) * kRow + 8;
-  svg << "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kLabel + kBar + 70
+  svg << "<svg class=\"timeline\" width=\"" << kLabel + kBar + 70
       << "\" height=\"" << height << "\" role=\"img\" aria-label=\"faults of " << Escape(test.name)
       << " by call ordinal\">";
   for (std::size_t r = 0; r < shown; ++r) {
