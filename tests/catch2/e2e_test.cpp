@@ -366,7 +366,10 @@ TEST_CASE("the JSON report sums a sweep's runs and lists its failure with the re
   const std::vector<std::string> replays = ReplayLines(run.output);
   REQUIRE(replays.size() == 1);
   std::string escaped;  // as a JSON string holds it
-  for (const char c : replays[0]) escaped += c == '\\' || c == '"' ? std::string("\\") + c : std::string(1, c);
+  for (const char c : replays[0]) {
+    if (c == '\\' || c == '"') escaped += '\\';
+    escaped += c;
+  }
   const std::string json = ReadFile(report);
   CHECK_THAT(json, Contains("\"runs\": 6, "));
   CHECK_THAT(json, Contains("{\"target\": \"Storage::Put\", \"calls\": 34, \"faulted\": 5, "

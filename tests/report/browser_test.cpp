@@ -38,7 +38,8 @@ std::string FindChromium() {
 // Chromium's command for `page`, with its own profile (a shared one may be locked by another
 // instance) and its console messages written to stderr.
 std::string Chromium(const std::string& browser, const std::string& what) {
-  return browser + " --headless --no-sandbox --disable-gpu --no-first-run --enable-logging=stderr " +
+  return browser +
+         " --headless --no-sandbox --disable-gpu --no-first-run --enable-logging=stderr " +
          "--v=0 --user-data-dir=" + kWork + "/profile " + what;
 }
 
@@ -70,13 +71,15 @@ std::pair<unsigned long, unsigned long> PngSize(const std::string& png) {
   }
   auto read = [&](std::size_t at) {
     unsigned long value = 0;
-    for (std::size_t i = 0; i < 4; ++i) value = value << 8 | static_cast<unsigned char>(png[at + i]);
+    for (std::size_t i = 0; i < 4; ++i)
+      value = value << 8 | static_cast<unsigned char>(png[at + i]);
     return value;
   };
   return {read(16), read(20)};
 }
 
-std::size_t Screenshot(const std::string& browser, const std::string& page, const std::string& png) {
+std::size_t Screenshot(const std::string& browser, const std::string& page,
+                       const std::string& png) {
   std::remove(png.c_str());
   Shell(Chromium(browser, "--hide-scrollbars --window-size=1200,1600 --screenshot=" + png +
                               " file://" + page),

@@ -1,5 +1,7 @@
 // faultline-report's reader and merge: reports merged are the report of one run, bad input is a
 // clear error.
+#include "report.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,16 +11,15 @@
 #include <vector>
 
 #include "child_process.hpp"
-#include "report.hpp"
 
 namespace faultline::report {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using faultline::testing::ChildRun;
 using faultline::testing::ReadFile;
 using faultline::testing::Shell;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Temp(const std::string& name) {
   return ::testing::TempDir() + "faultline_report_test_" + name;
@@ -41,7 +42,7 @@ std::vector<BodyRun> Runs() {
     run.seed = 1000 + r;
     run.calls["db.read"] = 3 + r;
     run.calls["alloc.new"] = 500 * (r + 1);  // 4500 calls: blocks of 8
-    run.calls["log.write"] = 2;               // never faulted
+    run.calls["log.write"] = 2;              // never faulted
     run.faulted["db.read"] = {1 + r % 3};
     run.faulted["alloc.new"] = {7 * r + 1, 499 * (r + 1), 499 * (r + 1) - 1};
     run.failed = r == 5 || r == 7;
@@ -79,19 +80,19 @@ std::string RecordOf(const std::vector<BodyRun>& runs, std::size_t first, std::s
   std::string targets;
   for (const auto& [target, n] : calls) {
     targets += std::string(targets.empty() ? "" : ", ") + "{\"target\": \"" + target +
-               "\", \"calls\": " + std::to_string(n) + ", \"faulted\": " +
-               std::to_string(faulted[target]) + ", \"max_call\": " +
-               std::to_string(max_call[target]) + ", \"ordinals\": \"" +
-               ordinals[target].ToString(max_call[target]) + "\", \"ordinal_step\": " +
-               std::to_string(ordinals[target].step()) + "}";
+               "\", \"calls\": " + std::to_string(n) +
+               ", \"faulted\": " + std::to_string(faulted[target]) +
+               ", \"max_call\": " + std::to_string(max_call[target]) + ", \"ordinals\": \"" +
+               ordinals[target].ToString(max_call[target]) +
+               "\", \"ordinal_step\": " + std::to_string(ordinals[target].step()) + "}";
   }
   // The per-run fields of the record: those of the last run made, or of the failing one.
   const std::string events = failed ? "[{\"sequence\": 1, \"rule\": \"x\"}]" : "[]";
   return "{\"name\": \"T\", \"seed\": 7, \"failed\": " + std::string(failed ? "true" : "false") +
-         ", \"rules\": [], \"events\": " + events + ", \"dropped_events\": 0, \"runs\": " +
-         std::to_string(last - first) + ", \"unrecorded_faults\": " + std::to_string(last - first) +
-         ", \"targets\": [" + targets + "], \"failures\": [" + failures + "]" +
-         (failed ? ", \"replay\": \"./t\"" : "") + "}";
+         ", \"rules\": [], \"events\": " + events +
+         ", \"dropped_events\": 0, \"runs\": " + std::to_string(last - first) +
+         ", \"unrecorded_faults\": " + std::to_string(last - first) + ", \"targets\": [" + targets +
+         "], \"failures\": [" + failures + "]" + (failed ? ", \"replay\": \"./t\"" : "") + "}";
 }
 
 // A report of `records`.
@@ -104,20 +105,19 @@ std::string ReportOf(const std::vector<std::string>& records) {
 
 // A passing test of one run that reached nothing.
 std::string Other(const std::string& name) {
-  return "{\"name\": \"" + name + "\", \"seed\": 1, \"failed\": false, \"rules\": [], "
+  return "{\"name\": \"" + name +
+         "\", \"seed\": 1, \"failed\": false, \"rules\": [], "
          "\"events\": [], \"runs\": 1, \"targets\": [], \"failures\": []}";
 }
 
 TEST(ReportMerge, ThreePartialReportsMergeIntoTheReportOfOneCombinedRun) {
   const std::vector<BodyRun> runs = Runs();
   // Each process also ran a test of its own, which the combined process ran too.
-  const Report merged =
-      Merge({ReadReport(ReportOf({RecordOf(runs, 0, 3), Other("A")}), "a.json"),
-             ReadReport(ReportOf({Other("B"), RecordOf(runs, 3, 6)}), "b.json"),
-             ReadReport(ReportOf({RecordOf(runs, 6, 9), Other("C")}), "c.json")});
-  const Report combined =
-      Merge({ReadReport(ReportOf({Other("A"), Other("B"), RecordOf(runs, 0, 9), Other("C")}),
-                        "all.json")});
+  const Report merged = Merge({ReadReport(ReportOf({RecordOf(runs, 0, 3), Other("A")}), "a.json"),
+                               ReadReport(ReportOf({Other("B"), RecordOf(runs, 3, 6)}), "b.json"),
+                               ReadReport(ReportOf({RecordOf(runs, 6, 9), Other("C")}), "c.json")});
+  const Report combined = Merge({ReadReport(
+      ReportOf({Other("A"), Other("B"), RecordOf(runs, 0, 9), Other("C")}), "all.json")});
   EXPECT_EQ(ToJson(merged), ToJson(combined));
 
   const TestReport& test = merged.tests.back();  // A, B, C, then T
@@ -174,27 +174,30 @@ TEST(ReportReader, AReportOfAnotherFormatIsRefused) {
     EXPECT_THAT(error.what(), HasSubstr("old.json:1:1: expected \"format\": \"faultline-report\""));
   }
   try {
-    ReadReport("{\"format\": \"faultline-report\", \"version\": 2, \"global_seed\": 1, \"tests\": []}",
-               "new.json");
+    ReadReport(
+        "{\"format\": \"faultline-report\", \"version\": 2, \"global_seed\": 1, \"tests\": []}",
+        "new.json");
     FAIL() << "no error";
   } catch (const ReportError& error) {
     EXPECT_THAT(error.what(), HasSubstr("new.json:1:43: expected version 1"));
   }
   try {
-    ReadReport("{\"format\": \"faultline-report\", \"version\": 1, \"global_seed\": 1, \"tests\": "
-               "[{\"name\": \"T\", \"seed\": -1}]}",
-               "seed.json");
+    ReadReport(
+        "{\"format\": \"faultline-report\", \"version\": 1, \"global_seed\": 1, \"tests\": "
+        "[{\"name\": \"T\", \"seed\": -1}]}",
+        "seed.json");
     FAIL() << "no error";
   } catch (const ReportError& error) {
     EXPECT_THAT(error.what(),
                 HasSubstr("seed.json:1:96: expected an unsigned integer as \"seed\", got -1"));
   }
   try {
-    ReadReport("{\"format\": \"faultline-report\", \"version\": 1, \"global_seed\": 1, \"tests\": "
-               "[{\"name\": \"T\", \"seed\": 1, \"failed\": false, \"rules\": [], \"events\": [], "
-               "\"runs\": 1, \"targets\": [{\"target\": \"a\", \"calls\": 1, \"faulted\": 1, "
-               "\"max_call\": 1, \"ordinals\": \"1-x\", \"ordinal_step\": 1}], \"failures\": []}]}",
-               "ordinals.json");
+    ReadReport(
+        "{\"format\": \"faultline-report\", \"version\": 1, \"global_seed\": 1, \"tests\": "
+        "[{\"name\": \"T\", \"seed\": 1, \"failed\": false, \"rules\": [], \"events\": [], "
+        "\"runs\": 1, \"targets\": [{\"target\": \"a\", \"calls\": 1, \"faulted\": 1, "
+        "\"max_call\": 1, \"ordinals\": \"1-x\", \"ordinal_step\": 1}], \"failures\": []}]}",
+        "ordinals.json");
     FAIL() << "no error";
   } catch (const ReportError& error) {
     EXPECT_THAT(error.what(), HasSubstr("ordinals.json:1:"));
@@ -204,9 +207,11 @@ TEST(ReportReader, AReportOfAnotherFormatIsRefused) {
 
 TEST(ReportTool, BadInputIsExitStatus2NamingTheFile) {
   const std::string output = Temp("out.json");
-  ChildRun run = Shell(std::string(REPORT_TOOL) + " merge -o " + output + " " + Temp("missing.json"));
+  ChildRun run =
+      Shell(std::string(REPORT_TOOL) + " merge -o " + output + " " + Temp("missing.json"));
   EXPECT_EQ(run.status, 2);
-  EXPECT_THAT(run.output, HasSubstr("faultline-report: " + Temp("missing.json") + ": cannot read: "));
+  EXPECT_THAT(run.output,
+              HasSubstr("faultline-report: " + Temp("missing.json") + ": cannot read: "));
 
   const std::string corrupt = Temp("corrupt.json");
   std::FILE* file = std::fopen(corrupt.c_str(), "w");
@@ -262,7 +267,8 @@ TEST(SessionReport, ATestsTargetsAreSummedOverEveryRunOfItsSweep) {
   EXPECT_THAT(failure.message, HasSubstr("the payment lock leaked"));
   EXPECT_EQ(failure.replay, std::string(REPORT_PROGRAM) +
                                 " --gtest_filter=Payments.SurviveAFlakyGatewayAndASlowLedger "
-                                "--faultline_seed=42 --faultline_schedule=" + failure.schedule);
+                                "--faultline_seed=42 --faultline_schedule=" +
+                                failure.schedule);
   EXPECT_EQ(payments.replay, failure.replay);
   EXPECT_GT(payments.runs, 11u) << "its shrinking replays are runs too";
 }

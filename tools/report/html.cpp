@@ -18,12 +18,23 @@ std::string Escape(const std::string& text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -69,7 +80,8 @@ std::string Ordinals(const internal::OrdinalSet& ordinals, std::uint64_t max_cal
   if (ordinals.empty()) return "none";
   std::string text = Escape(ordinals.ToString(max_call));
   if (ordinals.step() > 1) {
-    text += " <span class=\"note\">(in blocks of " + std::to_string(ordinals.step()) + " calls)</span>";
+    text +=
+        " <span class=\"note\">(in blocks of " + std::to_string(ordinals.step()) + " calls)</span>";
   }
   return text;
 }
@@ -82,9 +94,8 @@ std::string Timeline(const TestReport& test) {
   const std::size_t shown = std::min(rows.size(), kMaxTimelineRows);
   std::ostringstream svg;
   const int height = int(shown) * kRow + 8;
-  svg << "<svg class=\"timeline\" width=\"" << kLabel + kBar + 70
-      << "\" height=\"" << height << "\" role=\"img\" aria-label=\"faults of " << Escape(test.name)
-      << " by call ordinal\">";
+  svg << "<svg class=\"timeline\" width=\"" << kLabel + kBar + 70 << "\" height=\"" << height
+      << "\" role=\"img\" aria-label=\"faults of " << Escape(test.name) << " by call ordinal\">";
   for (std::size_t r = 0; r < shown; ++r) {
     const TargetTotals& target = *rows[r];
     const int y = int(r) * kRow + 4;
@@ -92,15 +103,16 @@ std::string Timeline(const TestReport& test) {
     svg << "<text x=\"0\" y=\"" << y + 13 << "\" class=\"label\">" << Escape(target.target)
         << "</text><rect x=\"" << kLabel << "\" y=\"" << y + 4 << "\" width=\"" << kBar
         << "\" height=\"10\" class=\"calls\"><title>" << Escape(target.target) << ": "
-        << target.max_call << " call(s) in a run at most, " << target.calls << " over "
-        << test.runs << " run(s)</title></rect>";
+        << target.max_call << " call(s) in a run at most, " << target.calls << " over " << test.runs
+        << " run(s)</title></rect>";
     // Few calls: one mark per faulted call, apart; many: one per range of them.
     const bool per_call = target.ordinals.step() == 1 && target.max_call <= kBar / 4;
     const double cell = double(kBar) / calls;
     for (const auto& [first_block, last_block] : target.ordinals.blocks()) {
       const std::uint64_t step = target.ordinals.step();
       const std::uint64_t first = first_block * step + 1;
-      const std::uint64_t last = std::min((last_block + 1) * step, std::max(target.max_call, first));
+      const std::uint64_t last =
+          std::min((last_block + 1) * step, std::max(target.max_call, first));
       for (std::uint64_t from = first; from <= last; from = per_call ? from + 1 : last + 1) {
         const std::uint64_t to = per_call ? from : last;
         const double width = per_call ? cell - 1 : std::max(2.0, double(to - from + 1) * cell);
@@ -179,9 +191,9 @@ std::string ToHtml(const Report& report) {
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       << "<title>faultline report</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n"
       << "<h1>faultline report</h1>\n<p class=\"summary\">" << report.tests.size() << " test(s), "
-      << "<span class=\"" << (failed == 0 ? "ok" : "failed") << "\">" << failed << " failed</span>, "
-      << runs << " run(s), " << targets.size() << " target(s) reached, " << never_faulted.size()
-      << " never faulted; global seed " << report.global_seed << ".</p>\n";
+      << "<span class=\"" << (failed == 0 ? "ok" : "failed") << "\">" << failed
+      << " failed</span>, " << runs << " run(s), " << targets.size() << " target(s) reached, "
+      << never_faulted.size() << " never faulted; global seed " << report.global_seed << ".</p>\n";
 
   out << "<section id=\"never-faulted\" class=\"alert\">\n<h2>Reached but never faulted ("
       << never_faulted.size() << ")</h2>\n";
@@ -211,10 +223,11 @@ std::string ToHtml(const Report& report) {
       }
       out << ", seed <code>" << failure.seed << "</code>"
           << (failure.flaky ? ", <strong>flaky</strong>: its schedule did not fail again" : "")
-          << "</p>\n<p>" << (failure.kind == "explore" && !failure.flaky ? "minimal schedule"
-                                                                          : "schedule")
+          << "</p>\n<p>"
+          << (failure.kind == "explore" && !failure.flaky ? "minimal schedule" : "schedule")
           << ": <code class=\"schedule\">"
-          << (failure.schedule.empty() ? "(no fault)" : Escape(failure.schedule)) << "</code></p>\n";
+          << (failure.schedule.empty() ? "(no fault)" : Escape(failure.schedule))
+          << "</code></p>\n";
       if (!failure.message.empty()) {
         out << "<pre class=\"message\">" << Escape(failure.message) << "</pre>\n";
       }

@@ -29,8 +29,8 @@ class Parser {
       got = c >= 0x20 && c < 0x7f ? "'" + std::string(1, text_[at_]) + "'"
                                   : "byte " + std::to_string(int(c));
     }
-    throw ReportError(source_ + ":" + std::to_string(line_) + ":" + std::to_string(column_) +
-                      ": " + expected + ", got " + got);
+    throw ReportError(source_ + ":" + std::to_string(line_) + ":" + std::to_string(column_) + ": " +
+                      expected + ", got " + got);
   }
 
   void Advance() {
@@ -197,7 +197,9 @@ class Parser {
         Advance();
         return out;
       }
-      if (static_cast<unsigned char>(c) < 0x20) Fail("expected '\\n' instead of a control character");
+      if (static_cast<unsigned char>(c) < 0x20) {
+        Fail("expected a control character escaped (\\n, \\t, \\u00XX) in a string");
+      }
       if (c != '\\') {
         out += c;
         Advance();
@@ -208,14 +210,30 @@ class Parser {
       const char e = text_[at_];
       Advance();
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned code = Hex4();
           if (code >= 0xd800 && code < 0xdc00 && at_ + 1 < text_.size() && text_[at_] == '\\' &&
@@ -255,12 +273,18 @@ const Json* Json::Find(const std::string& key) const {
 
 const char* Json::KindName() const {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "a boolean";
-    case Kind::kNumber: return "a number";
-    case Kind::kString: return "a string";
-    case Kind::kArray: return "an array";
-    case Kind::kObject: return "an object";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "a boolean";
+    case Kind::kNumber:
+      return "a number";
+    case Kind::kString:
+      return "a string";
+    case Kind::kArray:
+      return "an array";
+    case Kind::kObject:
+      return "an object";
   }
   return "a value";
 }
@@ -274,10 +298,18 @@ std::string Quote(const std::string& text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";
@@ -293,10 +325,14 @@ std::string Quote(const std::string& text) {
 
 std::string ToText(const Json& value) {
   switch (value.kind) {
-    case Json::Kind::kNull: return "null";
-    case Json::Kind::kBool: return value.boolean ? "true" : "false";
-    case Json::Kind::kNumber: return value.text;
-    case Json::Kind::kString: return Quote(value.text);
+    case Json::Kind::kNull:
+      return "null";
+    case Json::Kind::kBool:
+      return value.boolean ? "true" : "false";
+    case Json::Kind::kNumber:
+      return value.text;
+    case Json::Kind::kString:
+      return Quote(value.text);
     case Json::Kind::kArray: {
       std::string out = "[";
       for (std::size_t i = 0; i < value.items.size(); ++i) {

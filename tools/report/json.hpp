@@ -25,7 +25,7 @@ struct Json {
   bool boolean = false;
   // A string's value, or a number as written (so 64-bit integers stay exact).
   std::string text;
-  std::vector<Json> items;                             // an array's
+  std::vector<Json> items;                            // an array's
   std::vector<std::pair<std::string, Json>> members;  // an object's, in file order
   std::size_t line = 0;
   std::size_t column = 0;

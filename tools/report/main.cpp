@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const faultline::report::Report merged = faultline::report::Merge(reports);
-  const std::string text = command == "merge" ? faultline::report::ToJson(merged)
-                                              : faultline::report::ToHtml(merged);
+  const std::string text =
+      command == "merge" ? faultline::report::ToJson(merged) : faultline::report::ToHtml(merged);
   std::ofstream file(output, std::ios::binary | std::ios::trunc);
   file << text;
   file.close();

@@ -108,7 +108,8 @@ TargetTotals ReadTarget(const std::string& source, const Json& json) {
   }
   if (internal::OrdinalSet::StepFor(target.max_call) != step) {
     reader.Fail(reader.Required("ordinal_step"),
-                "expected ordinal_step " + std::to_string(internal::OrdinalSet::StepFor(target.max_call)) +
+                "expected ordinal_step " +
+                    std::to_string(internal::OrdinalSet::StepFor(target.max_call)) +
                     " for max_call " + std::to_string(target.max_call));
   }
   return target;
@@ -137,7 +138,8 @@ TestReport ReadTest(const std::string& source, const Json& json) {
   test.seed = reader.Unsigned("seed");
   test.failed = reader.Bool("failed");
   test.rules = reader.Required("rules");
-  if (test.rules.kind != Json::Kind::kArray) reader.Fail(test.rules, "expected an array as \"rules\"");
+  if (test.rules.kind != Json::Kind::kArray)
+    reader.Fail(test.rules, "expected an array as \"rules\"");
   test.events = reader.Required("events");
   if (test.events.kind != Json::Kind::kArray) {
     reader.Fail(test.events, "expected an array as \"events\"");
@@ -155,7 +157,8 @@ TestReport ReadTest(const std::string& source, const Json& json) {
   }
   test.runs = reader.Unsigned("runs");
   test.unrecorded_faults = reader.Unsigned("unrecorded_faults", 0);
-  for (const Json& target : reader.Array("targets")) test.targets.push_back(ReadTarget(source, target));
+  for (const Json& target : reader.Array("targets"))
+    test.targets.push_back(ReadTarget(source, target));
   for (const Json& failure : reader.Array("failures")) {
     test.failures.push_back(ReadFailure(source, failure));
   }
@@ -171,8 +174,9 @@ bool Earlier(const Failure& a, const Failure& b) {
 void MergeTest(TestReport& into, const TestReport& from) {
   // The per-run fields describe one run: that of the earliest failure, as in one process that
   // stops at its first failure.
-  const bool take_from = !from.failures.empty() &&
-                         (into.failures.empty() || Earlier(from.failures.front(), into.failures.front()));
+  const bool take_from =
+      !from.failures.empty() &&
+      (into.failures.empty() || Earlier(from.failures.front(), into.failures.front()));
   if (take_from) {
     into.seed = from.seed;
     into.rules = from.rules;
@@ -273,20 +277,22 @@ std::string ToJson(const Report& report) {
       << ",\n  \"global_seed\": " << report.global_seed << ",\n  \"tests\": [";
   for (std::size_t i = 0; i < report.tests.size(); ++i) {
     const TestReport& test = report.tests[i];
-    out << (i == 0 ? "" : ",") << "\n    {\"name\": " << Quote(test.name) << ", \"seed\": " << test.seed
-        << ", \"failed\": " << (test.failed ? "true" : "false")
-        << ",\n     \"rules\": " << ToText(test.rules) << ",\n     \"events\": " << ToText(test.events)
+    out << (i == 0 ? "" : ",") << "\n    {\"name\": " << Quote(test.name)
+        << ", \"seed\": " << test.seed << ", \"failed\": " << (test.failed ? "true" : "false")
+        << ",\n     \"rules\": " << ToText(test.rules)
+        << ",\n     \"events\": " << ToText(test.events)
         << ", \"dropped_events\": " << test.dropped_events;
     if (!test.notes.empty()) {
       out << ",\n     \"notes\": [";
-      for (std::size_t n = 0; n < test.notes.size(); ++n) out << (n == 0 ? "" : ", ") << Quote(test.notes[n]);
+      for (std::size_t n = 0; n < test.notes.size(); ++n)
+        out << (n == 0 ? "" : ", ") << Quote(test.notes[n]);
       out << "]";
     }
     if (test.exploration.kind == Json::Kind::kObject) {
       out << ",\n     \"exploration\": " << ToText(test.exploration);
     }
-    out << ",\n     \"runs\": " << test.runs << ", \"unrecorded_faults\": " << test.unrecorded_faults
-        << ",\n     \"targets\": [";
+    out << ",\n     \"runs\": " << test.runs
+        << ", \"unrecorded_faults\": " << test.unrecorded_faults << ",\n     \"targets\": [";
     for (std::size_t t = 0; t < test.targets.size(); ++t) {
       const TargetTotals& target = test.targets[t];
       out << (t == 0 ? "" : ",\n       ") << "{\"target\": " << Quote(target.target)
@@ -302,8 +308,8 @@ std::string ToJson(const Report& report) {
           << ", \"campaign\": " << failure.campaign << ", \"run\": " << failure.run
           << ", \"seed\": " << failure.seed << ", \"schedule\": " << Quote(failure.schedule)
           << ", \"flaky\": " << (failure.flaky ? "true" : "false")
-          << ", \"message\": " << Quote(failure.message) << ", \"replay\": " << Quote(failure.replay)
-          << "}";
+          << ", \"message\": " << Quote(failure.message)
+          << ", \"replay\": " << Quote(failure.replay) << "}";
     }
     out << "]";
     if (!test.replay.empty()) out << ", \"replay\": " << Quote(test.replay);

@@ -45,16 +45,16 @@ struct TestReport {
   std::string name;        // the full test name
   std::uint64_t seed = 0;  // the test's seed
   bool failed = false;
-  Json rules;   // as written: an array
-  Json events;  // as written: an array
-  std::uint64_t dropped_events = 0;  // events past the limit in that run
-  std::vector<std::string> notes;    // the test's notes
-  Json exploration;  // an object, or null when the test had none
+  Json rules;                           // as written: an array
+  Json events;                          // as written: an array
+  std::uint64_t dropped_events = 0;     // events past the limit in that run
+  std::vector<std::string> notes;       // the test's notes
+  Json exploration;                     // an object, or null when the test had none
   std::uint64_t runs = 0;               // runs of the body summed in `targets`
   std::uint64_t unrecorded_faults = 0;  // faults past the event limit, in no target
-  std::vector<TargetTotals> targets;  // by target name
-  std::vector<Failure> failures;      // earliest first
-  std::string replay;                 // "" when it passed
+  std::vector<TargetTotals> targets;    // by target name
+  std::vector<Failure> failures;        // earliest first
+  std::string replay;                   // "" when it passed
 };
 
 // A whole report: every test of one or more processes, by name.

@@ -2,7 +2,6 @@
 // failure that an exploration finds and shrinks, a passing sweep, and a target that every test
 // reaches and none faults (an error path nothing exercised).
 #include <faultline/gtest.hpp>
-
 #include <map>
 
 #include "planted_bugs.hpp"
