@@ -315,6 +315,28 @@ TEST(ReportHtml, NamesAreEscapedAndNothingIsLoadedFromElsewhere) {
   EXPECT_THAT(html, Not(HasSubstr("http")));
 }
 
+TEST(ReportHtml, ATargetOfManyCallsShowsItsOrdinalsInBlocksAndANeverFaultedOneStandsOut) {
+  const std::string text =
+      "{\"format\": \"faultline-report\", \"version\": 1, \"global_seed\": 1, \"tests\": "
+      "[{\"name\": \"Big.Test\", \"seed\": 1, \"failed\": false, \"rules\": [], "
+      "\"events\": [], \"runs\": 3, \"targets\": [{\"target\": \"alloc.new\", \"calls\": 9000, "
+      "\"faulted\": 3, \"max_call\": 4000, \"ordinals\": \"1-4,4001-4000\", "
+      "\"ordinal_step\": 4}, {\"target\": \"log.write\", \"calls\": 6, \"faulted\": 0, "
+      "\"max_call\": 2, \"ordinals\": \"\", \"ordinal_step\": 1}], \"failures\": []}]}";
+  EXPECT_THROW(ReadReport(text, "x.json"), ReportError) << "4001-4000 is no range";
+  std::string fixed = text;
+  fixed.replace(fixed.find("1-4,4001-4000"), 13, "1-4,3997-4000");
+  const std::string html = ToHtml(Merge({ReadReport(fixed, "x.json")}));
+  EXPECT_THAT(html, HasSubstr("<code>1-4,3997-4000 <span class=\"note\">(in blocks of 4 calls)"));
+  const std::size_t never = html.find("id=\"never-faulted\"");
+  ASSERT_NE(never, std::string::npos);
+  EXPECT_LT(never, html.find("id=\"failures\"")) << "the never-faulted targets come first";
+  const std::string section = html.substr(never, html.find("</section>", never) - never);
+  EXPECT_THAT(section, HasSubstr("<code>log.write</code>"));
+  EXPECT_THAT(section, Not(HasSubstr("alloc.new")));
+  EXPECT_THAT(html, HasSubstr("No test failed."));
+}
+
 TEST(OrdinalSet, KeepsBlocksWhenARunHasManyCallsAndReadsItsOwnText) {
   using faultline::internal::OrdinalSet;
   EXPECT_EQ(OrdinalSet::StepFor(1024), 1u);
