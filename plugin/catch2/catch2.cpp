@@ -193,11 +193,12 @@ class Listener : public ListenerBase {
     // Left when the body stopped early (a failed REQUIRE, an exception): shown, not asserted.
     const std::vector<::faultline::internal::TestFailure> unverified = session.VerifyExpectations();
     const bool failed = stats.assertions.failed > 0;
-    const ::faultline::internal::TestRecord record = session.EndTest(failed);
+    const ::faultline::internal::TestRecord record = session.EndTest(
+        failed, [this](const ::faultline::internal::TestRecord& ended) { return ReplayCommand(ended); });
     std::string out = Session::RuleNotes(record);
     if (failed) {
       for (const auto& problem : unverified) out += "[faultline] " + problem.message + "\n";
-      out += Session::FailureReport(record, ReplayCommand(record));
+      out += Session::FailureReport(record, record.replay);
     } else if (!unverified.empty()) {
       // A passing run of a plain TEST_CASE (a FAULTLINE_TEST_CASE body asserts its own): its
       // problems (--faultline_strict, a schedule entry's missing rule) cannot fail it any

@@ -365,7 +365,8 @@ std::string OptionsHelp() {
          "      Fail a test whose rule matched no call, whose sweep reached no target or\n"
          "      whose --faultline_schedule entry never fired (else these are notes).\n"
          "  --faultline_report=FILE.json\n"
-         "      Write every test's seed, rules and fault events as JSON.\n"
+         "      Write every test's seed, rules, fault events, targets reached and failures\n"
+         "      as JSON (faultline-report merges such files and renders them as HTML).\n"
          "  --faultline_schedule=RULE=TARGET@CALL,...|none\n"
          "      Replay exactly these faults (as a failed sweep or explore prints them).\n"
          "  --faultline_explore_runs=N\n"
@@ -579,6 +580,13 @@ void Session::BeginTest(const std::string& full_name, const std::vector<FaultCon
   failing_schedule_.clear();
   failing_events_.reset();
   notes_.clear();
+  totals_.clear();
+  runs_ = 0;
+  unrecorded_faults_ = 0;
+  campaigns_ = 0;
+  campaign_start_ = 0;
+  failing_runs_.clear();
+  failures_.clear();
 
   std::map<std::string, std::string> origins;
   std::vector<std::unique_ptr<FaultExpectation>> expectations;
@@ -666,12 +674,14 @@ void PrepareOptions(Options& options, const std::optional<Schedule>& schedule, R
 
 }  // namespace
 
-void Session::PrepareRuns(SweepOptions& options, Runner collecting, Runner replaying) const {
+void Session::PrepareRuns(SweepOptions& options, Runner collecting, Runner replaying) {
   internal::HarnessLock lock(mutex_);
   PrepareOptions(options, schedule_, std::move(collecting), std::move(replaying));
+  options.runner = Counting(options.injector, std::move(options.runner));
+  BeginCampaign();
 }
 
-void Session::PrepareRuns(ExploreOptions& options, Runner collecting, Runner replaying) const {
+void Session::PrepareRuns(ExploreOptions& options, Runner collecting, Runner replaying) {
   internal::HarnessLock lock(mutex_);
   PrepareOptions(options, schedule_, std::move(collecting), std::move(replaying));
   // The campaign flags replace the test's bounds (a replay makes its one run whatever they say).
@@ -682,6 +692,49 @@ void Session::PrepareRuns(ExploreOptions& options, Runner collecting, Runner rep
   if (options_.explore_shard_count != 1) {
     options.Shard(options_.explore_shard_index, options_.explore_shard_count);
   }
+  options.runner = Counting(options.injector, std::move(options.runner));
+  BeginCampaign();
+}
+
+void Session::BeginCampaign() {
+  ++campaigns_;
+  campaign_start_ = runs_;
+  failing_runs_.clear();
+}
+
+Runner Session::Counting(FaultInjector* injector, Runner inner) {
+  // The injector keeps only its last run's counters: each run's are added up here, as
+  // counters, so that memory does not grow with the number of runs.
+  return [this, injector, inner = std::move(inner)](const std::function<void()>& body) {
+    std::optional<std::string> failure = inner(body);
+    const HarnessStats stats = injector->Stats();
+    internal::HarnessLock lock(mutex_);
+    if (failure) failing_runs_.push_back(runs_ - campaign_start_);
+    ++runs_;
+    AddRun(stats);
+    return failure;
+  };
+}
+
+void Session::AddRun(const HarnessStats& stats) {
+  for (const auto& [target, calls] : stats.calls_per_target) {
+    if (calls == 0) continue;
+    TargetTotals& totals = totals_[target];
+    totals.calls += calls;
+    totals.max_call = std::max(totals.max_call, calls);
+    totals.ordinals.Coarsen(OrdinalSet::StepFor(totals.max_call));
+  }
+  for (const FaultEvent& event : stats.events) {
+    TargetTotals& totals = totals_[event.target];
+    ++totals.faulted;
+    // A fault is counted on a call, so its ordinal is within the run's calls; a target seen
+    // only by its events (counting was off) still gets a bounded step.
+    totals.max_call = std::max(totals.max_call, event.call);
+    totals.ordinals.Coarsen(OrdinalSet::StepFor(totals.max_call));
+    totals.ordinals.Add(event.call);
+  }
+  for (auto& [target, totals] : totals_) totals.ordinals.Normalize();
+  unrecorded_faults_ += stats.dropped_events;
 }
 
 template <class Result>
@@ -701,9 +754,36 @@ Verdict Session::Judge(const Result& result, bool failed, const std::string& fai
   return verdict;
 }
 
+namespace {
+
+// Failure messages can hold a whole test log: the report keeps their start.
+constexpr std::size_t kMaxMessage = 4000;
+
+std::string Bounded(const std::string& message) {
+  if (message.size() <= kMaxMessage) return message;
+  std::size_t cut = kMaxMessage;
+  // Not inside a UTF-8 character: the report stays valid text.
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xc0) == 0x80) --cut;
+  return message.substr(0, cut) + "\n... (" + std::to_string(message.size() - cut) +
+         " more bytes)";
+}
+
+}  // namespace
+
 Verdict Session::Conclude(const SweepResult& result, const std::string& schedule_flag) {
   if (result.targets.empty() && !result.replayed) {
     Note("a sweep reached no target (no fault reached a call)");
+  }
+  {
+    internal::HarnessLock lock(mutex_);
+    for (std::size_t f = 0; f < result.failures.size(); ++f) {
+      const RunFailure& failure = result.failures[f];
+      // The runner saw the failing runs in the order the sweep lists them.
+      const std::uint64_t run = f < failing_runs_.size() ? failing_runs_[f] : result.runs - 1;
+      failures_.push_back(FailureRecord{result.replayed ? "replay" : "sweep", campaigns_ - 1, run,
+                                        failure.seed, failure.schedule.ToString(), false,
+                                        Bounded(failure.message), {}});
+    }
   }
   const bool failed = !result.passed();
   return Judge(result, failed, failed ? result.failures.front().schedule.ToString() : "",
@@ -714,6 +794,14 @@ Verdict Session::Conclude(const SweepResult& result, const std::string& schedule
 }
 
 Verdict Session::Conclude(const ExploreResult& result, const std::string& schedule_flag) {
+  if (result.failed) {
+    internal::HarnessLock lock(mutex_);
+    // The failing run's index in the whole campaign, the same in whichever shard found it.
+    failures_.push_back(FailureRecord{result.replayed ? "replay" : "explore", campaigns_ - 1,
+                                      result.failing_run, result.original.seed,
+                                      result.minimal.ToString(), result.flaky,
+                                      Bounded(result.message), {}});
+  }
   std::vector<std::pair<std::string, std::string>> properties = {
       {"faultline_explore_runs", std::to_string(result.runs)}};
   if (result.time_budget_spent) properties.emplace_back("faultline_explore_time_budget_spent", "1");
@@ -816,8 +904,11 @@ void Session::Note(const std::string& text) {
   notes_.push_back(text + " in " + current_test_);
 }
 
-TestRecord Session::EndTest(bool failed) {
-  internal::HarnessLock lock(mutex_);
+TestRecord Session::EndTest(bool failed,
+                            const std::function<std::string(const TestRecord&)>& replay_command) {
+  std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+  internal::HarnessScope scope;  // as a HarnessLock: nothing done while holding it is faulted
+  lock.lock();
   // From here on a fault in a thread this test started is noted, not counted.
   internal::EndTestOwnership();
   const HarnessStats stats = Current().Stats();
@@ -858,6 +949,42 @@ TestRecord Session::EndTest(bool failed) {
   properties_.clear();
   failing_schedule_.clear();
   failing_events_.reset();
+  // A test without sweeps or explorations is one run; one with them is the sum of their runs
+  // alone, so that shards of a campaign, each running the test once, add up to one process.
+  if (runs_ == 0) {
+    AddRun(stats);
+    record.runs = 1;
+  } else {
+    record.runs = runs_;
+  }
+  for (auto& [target, totals] : totals_) {
+    totals.target = target;
+    record.targets.push_back(std::move(totals));
+  }
+  totals_.clear();
+  record.unrecorded_faults = unrecorded_faults_;
+  if (failed) {
+    record.failures = std::move(failures_);
+    if (record.failures.empty()) {
+      const std::string schedule =
+          schedule_ ? options_.schedule : Schedule::FromEvents(record.events).ToString();
+      record.failures.push_back(FailureRecord{"test", 0, 0, record.seed, schedule, false, {}, {}});
+    }
+  }
+  failures_.clear();
+  if (failed && replay_command) {
+    // The adapter's command asks the session for the replay settings: called unlocked.
+    lock.unlock();
+    record.replay = replay_command(record);
+    for (FailureRecord& failure : record.failures) {
+      TestRecord replayed;
+      replayed.name = record.name;
+      replayed.seed = record.seed;
+      if (failure.kind != "test" && !failure.flaky) replayed.failing_schedule = failure.schedule;
+      failure.replay = failure.kind == "test" ? record.replay : replay_command(replayed);
+    }
+    lock.lock();
+  }
   AddToSummary(record);
   if (!options_.report.empty()) WriteTestJson(record);
   current_test_.clear();
@@ -1013,7 +1140,8 @@ std::string Session::Summary() const {
 void Session::OpenReport() {
   report_ = std::make_unique<std::ofstream>(options_.report);
   if (!*report_) NoteReportError();
-  *report_ << "{\n  \"global_seed\": " << options_.seed << ",\n  \"tests\": [";
+  *report_ << "{\n  \"format\": \"faultline-report\", \"version\": 1,\n  \"global_seed\": "
+           << options_.seed << ",\n  \"tests\": [";
 }
 
 void Session::NoteReportError() {
@@ -1067,6 +1195,28 @@ void Session::WriteTestJson(const TestRecord& record) {
     }
     out << "}";
   }
+  out << ",\n     \"runs\": " << record.runs << ", \"unrecorded_faults\": " << record.unrecorded_faults
+      << ",\n     \"targets\": [";
+  for (std::size_t t = 0; t < record.targets.size(); ++t) {
+    const TargetTotals& target = record.targets[t];
+    out << (t == 0 ? "" : ",\n       ") << "{\"target\": " << JsonString(target.target)
+        << ", \"calls\": " << target.calls << ", \"faulted\": " << target.faulted
+        << ", \"max_call\": " << target.max_call
+        << ", \"ordinals\": " << JsonString(target.ordinals.ToString(target.max_call))
+        << ", \"ordinal_step\": " << target.ordinals.step() << "}";
+  }
+  out << "],\n     \"failures\": [";
+  for (std::size_t f = 0; f < record.failures.size(); ++f) {
+    const FailureRecord& failure = record.failures[f];
+    out << (f == 0 ? "" : ",\n       ") << "{\"kind\": " << JsonString(failure.kind)
+        << ", \"campaign\": " << failure.campaign << ", \"run\": " << failure.run
+        << ", \"seed\": " << failure.seed << ", \"schedule\": " << JsonString(failure.schedule)
+        << ", \"flaky\": " << (failure.flaky ? "true" : "false")
+        << ", \"message\": " << JsonString(failure.message)
+        << ", \"replay\": " << JsonString(failure.replay) << "}";
+  }
+  out << "]";
+  if (!record.replay.empty()) out << ", \"replay\": " << JsonString(record.replay);
   out << "}";
   // Checked at each test: a full disk is found while the run goes on, not only at its end.
   FlushReport();

@@ -80,7 +80,10 @@ class Listener : public ::testing::EmptyTestEventListener {
     // listeners first, so the failure still reaches the printer and the XML/JSON output.
     Report(session.VerifyExpectations());
     const bool failed = test.result()->Failed();
-    const internal::TestRecord record = session.EndTest(failed);
+    const internal::TestRecord record =
+        session.EndTest(failed, [&](const internal::TestRecord& ended) {
+          return ReplayCommand(ended, Disabled(test));
+        });
     ::testing::Test::RecordProperty("faultline_seed", std::to_string(record.seed));
     std::uint64_t faults = 0;
     for (const RuleStats& rule : record.rules) {
@@ -89,7 +92,7 @@ class Listener : public ::testing::EmptyTestEventListener {
     }
     ::testing::Test::RecordProperty("faultline_faults", std::to_string(faults));
     std::string out = Session::RuleNotes(record);
-    if (failed) out += Session::FailureReport(record, ReplayCommand(record, Disabled(test)));
+    if (failed) out += Session::FailureReport(record, record.replay);
     if (!out.empty()) {
       std::fputs(out.c_str(), stdout);
       std::fflush(stdout);

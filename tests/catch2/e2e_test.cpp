@@ -359,6 +359,25 @@ TEST_CASE("a sweep that finds a bug fails its test case once, with the schedule 
   CHECK_THAT(fixed.output, Contains("All tests passed"));
 }
 
+TEST_CASE("the JSON report sums a sweep's runs and lists its failure with the replay line printed") {
+  const std::string report = Temp("sweep_report.json");
+  const Run run = Shell(std::string(EXPLORE_TEST) + " '[sweep]' --faultline-report=" + report);
+  const std::vector<std::string> replays = ReplayLines(run.output);
+  REQUIRE(replays.size() == 1);
+  std::string escaped;  // as a JSON string holds it
+  for (const char c : replays[0]) {
+    if (c == '\\' || c == '"') escaped += '\\';
+    escaped += c;
+  }
+  const std::string json = ReadFile(report);
+  CHECK_THAT(json, Contains("\"runs\": 6, "));
+  CHECK_THAT(json, Contains("{\"target\": \"Storage::Put\", \"calls\": 34, \"faulted\": 5, "
+                            "\"max_call\": 6, \"ordinals\": \"1-5\", \"ordinal_step\": 1}"));
+  CHECK_THAT(json, Contains(std::string("{\"kind\": \"sweep\", \"campaign\": 0, \"run\": 5, ")));
+  CHECK_THAT(json, Contains(std::string("\"schedule\": \"") + kSwept + "\""));
+  CHECK_THAT(json, Contains("\"replay\": \"" + escaped + "\"}"));
+}
+
 TEST_CASE("an explore that finds a bug fails once with the minimal schedule and a replay line") {
   const Run run = Shell(std::string(EXPLORE_TEST) + " '[explore]'");
   CHECK(run.status == FailedRunStatus(1));

@@ -90,6 +90,11 @@ run(${build}/consumer)
 run(${build}/consumer_gtest)
 run(${build}/consumer_posix)
 
+if(MODE MATCHES "^(install|shared)$")
+  # faultline-report comes with the package, in bin.
+  run(${prefix}/bin/faultline-report --help)
+endif()
+
 if(MODE STREQUAL "install")
   # Asked for, the gtest component without GoogleTest is an error naming what is missing.
   execute_process(COMMAND ${CMAKE_COMMAND} -S ${consumer} -B ${WORK_DIR}/no-gtest ${common_args}

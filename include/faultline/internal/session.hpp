@@ -21,6 +21,7 @@
 #include "faultline/export.hpp"
 #include "faultline/fault.hpp"
 #include "faultline/injector.hpp"
+#include "faultline/internal/ordinals.hpp"
 #include "faultline/schedule.hpp"
 
 namespace faultline {
@@ -115,6 +116,30 @@ FAULTLINE_API std::pair<std::string, std::string> TakeRunnerShard();
 // The help text of the flags, one per line, like gtest's --help.
 FAULTLINE_API std::string OptionsHelp();
 
+// The calls and faults of one target, summed over the runs of a test (TestRecord::targets).
+struct TargetTotals {
+  std::string target;
+  std::uint64_t calls = 0;     // calls seen, summed over the runs
+  std::uint64_t faulted = 0;   // faults recorded on it, summed over the runs
+  std::uint64_t max_call = 0;  // the most calls it saw in one run
+  OrdinalSet ordinals;         // the call ordinals faulted in some run
+};
+
+// A failure of a test, as the JSON report lists it: found by a sweep ("sweep"), an exploration
+// ("explore"), a replay of --faultline_schedule ("replay"), or the test itself ("test").
+struct FailureRecord {
+  std::string kind;
+  std::uint64_t campaign = 0;  // which sweep or exploration of the test (0 for the first)
+  std::uint64_t run = 0;       // the failing run's index in it (0 for "test")
+  std::uint64_t seed = 0;      // the injector's seed in the failing run
+  // The faults that replay it: the minimal schedule of an exploration, a sweep's failing
+  // schedule, the faults a failed test injected ("" when none).
+  std::string schedule;
+  bool flaky = false;  // an exploration's failure that its schedule did not replay
+  std::string message;
+  std::string replay;  // the command that replays it, as the adapter prints it
+};
+
 // What one test did, kept for the summary and the JSON report.
 struct TestRecord {
   std::string name;
@@ -138,6 +163,17 @@ struct TestRecord {
   std::vector<std::pair<std::string, std::string>> properties;
   // The schedule that replays the failure a sweep or an exploration found ("" when none).
   std::string failing_schedule;
+  // Runs of the body summed in `targets`: every run of the test's sweeps and explorations, or
+  // 1, the test itself, when it made none.
+  std::uint64_t runs = 1;
+  // Every target those runs reached, by name.
+  std::vector<TargetTotals> targets;
+  // Faults of those runs whose events the event limit dropped: counted in no target.
+  std::uint64_t unrecorded_faults = 0;
+  // The failures of a failed test, in the order found (empty when it passed).
+  std::vector<FailureRecord> failures;
+  // The command that replays the failed test ("" when it passed).
+  std::string replay;
 };
 
 // A failure of the running test found by faultline: at `file`:`line` (where the expectation was
@@ -224,8 +260,9 @@ class FAULTLINE_API Session {
   // only the result fails the test. Under --faultline_schedule (or FAULTLINE_SCHEDULE) the
   // options replay that schedule once instead, run by `replaying`, which lets assertions report
   // as they happen.
-  void PrepareRuns(SweepOptions& options, Runner collecting, Runner replaying) const;
-  void PrepareRuns(ExploreOptions& options, Runner collecting, Runner replaying) const;
+  // Every run is counted for the test's record (TestRecord::runs, targets and failures).
+  void PrepareRuns(SweepOptions& options, Runner collecting, Runner replaying);
+  void PrepareRuns(ExploreOptions& options, Runner collecting, Runner replaying);
   // Keeps a sweep's or an exploration's results in the running test's record (properties, the
   // failing run's schedule and events for the replay command, a note when a sweep reached no
   // target) and returns what they mean for the test. The report's replay line spells the
@@ -233,8 +270,12 @@ class FAULTLINE_API Session {
   Verdict Conclude(const SweepResult& result, const std::string& schedule_flag);
   Verdict Conclude(const ExploreResult& result, const std::string& schedule_flag);
   // Closes the running test: records it in the summary and the report, then disarms Current()
-  // (no rule of this test fires after it, and no call is counted outside a test).
-  TestRecord EndTest(bool failed);
+  // (no rule of this test fires after it, and no call is counted outside a test). For a failed
+  // test, `replay_command` (when given) spells the adapter's replay command of a record; it
+  // makes the record's `replay` and that of each failure (with the failure's schedule), called
+  // without the session's lock.
+  TestRecord EndTest(bool failed,
+                     const std::function<std::string(const TestRecord&)>& replay_command = {});
   // Resets Current() and stops it counting calls: until the next BeginTest no rule fires and a
   // check costs one load.
   static void Disarm();
@@ -294,6 +335,12 @@ class FAULTLINE_API Session {
                 std::vector<FaultEvent> failing_events,
                 std::vector<std::pair<std::string, std::string>> properties,
                 const std::string& schedule_flag);
+  // `inner`, also adding each run's counters on `injector` to the running test's totals.
+  Runner Counting(FaultInjector* injector, Runner inner);
+  // Starts counting the runs of a new sweep or exploration. Caller holds mutex_.
+  void BeginCampaign();
+  // Adds one run's calls and faults to the running test's totals. Caller holds mutex_.
+  void AddRun(const HarnessStats& stats);
   // Starts the report file. Caller holds mutex_.
   void OpenReport();
   // Appends one test to the report file. Caller holds mutex_.
@@ -315,6 +362,14 @@ class FAULTLINE_API Session {
   std::string failing_schedule_;                                  // of the running test
   std::optional<std::vector<FaultEvent>> failing_events_;         // of the running test
   std::vector<std::string> notes_;                                // of the running test
+  // The running test's totals over its runs, by target, and its failures.
+  std::map<std::string, TargetTotals> totals_;
+  std::uint64_t runs_ = 0;  // sweep and exploration runs of the running test
+  std::uint64_t unrecorded_faults_ = 0;
+  std::uint64_t campaigns_ = 0;        // sweeps and explorations begun in the running test
+  std::uint64_t campaign_start_ = 0;   // runs_ when the latest one began
+  std::vector<std::uint64_t> failing_runs_;  // indexes of its failing runs, within it
+  std::vector<FailureRecord> failures_;
   std::optional<Schedule> schedule_;  // options_.schedule, parsed once
   bool verified_ = false;
   // The summary's rows, one per distinct (rule, target, probability, origin kind).
