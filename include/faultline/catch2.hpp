@@ -246,7 +246,8 @@ namespace faultline {
 namespace catch2 {
 
 // Adds faultline's options to a Catch2 command line: --faultline-seed, --faultline-rules,
-// --faultline-disable and --faultline-report (the FAULTLINE_* environment twins are read
+// --faultline-disable, --faultline-strict, --faultline-report, --faultline-schedule and
+// --faultline-regressions (the FAULTLINE_* environment twins are read
 // first; the options win). faultline::catch2_main calls it; in your own main (Catch2 v2: the
 // file that defines CATCH_CONFIG_RUNNER) call it before applyCommandLine:
 //   Catch::Session session;
@@ -286,7 +287,10 @@ inline void AddCommandLineOptions(::Catch::Session& session) {
               option("report", "--faultline-report", "file.json",
                      "write each test case run's seed, rules and fault events as JSON") |
               option("schedule", "--faultline-schedule", "rule=target@call,...",
-                     "replay exactly these faults in every test case run"));
+                     "replay exactly these faults in every test case run") |
+              option("regressions", "--faultline-regressions", "dir|none",
+                     "where Explore stores the failures it finds, replayed first by every "
+                     "later run (default: faultline-regressions beside the report, else here)"));
 }
 
 }  // namespace catch2
