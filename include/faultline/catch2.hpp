@@ -104,7 +104,11 @@ FAULTLINE_API SweepResult Sweep(const std::function<void()>& body,
 // faultline::Explore on this run of the test case, with Sweep's handling of failures: the test
 // case fails once, after shrinking, with the seed, the minimal schedule and the replay setting.
 // Keeps faultline_explore_runs, and for a failure faultline_explore_seed,
-// faultline_explore_schedule and faultline_explore_flaky, in the --faultline-report.
+// faultline_explore_schedule and faultline_explore_flaky, in the --faultline-report. A failure
+// that is not flaky is stored in the test case's file of the --faultline-regressions directory,
+// and every later run replays the stored schedules first: while one fails, the test case fails
+// with it (naming the file and line) and nothing is explored; faultline_regressions_replayed
+// counts them.
 FAULTLINE_API ExploreResult Explore(ExploreOptions options, const std::function<void()>& body,
                                     const char* file = __builtin_FILE(),
                                     int line = __builtin_LINE());

@@ -101,7 +101,10 @@ class FAULTLINE_API FaultTest : public ::testing::Test {
   // faultline::Explore on this test's injector, with Sweep's handling of failures: the test
   // fails once, after shrinking, with the seed, the minimal schedule and the replay flag.
   // Records faultline_explore_runs, and for a failure faultline_explore_seed,
-  // faultline_explore_schedule and faultline_explore_flaky.
+  // faultline_explore_schedule and faultline_explore_flaky. A failure that is not flaky is
+  // stored in the test's file of the --faultline_regressions directory, and every later run
+  // replays the stored schedules first: while one fails, the test fails with it (naming the
+  // file and line) and nothing is explored; faultline_regressions_replayed counts them.
   ExploreResult Explore(ExploreOptions options, const std::function<void()>& body);
   // Explores the test's installed rules for 100 runs.
   ExploreResult Explore(const std::function<void()>& body);
