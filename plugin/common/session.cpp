@@ -677,9 +677,14 @@ ExploreResult Session::Explore(const ExploreOptions& options, const std::functio
   for (const Regression& regression : file.regressions) {
     ExploreOptions one = options;
     one.replay = regression.schedule;
+    // The test's seed again afterwards, also when the replay throws.
+    struct SeedGuard {
+      FaultInjector& injector;
+      std::uint64_t seed;
+      ~SeedGuard() { injector.SetSeed(seed); }
+    } const guard{injector, seed};
     injector.SetSeed(regression.seed);
     ExploreResult result = faultline::Explore(one, body);
-    injector.SetSeed(seed);
     ++replayed;
     if (!result.failed) continue;
     const HarnessScope scope;
