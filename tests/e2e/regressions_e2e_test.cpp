@@ -147,10 +147,10 @@ TEST(RegressionsEndToEnd, TheDefaultDirectoryIsBesideTheReportElseTheWorkingDire
   EXPECT_EQ(beside.status, 1) << beside.output;
   EXPECT_EQ(Files(directory + "/reports/faultline-regressions").size(), 1u) << beside.output;
 
-  fs::create_directories(directory + "/work");
-  const ChildRun here = Shell("cd " + directory + "/work && " + program);
+  fs::create_directories(directory + "/cwd");
+  const ChildRun here = Shell("cd " + directory + "/cwd && " + program);
   EXPECT_EQ(here.status, 1) << here.output;
-  EXPECT_EQ(Files(directory + "/work/faultline-regressions").size(), 1u) << here.output;
+  EXPECT_EQ(Files(directory + "/cwd/faultline-regressions").size(), 1u) << here.output;
 }
 
 TEST(RegressionsEndToEnd, NoneStoresAndReplaysNothing) {
