@@ -250,6 +250,9 @@ TEST_CASE("bad option values fail with a clear error") {
   const Run env = Shell("FAULTLINE_DISABLE=maybe " + std::string(SAMPLE_TEST));
   CHECK(env.status != 0);
   CHECK_THAT(env.output, Contains("faultline: FAULTLINE_DISABLE: expected 1/0, true/false or yes/no, got \"maybe\""));
+  const Run regressions = Sample("--faultline-regressions=");
+  CHECK(regressions.status != 0);
+  CHECK_THAT(regressions.output, Contains("faultline: --faultline-regressions: expected a directory"));
 }
 
 TEST_CASE("strict mode fails a test case whose rule matched no call") {
