@@ -174,12 +174,12 @@ int StoreRegression(const std::string& path, const std::string& test, const Sche
     ++lines;
   }
   if (content.empty()) {
-    text = "# faultline regressions of " + test +
-           "\n# Failing fault schedules that Explore found and shrank. Every run of this test "
-           "replays\n# them first, each under its seed, and fails while one still fails. Commit "
-           "this file;\n# delete or comment out a line to forget a case. Replay one alone with\n# " +
-           schedule_flag + "=<schedule>.\n";
-    lines = 5;
+    text = "# faultline regressions of " + test + "\n" +
+           "# Failing fault schedules that Explore found and shrank. Every run of this test\n"
+           "# replays them first, each under its seed, and fails while one still fails.\n"
+           "# Commit this file; delete or comment out a line to forget a case.\n"
+           "# Replay one alone with " + schedule_flag + "=<schedule>.\n";
+    for (const char c : text) lines += c == '\n' ? 1 : 0;
   }
   text += RegressionLine(Today(), seed, schedule) + "\n";
   // One write in append mode, so that processes exploring side by side do not interleave lines.

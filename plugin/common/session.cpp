@@ -707,7 +707,8 @@ ExploreResult Session::Explore(const ExploreOptions& options, const std::functio
   if (replayed > 0) {
     const std::string count = std::to_string(replayed);
     RecordProperty("faultline_regressions_replayed", count);
-    verdict->properties.insert(verdict->properties.begin(), {"faultline_regressions_replayed", count});
+    verdict->properties.insert(verdict->properties.begin(),
+                               {"faultline_regressions_replayed", count});
     if (!verdict->failure) {
       verdict->replay_report = "[faultline] regressions: " + count + " stored schedule(s) from " +
                                path + " replayed, none fails\n" + verdict->replay_report;

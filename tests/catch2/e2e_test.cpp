@@ -431,7 +431,7 @@ TEST_CASE("an explore's failure is stored, replayed first by the next run, and p
   const std::string stored = ReadFile(file);
   CHECK_THAT(stored, Contains("# faultline regressions of payments: survive a flaky gateway and a "
                               "slow ledger\n"));
-  CHECK_THAT(stored, Contains("# --faultline-schedule=<schedule>.\n"));
+  CHECK_THAT(stored, Contains("# Replay one alone with --faultline-schedule=<schedule>.\n"));
   CHECK_THAT(stored, Contains(std::string(" schedule=") + kMinimal + "\n"));
   CHECK(Occurrences(stored, "schedule=gw-fail") == 1);
 

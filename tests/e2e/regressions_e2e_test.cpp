@@ -43,7 +43,9 @@ ChildRun Program(const std::string& directory, const std::string& args,
 std::vector<std::string> Files(const fs::path& directory) {
   std::vector<std::string> files;
   if (!fs::exists(directory)) return files;
-  for (const auto& entry : fs::directory_iterator(directory)) files.push_back(entry.path().string());
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    files.push_back(entry.path().string());
+  }
   return files;
 }
 
@@ -66,7 +68,7 @@ TEST(RegressionsEndToEnd, AFoundBugIsStoredThenReplayedFirstUntilItIsFixed) {
   EXPECT_THAT(found.output, HasSubstr("[faultline] regression stored: " + file + ":6"));
   const std::string stored = ReadFile(file);
   EXPECT_THAT(stored, HasSubstr("# faultline regressions of Upload.SurvivesOneFailedPut\n"));
-  EXPECT_THAT(stored, HasSubstr("--faultline_schedule=<schedule>"));
+  EXPECT_THAT(stored, HasSubstr("# Replay one alone with --faultline_schedule=<schedule>.\n"));
   EXPECT_EQ(CountMatches(stored, kStoredLine), 1) << stored;
 
   // The next run replays the stored case first, fails on it and explores nothing.
@@ -86,17 +88,20 @@ TEST(RegressionsEndToEnd, AFoundBugIsStoredThenReplayedFirstUntilItIsFixed) {
   // Fixed: the stored case replays and passes, stays in the file, and the test passes.
   const std::string xml = directory + "/out.xml";
   const ChildRun fixed =
-      Program(directory, std::string(kBuggyTest) + " --gtest_output=xml:" + xml, "PLANTED_BUG_FIXED=1");
+      Program(directory, std::string(kBuggyTest) + " --gtest_output=xml:" + xml,
+              "PLANTED_BUG_FIXED=1");
   EXPECT_EQ(fixed.status, 0) << fixed.output;
   EXPECT_THAT(fixed.output, HasSubstr("[faultline] regressions: 1 stored schedule(s) from " + file +
                                       " replayed, none fails"));
-  EXPECT_THAT(ReadFile(xml), HasSubstr("<property name=\"faultline_regressions_replayed\" value=\"1\"/>"));
+  EXPECT_THAT(ReadFile(xml),
+              HasSubstr("<property name=\"faultline_regressions_replayed\" value=\"1\"/>"));
   EXPECT_EQ(ReadFile(file), stored);
 }
 
 TEST(RegressionsEndToEnd, APassingExplorationStoresNothing) {
   const std::string directory = FreshDirectory("passing");
-  const ChildRun run = Program(directory, "--gtest_filter=Upload.FixedUploaderSurvivesOneFailedPut");
+  const ChildRun run =
+      Program(directory, "--gtest_filter=Upload.FixedUploaderSurvivesOneFailedPut");
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_THAT(Files(directory), ::testing::IsEmpty());
   EXPECT_THAT(run.output, Not(HasSubstr("[faultline] regressions")));
@@ -108,9 +113,10 @@ TEST(RegressionsEndToEnd, ACorruptLineAndALineOfAGoneRuleFailTheTestNamingFileLi
   const std::vector<std::string> files = Files(directory);
   ASSERT_EQ(files.size(), 1u);
   const std::string& file = files.front();
-  std::ofstream(file, std::ios::app) << "date=2026-01-02 seed=x1 schedule=put-fails=Storage::Put@1\n"
-                                     << "# a comment, and a blank line, are skipped\n\n"
-                                     << "date=2026-01-02 seed=7 schedule=gone=Storage::Put@1\n";
+  std::ofstream(file, std::ios::app)
+      << "date=2026-01-02 seed=x1 schedule=put-fails=Storage::Put@1\n"
+      << "# a comment, and a blank line, are skipped\n\n"
+      << "date=2026-01-02 seed=7 schedule=gone=Storage::Put@1\n";
 
   const ChildRun run = Program(directory, kBuggyTest, "PLANTED_BUG_FIXED=1");
   EXPECT_EQ(run.status, 1) << run.output;
@@ -140,7 +146,8 @@ TEST(RegressionsEndToEnd, AnUnparseableScheduleNamesWhatWasExpected) {
 TEST(RegressionsEndToEnd, TheDefaultDirectoryIsBesideTheReportElseTheWorkingDirectory) {
   const std::string directory = FreshDirectory("default");
   // An empty variable counts as not set, whatever the environment of this test says.
-  const std::string program = std::string("FAULTLINE_REGRESSIONS= ") + REGRESSIONS_TEST + " " + kBuggyTest;
+  const std::string program =
+      std::string("FAULTLINE_REGRESSIONS= ") + REGRESSIONS_TEST + " " + kBuggyTest;
   fs::create_directories(directory + "/reports");
   const ChildRun beside =
       Shell(program + " --faultline_report=" + directory + "/reports/faultline.json");

@@ -126,7 +126,8 @@ TEST(StoreRegressionTest, AnUnwritablePlaceIsAnErrorNamingTheFile) {
     StoreRegression(inside, "Suite.Test", Schedule(), 1, "--faultline_schedule");
     ADD_FAILURE() << "stored in " << inside;
   } catch (const std::runtime_error& error) {
-    EXPECT_THAT(error.what(), HasSubstr("faultline: cannot store a regression in \"" + inside + "\": "));
+    EXPECT_THAT(error.what(),
+                HasSubstr("faultline: cannot store a regression in \"" + inside + "\": "));
   }
 }
 
