@@ -93,9 +93,9 @@ FAULTLINE_API Options ParseOptions(int* argc, char** argv);
 // command line itself. Throws std::invalid_argument for a bad value.
 FAULTLINE_API Options OptionsFromEnvironment();
 // Sets option `key` ("seed", "rules", "disable", "strict", "report", "schedule" or
-// "regressions") from `value`,
-// given as `source` (the flag or variable, named in errors). Rules given twice by the same flag
-// add up, as if joined by ';'. Throws std::invalid_argument for a bad value.
+// "regressions") from `value`, given as `source` (the flag or variable, named in errors). Rules
+// given twice by the same flag add up, as if joined by ';'. Throws std::invalid_argument for a
+// bad value.
 FAULTLINE_API void ApplyOption(Options& options, const std::string& key, const std::string& value,
                                const std::string& source);
 // The help text of the flags, one per line, like gtest's --help.
