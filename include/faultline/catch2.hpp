@@ -104,10 +104,13 @@ FAULTLINE_API SweepResult Sweep(const std::function<void()>& body,
 // faultline::Explore on this run of the test case, with Sweep's handling of failures: the test
 // case fails once, after shrinking, with the seed, the minimal schedule and the replay setting.
 // Keeps faultline_explore_runs, and for a failure faultline_explore_seed,
-// faultline_explore_schedule and faultline_explore_flaky, in the --faultline-report.
-// --faultline-explore-runs, --faultline-explore-for and --faultline-explore-shard (or their
-// FAULTLINE_EXPLORE_* twins) replace the runs `options` set and split them over processes;
-// under --faultline-schedule they do not apply (one run).
+// faultline_explore_schedule and faultline_explore_flaky, in the --faultline-report. A failure
+// that is not flaky is stored in the test case's file of the --faultline-regressions directory,
+// and every later run replays the stored schedules first: while one fails, the test case fails
+// with it (naming the file and line) and nothing is explored; faultline_regressions_replayed
+// counts them. --faultline-explore-runs, --faultline-explore-for and --faultline-explore-shard
+// (or their FAULTLINE_EXPLORE_* twins) replace the runs `options` set and split them over
+// processes; under --faultline-schedule they do not apply (one run).
 FAULTLINE_API ExploreResult Explore(ExploreOptions options, const std::function<void()>& body,
                                     const char* file = __builtin_FILE(),
                                     int line = __builtin_LINE());
@@ -249,10 +252,10 @@ namespace faultline {
 namespace catch2 {
 
 // Adds faultline's options to a Catch2 command line: --faultline-seed, --faultline-rules,
-// --faultline-disable, --faultline-strict, --faultline-report, --faultline-schedule and the
-// campaign options --faultline-explore-runs, --faultline-explore-for and
-// --faultline-explore-shard (the FAULTLINE_* environment twins are read first; the options
-// win). faultline::catch2_main calls it; in your own main (Catch2 v2: the
+// --faultline-disable, --faultline-strict, --faultline-report, --faultline-schedule,
+// --faultline-regressions and the campaign options --faultline-explore-runs,
+// --faultline-explore-for and --faultline-explore-shard (the FAULTLINE_* environment twins are
+// read first; the options win). faultline::catch2_main calls it; in your own main (Catch2 v2: the
 // file that defines CATCH_CONFIG_RUNNER) call it before applyCommandLine:
 //   Catch::Session session;
 //   faultline::catch2::AddCommandLineOptions(session);
@@ -292,6 +295,9 @@ inline void AddCommandLineOptions(::Catch::Session& session) {
                      "write each test case run's seed, rules and fault events as JSON") |
               option("schedule", "--faultline-schedule", "rule=target@call,...",
                      "replay exactly these faults in every test case run") |
+              option("regressions", "--faultline-regressions", "dir|none",
+                     "where Explore stores the failures it finds, replayed first by every "
+                     "later run (default: faultline-regressions beside the report, else here)") |
               option("explore_runs", "--faultline-explore-runs", "n",
                      "runs of every Explore, instead of the test case's own") |
               option("explore_for", "--faultline-explore-for", "duration",

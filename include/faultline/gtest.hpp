@@ -102,9 +102,13 @@ class FAULTLINE_API FaultTest : public ::testing::Test {
   // fails once, after shrinking, with the seed, the minimal schedule and the replay flag.
   // Records faultline_explore_runs, and for a failure faultline_explore_seed,
   // faultline_explore_schedule and faultline_explore_flaky (with _failing_run, _shard and
-  // _time_budget_spent when they apply). --faultline_explore_runs, --faultline_explore_for and
-  // --faultline_explore_shard (or their FAULTLINE_EXPLORE_* twins) replace the runs `options`
-  // set and split them over processes; under --faultline_schedule they do not apply (one run).
+  // _time_budget_spent when they apply). A failure that is not flaky is stored in the test's
+  // file of the --faultline_regressions directory, and every later run replays the stored
+  // schedules first: while one fails, the test fails with it (naming the file and line) and
+  // nothing is explored; faultline_regressions_replayed counts them. --faultline_explore_runs,
+  // --faultline_explore_for and --faultline_explore_shard (or their FAULTLINE_EXPLORE_* twins)
+  // replace the runs `options` set and split them over processes; under --faultline_schedule
+  // they do not apply (one run).
   ExploreResult Explore(ExploreOptions options, const std::function<void()>& body);
   // Explores the test's installed rules for 100 runs.
   ExploreResult Explore(const std::function<void()>& body);

@@ -664,9 +664,10 @@ ExploreResult Explore(ExploreOptions options, const std::function<void()>& body,
                       int line) {
   Session& session = Session::Instance();
   session.PrepareRuns(options, &internal::CollectFailures, &RunReportingFailures);
-  const ExploreResult result = faultline::Explore(options, body);
+  faultline::internal::Verdict verdict;
+  const ExploreResult result = session.Explore(options, body, ScheduleFlag(), &verdict);
   const faultline::internal::HarnessScope scope;
-  Report(session.Conclude(result, ScheduleFlag()), "faultline::catch2::Explore", file, line);
+  Report(verdict, "faultline::catch2::Explore", file, line);
   return result;
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <random>
@@ -14,6 +15,7 @@
 #include <stdexcept>
 
 #include "faultline/internal/ownership.hpp"
+#include "faultline/internal/regressions.hpp"
 #include "faultline/rules.hpp"
 #include "faultline/schedule.hpp"
 
@@ -67,11 +69,12 @@ constexpr const char* kFlagPrefix = "--faultline_";
 constexpr const char* kDashedFlagPrefix = "--faultline-";
 constexpr const char* kKnownFlags =
     "--faultline_seed, --faultline_rules, --faultline_disable, --faultline_strict, "
-    "--faultline_report, --faultline_schedule, --faultline_explore_runs, "
-    "--faultline_explore_for, --faultline_explore_shard";
-constexpr const char* kOptionKeys[] = {"seed",         "rules",       "disable",      "strict",
-                                       "report",       "schedule",    "explore_runs",
-                                       "explore_for",  "explore_shard"};
+    "--faultline_report, --faultline_schedule, --faultline_regressions, "
+    "--faultline_explore_runs, --faultline_explore_for, --faultline_explore_shard";
+constexpr const char* kOptionKeys[] = {"seed",        "rules",        "disable",
+                                       "strict",      "report",       "schedule",
+                                       "regressions", "explore_runs", "explore_for",
+                                       "explore_shard"};
 
 std::uint64_t ParseSeed(const std::string& text, const std::string& source, bool* drawn) {
   if (text == "random") {
@@ -162,6 +165,12 @@ void ApplyOption(Options& options, const std::string& key, const std::string& va
     }
     options.schedule = value;
     options.schedule_origin = source;
+  } else if (key == "regressions") {
+    if (value.empty()) {
+      throw std::invalid_argument("faultline: " + source +
+                                  ": expected a directory, or none to store no regression");
+    }
+    options.regressions = value;
   } else if (key == "explore_runs") {
     std::uint64_t runs = 0;
     if (!ParseCount(value, &runs) || runs == 0) {
@@ -369,6 +378,10 @@ std::string OptionsHelp() {
          "      as JSON (faultline-report merges such files and renders them as HTML).\n"
          "  --faultline_schedule=RULE=TARGET@CALL,...|none\n"
          "      Replay exactly these faults (as a failed sweep or explore prints them).\n"
+         "  --faultline_regressions=DIR|none\n"
+         "      Where explorations store the failures they find, one file per test, replayed\n"
+         "      first by every later run. Default: faultline-regressions beside the\n"
+         "      --faultline_report file, else in the working directory.\n"
          "  --faultline_explore_runs=N\n"
          "      Runs of every Explore, instead of the test's own.\n"
          "  --faultline_explore_for=DURATION\n"
@@ -380,7 +393,8 @@ std::string OptionsHelp() {
          "      else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS) and runs every test in every shard.\n"
          "  Each flag has an environment twin: FAULTLINE_SEED, FAULTLINE_RULES,\n"
          "  FAULTLINE_DISABLE, FAULTLINE_STRICT, FAULTLINE_REPORT, FAULTLINE_SCHEDULE,\n"
-         "  FAULTLINE_EXPLORE_RUNS, FAULTLINE_EXPLORE_FOR, FAULTLINE_EXPLORE_SHARD\n"
+         "  FAULTLINE_REGRESSIONS, FAULTLINE_EXPLORE_RUNS, FAULTLINE_EXPLORE_FOR,\n"
+         "  FAULTLINE_EXPLORE_SHARD\n"
          "  (flags win; an empty variable counts as not set).\n";
 }
 
@@ -820,6 +834,125 @@ Verdict Session::Conclude(const ExploreResult& result, const std::string& schedu
   return Judge(result, result.failed,
                result.failed && !result.flaky ? result.minimal.ToString() : "",
                result.minimal_events, std::move(properties), schedule_flag);
+}
+
+std::string Session::RegressionsDirectory() const {
+  internal::HarnessLock lock(mutex_);
+  if (options_.regressions == "none") return "";
+  if (!options_.regressions.empty()) return options_.regressions;
+  constexpr const char* kDefault = "faultline-regressions";
+  // Beside the report: where a CI job already keeps what the run leaves behind.
+  const std::filesystem::path report(options_.report);
+  if (options_.report.empty() || report.parent_path().empty()) return kDefault;
+  return (report.parent_path() / kDefault).string();
+}
+
+ExploreResult Session::Explore(const ExploreOptions& options, const std::function<void()>& body,
+                               const std::string& schedule_flag, Verdict* verdict) {
+  std::string directory, test;
+  {
+    internal::HarnessLock lock(mutex_);
+    test = current_test_;
+  }
+  // A --faultline_schedule replay reproduces one case: the stored ones would only get in its way.
+  if (!options.replay) directory = RegressionsDirectory();
+  if (directory.empty()) {
+    ExploreResult result = faultline::Explore(options, body);
+    const HarnessScope scope;
+    *verdict = Conclude(result, schedule_flag);
+    return result;
+  }
+  FaultInjector& injector = options.injector != nullptr ? *options.injector : Current();
+  const std::string path = (std::filesystem::path(directory) / RegressionFileName(test)).string();
+  RegressionFile file;
+  {
+    const HarnessScope scope;
+    try {
+      file = LoadRegressions(path);
+    } catch (const std::runtime_error& error) {
+      file.problems.push_back(error.what());
+    }
+    std::set<std::string> names;
+    std::string installed;
+    for (const FaultConfig& rule : injector.Rules()) {
+      names.insert(rule.name());
+      installed += (installed.empty() ? "" : ", ") + rule.name();
+    }
+    for (const Regression& regression : file.regressions) {
+      for (const ScheduledFault& fault : regression.schedule) {
+        if (names.count(fault.rule) == 0) {
+          file.problems.push_back(path + ":" + std::to_string(regression.line) + ": \"" +
+                                  regression.text + "\": rule \"" + fault.rule +
+                                  "\" is not installed in " + test + "; expected one of: " +
+                                  (installed.empty() ? "none" : installed));
+        }
+      }
+    }
+  }
+  *verdict = Verdict();
+  if (!file.problems.empty()) {
+    std::string report = "[faultline] regressions: " + std::to_string(file.problems.size()) +
+                         " problem(s) in a stored regressions file; nothing was replayed or "
+                         "explored (fix or delete the lines):\n";
+    for (const std::string& problem : file.problems) report += "[faultline]   " + problem + "\n";
+    verdict->failure = std::move(report);
+    return ExploreResult();
+  }
+  const std::uint64_t seed = injector.seed();
+  std::size_t replayed = 0;
+  // The shards of a campaign replay each stored case once together, as one process does.
+  const bool replays = options.shard_index == 0;
+  for (const Regression& regression : file.regressions) {
+    if (!replays) break;
+    ExploreOptions one = options;
+    one.replay = regression.schedule;
+    // The test's seed again afterwards, also when the replay throws.
+    struct SeedGuard {
+      FaultInjector& injector;
+      std::uint64_t seed;
+      ~SeedGuard() { injector.SetSeed(seed); }
+    } const guard{injector, seed};
+    injector.SetSeed(regression.seed);
+    ExploreResult result = faultline::Explore(one, body);
+    ++replayed;
+    if (!result.failed) continue;
+    const HarnessScope scope;
+    const std::string count = std::to_string(replayed);
+    RecordProperty("faultline_regressions_replayed", count);
+    verdict->properties = {{"faultline_regressions_replayed", count}};
+    SetFailingRun(result.minimal.ToString(), result.minimal_events);
+    // Fail fast, as proptest does: exploring on would only find this failure again.
+    verdict->failure = "[faultline] regression: " + path + ":" + std::to_string(regression.line) +
+                       " fails again: " + regression.text + "\n" + result.Report(schedule_flag) +
+                       "[faultline] not explored: a stored regression fails\n" +
+                       "[faultline] replay: " + schedule_flag + "=" +
+                       regression.schedule.ToString() +
+                       " (or run the test again: stored regressions replay first)\n";
+    return result;
+  }
+  ExploreResult result = faultline::Explore(options, body);
+  const HarnessScope scope;
+  *verdict = Conclude(result, schedule_flag);
+  if (replayed > 0) {
+    const std::string count = std::to_string(replayed);
+    RecordProperty("faultline_regressions_replayed", count);
+    verdict->properties.insert(verdict->properties.begin(),
+                               {"faultline_regressions_replayed", count});
+    if (!verdict->failure) {
+      verdict->replay_report = "[faultline] regressions: " + count + " stored schedule(s) from " +
+                               path + " replayed, none fails\n" + verdict->replay_report;
+    }
+  }
+  if (result.failed && !result.flaky) {
+    try {
+      const int line = StoreRegression(path, test, result.minimal, seed, schedule_flag);
+      *verdict->failure += "[faultline] regression stored: " + path + ":" + std::to_string(line) +
+                           " (commit it: every run of this test replays it first)\n";
+    } catch (const std::runtime_error& error) {
+      *verdict->failure += std::string("[faultline] ") + error.what() + "\n";
+    }
+  }
+  return result;
 }
 
 FaultExpectation& Session::ExpectFault(const std::string& rule, const std::string& file, int line) {

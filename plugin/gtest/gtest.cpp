@@ -375,8 +375,9 @@ SweepResult FaultTest::SweepAllocations(std::function<void()> operation,
 ExploreResult FaultTest::Explore(ExploreOptions options, const std::function<void()>& body) {
   Session& session = Session::Instance();
   session.PrepareRuns(options, &RunCollectingFailures, &RunCatchingExceptions);
-  const ExploreResult result = faultline::Explore(options, body);
-  ReportVerdict(session.Conclude(result, kScheduleFlag));
+  internal::Verdict verdict;
+  const ExploreResult result = session.Explore(options, body, kScheduleFlag, &verdict);
+  ReportVerdict(verdict);
   return result;
 }
 

@@ -250,6 +250,9 @@ TEST_CASE("bad option values fail with a clear error") {
   const Run env = Shell("FAULTLINE_DISABLE=maybe " + std::string(SAMPLE_TEST));
   CHECK(env.status != 0);
   CHECK_THAT(env.output, Contains("faultline: FAULTLINE_DISABLE: expected 1/0, true/false or yes/no, got \"maybe\""));
+  const Run regressions = Sample("--faultline-regressions=");
+  CHECK(regressions.status != 0);
+  CHECK_THAT(regressions.output, Contains("faultline: --faultline-regressions: expected a directory"));
 }
 
 TEST_CASE("strict mode fails a test case whose rule matched no call") {
@@ -281,6 +284,7 @@ TEST_CASE("the options appear in --help") {
   CHECK_THAT(run.output, Contains("--faultline-rules"));
   CHECK_THAT(run.output, Contains("--faultline-disable"));
   CHECK_THAT(run.output, Contains("--faultline-report"));
+  CHECK_THAT(run.output, Contains("--faultline-regressions <dir|none>"));
 }
 
 TEST_CASE("the --faultline-disable option injects nothing") {
@@ -415,6 +419,81 @@ TEST_CASE("an explore that finds a bug fails once with the minimal schedule and 
   CHECK(fixed.status == 0);
   CHECK_THAT(fixed.output, Contains(std::string("[faultline] explore: replayed ") + kMinimal + " (seed "));
   CHECK_THAT(fixed.output, Contains("All tests passed"));
+}
+
+// The files of a fresh, empty directory `name` under the temporary directory, after `run`.
+std::vector<std::string> FilesIn(const std::string& directory) {
+  std::vector<std::string> files;
+  if (!std::filesystem::exists(directory)) return files;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    files.push_back(entry.path().string());
+  }
+  return files;
+}
+
+std::string FreshDirectory(const std::string& name) {
+  const std::string directory = Temp(name);
+  std::filesystem::remove_all(directory);
+  return directory;
+}
+
+TEST_CASE("an explore's failure is stored, replayed first by the next run, and passes once fixed") {
+  const std::string directory = FreshDirectory("regressions");
+  const std::string options = " '[explore]' -r compact --faultline-regressions=" + directory;
+  const Run found = Shell(std::string(EXPLORE_TEST) + options);
+  CHECK(found.status == FailedRunStatus(1));
+  const std::vector<std::string> files = FilesIn(directory);
+  REQUIRE(files.size() == 1);
+  const std::string& file = files.front();
+  CHECK_THAT(file, Contains("/payments__survive_a_flaky_gateway_and_a_slow_ledger-"));
+  CHECK_THAT(found.output, Contains("[faultline] regression stored: " + file + ":6"));
+  const std::string stored = ReadFile(file);
+  CHECK_THAT(stored, Contains("# faultline regressions of payments: survive a flaky gateway and a "
+                              "slow ledger\n"));
+  CHECK_THAT(stored, Contains("# Replay one alone with --faultline-schedule=<schedule>.\n"));
+  CHECK_THAT(stored, Contains(std::string(" schedule=") + kMinimal + "\n"));
+  CHECK(Occurrences(stored, "schedule=gw-fail") == 1);
+
+  const Run again = Shell(std::string(EXPLORE_TEST) + options);
+  CHECK(again.status == FailedRunStatus(1));
+  CHECK_THAT(again.output, Contains("[faultline] regression: " + file + ":6 fails again: date="));
+  CHECK_THAT(again.output, Contains(std::string("[faultline] explore: replayed ") + kMinimal));
+  CHECK_THAT(again.output, Contains("[faultline] not explored: a stored regression fails"));
+  CHECK_THAT(again.output, !Contains("[faultline] minimal schedule"));
+  CHECK(ReadFile(file) == stored);
+
+  const std::string report = Temp("regressions_report.json");
+  const Run fixed =
+      Shell(std::string(EXPLORE_FIXED_TEST) + options + " --faultline-report=" + report);
+  CHECK(fixed.status == 0);
+  CHECK_THAT(fixed.output, Contains("[faultline] regressions: 1 stored schedule(s) from " + file +
+                                    " replayed, none fails"));
+  CHECK_THAT(ReadFile(report), Contains("\"faultline_regressions_replayed\": \"1\""));
+  CHECK(ReadFile(file) == stored);
+}
+
+TEST_CASE("a stored line that does not parse or names a gone rule fails the test case") {
+  const std::string directory = FreshDirectory("regressions_corrupt");
+  const std::string options = " '[explore]' -r compact --faultline-regressions=" + directory;
+  REQUIRE(Shell(std::string(EXPLORE_TEST) + options).status == FailedRunStatus(1));
+  const std::vector<std::string> files = FilesIn(directory);
+  REQUIRE(files.size() == 1);
+  std::ofstream(files.front(), std::ios::app) << "date=2026-13 seed=1 schedule=none\n"
+                                              << "date=2026-01-02 seed=1 schedule=gone=x@1\n";
+  const Run run = Shell(std::string(EXPLORE_FIXED_TEST) + options);
+  CHECK(run.status == FailedRunStatus(1));
+  CHECK_THAT(run.output, Contains(files.front() + ":7: \"date=2026-13 seed=1 schedule=none\": "
+                                  "date=\"2026-13\" is not a date YYYY-MM-DD"));
+  CHECK_THAT(run.output, Contains(files.front() + ":8: \"date=2026-01-02 seed=1 schedule=gone=x@1\": "
+                                  "rule \"gone\" is not installed in payments: survive a flaky "
+                                  "gateway and a slow ledger; expected one of: gw-fail, ledger-slow"));
+}
+
+TEST_CASE("the regressions variable stands for the option") {
+  const std::string directory = FreshDirectory("regressions_variable");
+  const Run run = Shell("FAULTLINE_REGRESSIONS=" + directory + " " + EXPLORE_TEST + " '[explore]'");
+  CHECK(run.status == FailedRunStatus(1));
+  CHECK(FilesIn(directory).size() == 1);
 }
 
 TEST_CASE("passing sweeps and explores pass") {

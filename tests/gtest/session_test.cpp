@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <optional>
+#include <string>
 
 namespace {
 
@@ -155,6 +156,30 @@ TEST(ParseOptionsTest, StrictHasAFlagAndAnEnvironmentTwin) {
   Args env({"prog"});
   EXPECT_TRUE(ParseOptions(&env.argc, env.pointers.data()).strict);
   unsetenv("FAULTLINE_STRICT");
+}
+
+TEST(ParseOptionsTest, RegressionsHasAFlagAnEnvironmentTwinAndNeedsAValue) {
+  Args flag({"prog", "--faultline_regressions=stored"});
+  EXPECT_EQ(ParseOptions(&flag.argc, flag.pointers.data()).regressions, "stored");
+  // CTest runs this suite with the variable set: it is given back as it was.
+  const char* given = std::getenv("FAULTLINE_REGRESSIONS");
+  const std::string saved = given != nullptr ? given : "";
+  setenv("FAULTLINE_REGRESSIONS", "from-env", 1);
+  Args env({"prog"});
+  EXPECT_EQ(ParseOptions(&env.argc, env.pointers.data()).regressions, "from-env");
+  Args both({"prog", "--faultline_regressions=none"});
+  EXPECT_EQ(ParseOptions(&both.argc, both.pointers.data()).regressions, "none");
+  if (given != nullptr) {
+    setenv("FAULTLINE_REGRESSIONS", saved.c_str(), 1);
+  } else {
+    unsetenv("FAULTLINE_REGRESSIONS");
+  }
+  Args empty({"prog", "--faultline_regressions"});
+  EXPECT_THAT([&] { ParseOptions(&empty.argc, empty.pointers.data()); },
+              ThrowsMessage<std::invalid_argument>(
+                  StrEq("faultline: --faultline_regressions: expected a directory, or none to "
+                        "store no regression")));
+  EXPECT_THAT(faultline::internal::OptionsHelp(), HasSubstr("--faultline_regressions=DIR|none"));
 }
 
 TEST(ParseOptionsTest, RepeatedRulesFlagsAddUp) {

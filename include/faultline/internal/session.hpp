@@ -90,6 +90,9 @@ struct Options {
   std::optional<std::chrono::nanoseconds> explore_for;
   std::uint64_t explore_shard_index = 0;
   std::uint64_t explore_shard_count = 1;  // 1: not sharded
+  // --faultline_regressions: the directory of stored failing schedules, "none" for no storing
+  // and replaying ("" : the default, Session::RegressionsDirectory).
+  std::string regressions;
 };
 
 // Reads FAULTLINE_* variables, then --faultline_* flags (flags win), removing the flags from
@@ -99,11 +102,11 @@ FAULTLINE_API Options ParseOptions(int* argc, char** argv);
 // command line itself; under Bazel (TEST_UNDECLARED_OUTPUTS_DIR set) the report defaults to
 // faultline-report.json there. Throws std::invalid_argument for a bad value.
 FAULTLINE_API Options OptionsFromEnvironment();
-// Sets option `key` ("seed", "rules", "disable", "strict", "report", "schedule", "explore_runs",
-// "explore_for" or "explore_shard") from `value`, given as `source` (the flag or variable, named
-// in errors). Rules given twice by the same flag add up, as if joined by ';'. explore_shard
-// "auto" takes the test runner's shard over (TakeRunnerShard). Throws std::invalid_argument for
-// a bad value.
+// Sets option `key` ("seed", "rules", "disable", "strict", "report", "schedule", "regressions",
+// "explore_runs", "explore_for" or "explore_shard") from `value`, given as `source` (the flag
+// or variable, named in errors). Rules given twice by the same flag add up, as if joined by
+// ';'. explore_shard "auto" takes the test runner's shard over (TakeRunnerShard). Throws
+// std::invalid_argument for a bad value.
 FAULTLINE_API void ApplyOption(Options& options, const std::string& key, const std::string& value,
                                const std::string& source);
 // For --faultline_explore_shard=auto, once per process and before the runner selects tests:
@@ -191,8 +194,8 @@ struct Verdict {
   std::vector<std::pair<std::string, std::string>> properties;
   // The report to fail the test with, once (set when a run failed).
   std::optional<std::string> failure;
-  // The report of a replay that did not fail by itself, to print ("" otherwise): its
-  // assertions, if any, reported themselves.
+  // The report of a replay that did not fail by itself, and of stored regressions that were
+  // replayed and passed, to print ("" otherwise): a replay's assertions reported themselves.
   std::string replay_report;
 };
 
@@ -269,6 +272,21 @@ class FAULTLINE_API Session {
   // schedule's setting as `schedule_flag` (e.g. "--faultline_schedule", "FAULTLINE_SCHEDULE").
   Verdict Conclude(const SweepResult& result, const std::string& schedule_flag);
   Verdict Conclude(const ExploreResult& result, const std::string& schedule_flag);
+  // The directory of stored regressions: --faultline_regressions, else "faultline-regressions"
+  // beside the --faultline_report file, else in the working directory; "" under "none".
+  std::string RegressionsDirectory() const;
+  // faultline::Explore for the running test (options prepared by PrepareRuns), concluded into
+  // `verdict`, with its stored regressions (internal/regressions.hpp): first each stored
+  // schedule is replayed once, under its seed, in file order; the first that fails ends it
+  // (nothing is explored) and fails the test with a report naming the file, the line and the
+  // schedule. A file with a line that does not parse, or names a rule the test does not
+  // install, fails the test likewise, naming file, line, text and what was expected, and
+  // nothing runs. Otherwise it explores, and a failure that is not flaky is stored (a write
+  // error is part of the failure's report). Records faultline_regressions_replayed. Under a
+  // --faultline_schedule replay, or with regressions "none", it only explores. Returns the
+  // failing replay's result, else the exploration's (a default result when nothing ran).
+  ExploreResult Explore(const ExploreOptions& options, const std::function<void()>& body,
+                        const std::string& schedule_flag, Verdict* verdict);
   // Closes the running test: records it in the summary and the report, then disarms Current()
   // (no rule of this test fires after it, and no call is counted outside a test). For a failed
   // test, `replay_command` (when given) spells the adapter's replay command of a record; it
