@@ -917,6 +917,12 @@ ExploreResult Session::Explore(const ExploreOptions& options, const std::functio
     ++replayed;
     if (!result.failed) continue;
     const HarnessScope scope;
+    {
+      internal::HarnessLock lock(mutex_);
+      failures_.push_back(FailureRecord{"regression", campaigns_ - 1, 0, regression.seed,
+                                        regression.schedule.ToString(), false,
+                                        Bounded(result.message), {}});
+    }
     const std::string count = std::to_string(replayed);
     RecordProperty("faultline_regressions_replayed", count);
     verdict->properties = {{"faultline_regressions_replayed", count}};

@@ -129,7 +129,8 @@ struct TargetTotals {
 };
 
 // A failure of a test, as the JSON report lists it: found by a sweep ("sweep"), an exploration
-// ("explore"), a replay of --faultline_schedule ("replay"), or the test itself ("test").
+// ("explore"), a replay of --faultline_schedule ("replay"), a stored regression that fails
+// again ("regression"), or the test itself ("test").
 struct FailureRecord {
   std::string kind;
   std::uint64_t campaign = 0;  // which sweep or exploration of the test (0 for the first)
