@@ -296,6 +296,54 @@ TEST(ReportTool, ReportsOfTestsRunApartMergeIntoTheReportOfOneRun) {
   EXPECT_THAT(ReadFile(merged), Not(HasSubstr("\"faulted\": 0, \"max_call\": 0")));
 }
 
+// The campaign part of `test` (runs and each target's totals), as one comparable text.
+std::string CampaignTotals(const TestReport& test) {
+  std::string text = "runs " + std::to_string(test.runs) + "\n";
+  for (const TargetTotals& target : test.targets) {
+    text += target.target + ": calls " + std::to_string(target.calls) + ", faulted " +
+            std::to_string(target.faulted) + ", max " + std::to_string(target.max_call) +
+            ", ordinals " + target.ordinals.ToString(target.max_call) + "\n";
+  }
+  return text;
+}
+
+// The reports of the three shards of a campaign (--faultline_explore_shard) merge into the
+// totals of the unsharded campaign; of a failing one, the earliest failure is the one the
+// unsharded campaign finds.
+TEST(ReportTool, ShardsOfACampaignMergeIntoTheReportOfTheUnshardedCampaign) {
+  const std::string program = std::string(REPORT_PROGRAM) + " --gtest_filter=Payments.*";
+  std::vector<Report> shards;
+  for (int i = 0; i < 3; ++i) {
+    const std::string path = Temp("shard-" + std::to_string(i) + ".json");
+    Shell(program + " --faultline_explore_shard=" + std::to_string(i) + "/3 --faultline_report=" +
+          path);
+    shards.push_back(LoadReport(path));
+  }
+  const std::string whole = Temp("unsharded.json");
+  Shell(program + " --faultline_report=" + whole);
+  const Report merged = Merge(shards);
+  const Report unsharded = Merge({LoadReport(whole)});
+  ASSERT_EQ(merged.tests.size(), 2u);
+  ASSERT_EQ(unsharded.tests.size(), 2u);
+
+  const TestReport& passing = merged.tests[0];
+  ASSERT_EQ(passing.name, "Payments.FixedServiceSurvivesAFlakyGatewayAndASlowLedger");
+  EXPECT_EQ(passing.runs, 30u);
+  EXPECT_EQ(CampaignTotals(passing), CampaignTotals(unsharded.tests[0]));
+  EXPECT_TRUE(passing.failures.empty());
+
+  const TestReport& failing = merged.tests[1];
+  ASSERT_FALSE(failing.failures.empty());
+  ASSERT_EQ(unsharded.tests[1].failures.size(), 1u);
+  const Failure& first = failing.failures.front();
+  const Failure& expected = unsharded.tests[1].failures.front();
+  EXPECT_EQ(first.kind, "explore");
+  EXPECT_EQ(first.run, expected.run);
+  EXPECT_EQ(first.seed, expected.seed);
+  EXPECT_EQ(first.schedule, expected.schedule);
+  EXPECT_EQ(first.replay, expected.replay) << "a shard's failure replays in one process";
+}
+
 TEST(ReportHtml, NamesAreEscapedAndNothingIsLoadedFromElsewhere) {
   const std::string text =
       "{\"format\": \"faultline-report\", \"version\": 1, \"global_seed\": 1, \"tests\": "
