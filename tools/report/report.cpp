@@ -123,9 +123,7 @@ Failure ReadFailure(const std::string& source, const Json& json) {
   failure.run = reader.Unsigned("run");
   failure.seed = reader.Unsigned("seed");
   failure.schedule = reader.String("schedule");
-  const Json& flaky = reader.Required("flaky");
-  if (flaky.kind != Json::Kind::kBool) reader.Fail(flaky, "expected true or false as \"flaky\"");
-  failure.flaky = flaky.boolean;
+  failure.flaky = reader.Bool("flaky");
   failure.message = reader.String("message", "");
   failure.replay = reader.String("replay", "");
   return failure;

@@ -29,7 +29,7 @@ struct TargetTotals {
 
 // One failure of a test (docs/report.md: "failures").
 struct Failure {
-  std::string kind;            // "sweep", "explore", "replay" or "test"
+  std::string kind;            // "sweep", "explore", "replay", "regression" or "test"
   std::uint64_t campaign = 0;  // which sweep or exploration of the test, from 0
   std::uint64_t run = 0;       // the failing run's index in it
   std::uint64_t seed = 0;      // the failing run's seed
