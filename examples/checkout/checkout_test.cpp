@@ -327,9 +327,8 @@ FAULTLINE_TEST_F(CheckoutExplorationTest, KeepsItsGuaranteesInTwoHundredRandomRu
                  faultline::Exception("ledger-flaky").Target("Ledger::Record").Probability(0.2),
                  faultline::Exception("inventory-flaky").Target("Inventory::Reserve").Probability(0.05)) {
   UseVirtualClock();
-  const faultline::ExploreResult result =
-      Explore(faultline::ExploreOptions().Runs(200), [&] { PlaceOrdersAndCheckBooks(5); });
-  EXPECT_EQ(result.runs, 200u);
+  // A failing run fails the test; a campaign's flags may change the runs (README: Campaigns).
+  Explore(faultline::ExploreOptions().Runs(200), [&] { PlaceOrdersAndCheckBooks(5); });
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include "faultline/internal/regressions.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -150,10 +154,28 @@ RegressionFile LoadRegressions(const std::string& path) {
   return file;
 }
 
-int StoreRegression(const std::string& path, const std::string& test, const Schedule& schedule,
-                    std::uint64_t seed, const std::string& schedule_flag) {
+StoredRegression StoreRegression(const std::string& path, const std::string& test,
+                                 const Schedule& schedule, std::uint64_t seed,
+                                 const std::string& schedule_flag) {
   const std::string where = "faultline: cannot store a regression in \"" + path + "\": ";
+  std::error_code error;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, error);
+  if (error) throw std::runtime_error(where + error.message());
+  // Shards exploring side by side store into one file: each reads, decides and appends under
+  // the lock, so that the header and a case are written once.
+  errno = 0;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(where + Reason());
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }  // releases the lock
+  } const closer{fd};
+  if (::flock(fd, LOCK_EX) != 0) throw std::runtime_error(where + Reason());
   const RegressionFile stored = LoadRegressions(path);
+  for (const Regression& regression : stored.regressions) {
+    if (regression.schedule == schedule) return {regression.line, false};
+  }
   std::string content;
   {
     std::ifstream in(path, std::ios::binary);
@@ -161,13 +183,6 @@ int StoreRegression(const std::string& path, const std::string& test, const Sche
   }
   int lines = 0;
   for (const char c : content) lines += c == '\n' ? 1 : 0;
-  for (const Regression& regression : stored.regressions) {
-    if (regression.schedule == schedule) return regression.line;
-  }
-  std::error_code error;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, error);
-  if (error) throw std::runtime_error(where + error.message());
   std::string text;
   if (!content.empty() && content.back() != '\n') {
     text = "\n";  // a last line edited by hand without its line end
@@ -182,15 +197,11 @@ int StoreRegression(const std::string& path, const std::string& test, const Sche
     for (const char c : text) lines += c == '\n' ? 1 : 0;
   }
   text += RegressionLine(Today(), seed, schedule) + "\n";
-  // One write in append mode, so that processes exploring side by side do not interleave lines.
   errno = 0;
-  std::FILE* out = std::fopen(path.c_str(), "a");
-  if (out == nullptr) throw std::runtime_error(where + Reason());
-  const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
-  const std::string reason = written ? "" : Reason();
-  if (std::fclose(out) != 0 && written) throw std::runtime_error(where + Reason());
-  if (!written) throw std::runtime_error(where + reason);
-  return lines + 1;
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    throw std::runtime_error(where + Reason());
+  }
+  return {lines + 1, true};
 }
 
 }  // namespace internal

@@ -738,16 +738,22 @@ void Session::AddRun(const HarnessStats& stats) {
     totals.max_call = std::max(totals.max_call, calls);
     totals.ordinals.Coarsen(OrdinalSet::StepFor(totals.max_call));
   }
+  // Only the targets this run faulted have ordinals to normalize: a run's cost does not grow
+  // with the targets earlier runs reached.
+  std::vector<TargetTotals*> faulted;
   for (const FaultEvent& event : stats.events) {
     TargetTotals& totals = totals_[event.target];
     ++totals.faulted;
+    faulted.push_back(&totals);
     // A fault is counted on a call, so its ordinal is within the run's calls; a target seen
     // only by its events (counting was off) still gets a bounded step.
     totals.max_call = std::max(totals.max_call, event.call);
     totals.ordinals.Coarsen(OrdinalSet::StepFor(totals.max_call));
     totals.ordinals.Add(event.call);
   }
-  for (auto& [target, totals] : totals_) totals.ordinals.Normalize();
+  std::sort(faulted.begin(), faulted.end());
+  faulted.erase(std::unique(faulted.begin(), faulted.end()), faulted.end());
+  for (TargetTotals* totals : faulted) totals->ordinals.Normalize();
   unrecorded_faults_ += stats.dropped_events;
 }
 
@@ -951,8 +957,11 @@ ExploreResult Session::Explore(const ExploreOptions& options, const std::functio
   }
   if (result.failed && !result.flaky) {
     try {
-      const int line = StoreRegression(path, test, result.minimal, seed, schedule_flag);
-      *verdict->failure += "[faultline] regression stored: " + path + ":" + std::to_string(line) +
+      const StoredRegression stored =
+          StoreRegression(path, test, result.minimal, seed, schedule_flag);
+      *verdict->failure += std::string("[faultline] regression ") +
+                           (stored.added ? "stored" : "stored already") + ": " + path + ":" +
+                           std::to_string(stored.line) +
                            " (commit it: every run of this test replays it first)\n";
     } catch (const std::runtime_error& error) {
       *verdict->failure += std::string("[faultline] ") + error.what() + "\n";

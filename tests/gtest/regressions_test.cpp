@@ -6,9 +6,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace faultline::internal {
 namespace {
@@ -89,12 +92,17 @@ TEST(LoadRegressionsTest, AMissingFileHoldsNothing) {
 TEST(StoreRegressionTest, WritesAHeaderOnceAndTheSameScheduleOnce) {
   const std::string path = FreshFile("store");
   const Schedule first = Schedule::Parse("gw=Gateway::Charge@3");
-  EXPECT_EQ(StoreRegression(path, "Suite.Test", first, 7, "--faultline_schedule"), 6);
+  StoredRegression stored = StoreRegression(path, "Suite.Test", first, 7, "--faultline_schedule");
+  EXPECT_EQ(stored.line, 6);
+  EXPECT_TRUE(stored.added);
   EXPECT_EQ(StoreRegression(path, "Suite.Test", Schedule::Parse("gw=Gateway::Charge@4"), 7,
-                            "--faultline_schedule"),
+                            "--faultline_schedule")
+                .line,
             7);
   // Stored already, under another seed too: the line it is on.
-  EXPECT_EQ(StoreRegression(path, "Suite.Test", first, 8, "--faultline_schedule"), 6);
+  stored = StoreRegression(path, "Suite.Test", first, 8, "--faultline_schedule");
+  EXPECT_EQ(stored.line, 6);
+  EXPECT_FALSE(stored.added);
   const std::string text = ReadAll(path);
   EXPECT_THAT(text, HasSubstr("# faultline regressions of Suite.Test\n"));
   EXPECT_EQ(text.find("# faultline regressions"), text.rfind("# faultline regressions"));
@@ -105,12 +113,37 @@ TEST(StoreRegressionTest, WritesAHeaderOnceAndTheSameScheduleOnce) {
   EXPECT_EQ(file.regressions[1].schedule.ToString(), "gw=Gateway::Charge@4");
 }
 
+TEST(StoreRegressionTest, ProcessesStoringAtOnceWriteTheHeaderAndEachCaseOnce) {
+  const std::string path = FreshFile("shared");
+  // Each call opens the file anew, as another process would; 8 of them store 4 cases twice.
+  std::vector<std::thread> shards;
+  for (int i = 0; i < 8; ++i) {
+    shards.emplace_back([&path, i] {
+      StoreRegression(path, "Suite.Test",
+                      Schedule::Parse("gw=Gateway::Charge@" + std::to_string(1 + i % 4)), 7,
+                      "--faultline_schedule");
+    });
+  }
+  for (std::thread& shard : shards) shard.join();
+  const std::string text = ReadAll(path);
+  EXPECT_EQ(text.find("# faultline regressions"), text.rfind("# faultline regressions"));
+  const RegressionFile file = LoadRegressions(path);
+  EXPECT_TRUE(file.problems.empty());
+  std::set<std::string> schedules;
+  for (const Regression& regression : file.regressions) {
+    schedules.insert(regression.schedule.ToString());
+  }
+  EXPECT_EQ(file.regressions.size(), 4u);
+  EXPECT_EQ(schedules.size(), 4u);
+}
+
 TEST(StoreRegressionTest, EndsALastLineEditedWithoutItsLineEnd) {
   const std::string path = FreshFile("edited");
   fs::create_directories(fs::path(path).parent_path());
   std::ofstream(path) << "# mine\ndate=2026-01-01 seed=1 schedule=gw=Gateway::Charge@1";
   EXPECT_EQ(StoreRegression(path, "Suite.Test", Schedule::Parse("gw=Gateway::Charge@2"), 1,
-                            "--faultline_schedule"),
+                            "--faultline_schedule")
+                .line,
             3);
   const RegressionFile file = LoadRegressions(path);
   EXPECT_TRUE(file.problems.empty());

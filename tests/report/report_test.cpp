@@ -400,6 +400,11 @@ TEST(OrdinalSet, KeepsBlocksWhenARunHasManyCallsAndReadsItsOwnText) {
   EXPECT_THROW(OrdinalSet::Parse("3-1", 1), std::invalid_argument);
   EXPECT_THROW(OrdinalSet::Parse("0", 1), std::invalid_argument);
   EXPECT_THROW(OrdinalSet::Parse("1", 3), std::invalid_argument);
+  EXPECT_THROW(OrdinalSet::Parse("1,", 1), std::invalid_argument) << "a trailing comma";
+  EXPECT_THROW(OrdinalSet::Parse("18446744073709551616", 1), std::invalid_argument)
+      << "2^64 wraps";
+  EXPECT_EQ(OrdinalSet::Parse("18446744073709551615", 1).ToString(UINT64_MAX),
+            "18446744073709551615");
 }
 
 }  // namespace

@@ -107,7 +107,12 @@ class OrdinalSet {
       }
       std::uint64_t value = 0;
       while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
-        value = value * 10 + std::uint64_t(text[at++] - '0');
+        const std::uint64_t digit = std::uint64_t(text[at++] - '0');
+        if (value > (UINT64_MAX - digit) / 10) {
+          throw std::invalid_argument("expected a call ordinal below 2^64 before character " +
+                                      std::to_string(at + 1) + " of \"" + text + "\"");
+        }
+        value = value * 10 + digit;
       }
       if (value == 0) {
         throw std::invalid_argument("expected a call ordinal >= 1 before character " +
@@ -133,6 +138,10 @@ class OrdinalSet {
                                       " of \"" + text + "\"");
         }
         ++at;
+        if (at == text.size()) {
+          throw std::invalid_argument("expected a call ordinal after the ',' at the end of \"" +
+                                      text + "\"");
+        }
       }
     }
     set.Normalize();

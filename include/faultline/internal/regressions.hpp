@@ -55,13 +55,20 @@ FAULTLINE_API Regression ParseRegression(std::string_view text);
 // file and the reason when it exists and cannot be read.
 FAULTLINE_API RegressionFile LoadRegressions(const std::string& path);
 
+// Where StoreRegression put a case: its line, and whether it was added (false: stored already).
+struct StoredRegression {
+  int line = 0;
+  bool added = false;
+};
+
 // Appends the case (`schedule` failing test `test` under `seed`, found today) to file `path`,
 // creating its directory and the file, with a header naming `test` and how to replay with
-// `schedule_flag`, when missing. A schedule stored already is not stored again. Returns the
-// line number of the case. Throws std::runtime_error naming the file and the reason.
-FAULTLINE_API int StoreRegression(const std::string& path, const std::string& test,
-                                  const Schedule& schedule, std::uint64_t seed,
-                                  const std::string& schedule_flag);
+// `schedule_flag`, when missing. A schedule stored already is not stored again. Processes
+// storing in one file at once take turns (an advisory lock), so a case and the header are
+// written once. Throws std::runtime_error naming the file and the reason.
+FAULTLINE_API StoredRegression StoreRegression(const std::string& path, const std::string& test,
+                                               const Schedule& schedule, std::uint64_t seed,
+                                               const std::string& schedule_flag);
 
 }  // namespace internal
 }  // namespace faultline
