@@ -479,6 +479,23 @@ TEST(InjectorTest, ASeedSetAfterTheRulesDecidesAsTheSameSeedSetBefore) {
   EXPECT_FALSE(expected.empty());
 }
 
+TEST(InjectorTest, AReplayDecidesASitesOnePlainRuleAndStoppingItGivesTheDrawsBack) {
+  faultline::FaultInjector injector(7);
+  injector.AddRule(faultline::Exception("r").Target("t").Probability(0.3));
+  faultline::FaultInjector fresh(7);
+  fresh.AddRule(faultline::Exception("r").Target("t").Probability(0.3));
+  injector.Replay(faultline::Schedule::Parse("r=t@2"));
+  EXPECT_THAT(FiredCalls(injector, "t", 50), ElementsAre(2u));
+  injector.StopReplay();
+  // Calls 51 to 250 draw again, as they do where no replay ever was.
+  std::vector<std::uint64_t> expected;
+  for (const std::uint64_t call : FiredCalls(fresh, "t", 250)) {
+    if (call > 50) expected.push_back(call - 50);
+  }
+  EXPECT_EQ(FiredCalls(injector, "t", 200), expected);
+  EXPECT_FALSE(expected.empty());
+}
+
 TEST(ScopeTest, RemovesExactlyTheRulesItAdded) {
   faultline::FaultInjector injector;
   injector.AddRule(faultline::Exception("outer").Target("x"));
