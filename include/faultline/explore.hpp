@@ -171,7 +171,8 @@ struct ExploreOptions {
   std::optional<std::chrono::nanoseconds> time_budget;
   // This process makes only the runs i with i % shard_count == shard_index, each with the seed
   // it has unsharded, so shard_count processes (shard_index 0 to shard_count - 1) together make
-  // exactly the runs, seeds and failures of one. 0 of 1: every run.
+  // exactly the runs and seeds of one, and the earliest failure among them is the one a single
+  // process finds. 0 of 1: every run.
   std::uint64_t shard_index = 0;
   std::uint64_t shard_count = 1;
   // Replays at most while shrinking a failure, the confirming one included (plus one last
