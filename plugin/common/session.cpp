@@ -204,6 +204,7 @@ void ApplyOption(Options& options, const std::string& key, const std::string& va
             "(Bazel) or GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS, got none of them");
       }
       ParseShard(shard, source + "=auto (from " + origin + ")", shard, options);
+      options.explore_shard_taken = true;
     }
   } else {
     throw std::invalid_argument("faultline: unknown flag " + source + " (known: " + kKnownFlags +

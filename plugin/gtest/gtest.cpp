@@ -255,7 +255,16 @@ void Init(int* argc, char** argv) {
   }
   Session& session = Session::Instance();
   try {
-    session.Configure(internal::ParseOptions(argc, argv));
+    const internal::Options options = internal::ParseOptions(argc, argv);
+    session.Configure(options);
+#if defined(FAULTLINE_GTEST_HAS_SHARD_FLAGS)
+    // This GoogleTest read GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS into its flags when the
+    // program started, before auto unset them: every shard runs every test only without them.
+    if (options.explore_shard_taken) {
+      GTEST_FLAG_SET(shard_index, -1);
+      GTEST_FLAG_SET(total_shards, -1);
+    }
+#endif
   } catch (const std::exception& error) {
     Fail(error.what());
   }

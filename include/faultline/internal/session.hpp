@@ -90,6 +90,7 @@ struct Options {
   std::optional<std::chrono::nanoseconds> explore_for;
   std::uint64_t explore_shard_index = 0;
   std::uint64_t explore_shard_count = 1;  // 1: not sharded
+  bool explore_shard_taken = false;       // auto took the shard over from the runner
   // --faultline_regressions: the directory of stored failing schedules, "none" for no storing
   // and replaying ("" : the default, Session::RegressionsDirectory).
   std::string regressions;
