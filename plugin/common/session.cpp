@@ -907,10 +907,10 @@ ExploreResult Session::Explore(const ExploreOptions& options, const std::functio
   }
   const std::uint64_t seed = injector.seed();
   std::size_t replayed = 0;
-  // The shards of a campaign replay each stored case once together, as one process does.
-  const bool replays = options.shard_index == 0;
+  // The shards of a campaign replay each stored case once together, as one process does: shard 0
+  // replays them.
+  if (options.shard_index != 0) file.regressions.clear();
   for (const Regression& regression : file.regressions) {
-    if (!replays) break;
     ExploreOptions one = options;
     one.replay = regression.schedule;
     // The test's seed again afterwards, also when the replay throws.
