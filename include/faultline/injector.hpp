@@ -57,9 +57,14 @@ namespace internal {
 inline namespace FAULTLINE_EXCEPTION_MODE {
 template <class F>
 class Wrapped;
+class Point;
 }  // namespace FAULTLINE_EXCEPTION_MODE
 struct InjectorState;
 struct EpochSlot;
+// How many sites of an injector's site table one chunk holds.
+inline constexpr std::size_t kSiteChunkSize = 1024;
+// The chunk of every part of a site table with no site yet: all null, never written.
+extern FAULTLINE_API std::atomic<Site*> g_no_sites[kSiteChunkSize];
 // Throws the InjectedFault of `rule`, for code built without exceptions, which cannot throw.
 [[noreturn]] FAULTLINE_API void ThrowInjectedFault(const FaultConfig& rule);
 }  // namespace internal
@@ -217,10 +222,9 @@ class FAULTLINE_API FaultInjector {
   }
   // The site of a process-wide point id (internal::PointId), without locking once it exists.
   internal::Site& SiteFor(std::uint32_t point_id) {
-    std::atomic<internal::Site*>* chunk =
-        site_chunks_[point_id / kChunkSize].load(std::memory_order_acquire);
-    internal::Site* site =
-        chunk == nullptr ? nullptr : chunk[point_id % kChunkSize].load(std::memory_order_acquire);
+    internal::Site* site = site_chunks_[point_id / kChunkSize]
+                               .load(std::memory_order_acquire)[point_id % kChunkSize]
+                               .load(std::memory_order_acquire);
     return site != nullptr ? *site : InternId(point_id);
   }
 
@@ -229,7 +233,8 @@ class FAULTLINE_API FaultInjector {
 
  private:
   friend class RuleScope;
-  static constexpr std::size_t kChunkSize = 1024;
+  friend class internal::Point;
+  static constexpr std::size_t kChunkSize = internal::kSiteChunkSize;
   static constexpr std::size_t kChunks = internal::kMaxTargets / kChunkSize;
 
   // Check once the armed flag has been read: one load of the site's rule list and the count.
@@ -303,7 +308,8 @@ class FAULTLINE_API FaultInjector {
   std::atomic<std::uint64_t> seed_;
   std::atomic<std::uint64_t> seed_mix_;  // internal::SeedMix(seed_), the seed's part of decisions
   std::atomic<Clock*> clock_;
-  std::array<std::atomic<std::atomic<internal::Site*>*>, kChunks> site_chunks_{};
+  // Each internal::g_no_sites until a site of its part is interned.
+  std::array<std::atomic<std::atomic<internal::Site*>*>, kChunks> site_chunks_;
   std::unique_ptr<internal::InjectorState> state_;
 };
 

@@ -68,9 +68,12 @@ inline namespace FAULTLINE_EXCEPTION_MODE {
 class Point {
  public:
   explicit Point(const char* name) : id_(PointId(name)) {}
+  // Once FAULTLINE_POINT has seen the current injector armed: CheckPoint without its second
+  // look at the armed flag.
   Decision Check() const {
 #if defined(__cpp_exceptions)
-    return Current().CheckPoint(id_);
+    FaultInjector& injector = Current();
+    return injector.CheckArmed<true>(injector.SiteFor(id_));
 #else
     return CheckPointWithoutExceptions(id_);
 #endif

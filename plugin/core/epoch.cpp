@@ -8,7 +8,8 @@
 namespace faultline::internal {
 
 std::atomic<std::uint64_t> g_epoch{0};
-__thread EpochSlot* t_epoch_slot __attribute__((tls_model("initial-exec"))) = nullptr;
+EpochSlot g_unclaimed_slot(1);
+__thread EpochSlot* t_epoch_slot __attribute__((tls_model("initial-exec"))) = &g_unclaimed_slot;
 
 namespace {
 
@@ -34,7 +35,7 @@ struct SlotOwner {
   EpochSlot* slot = nullptr;
   ~SlotOwner() {
     if (slot == nullptr) return;
-    t_epoch_slot = nullptr;  // a later critical section of this exiting thread claims anew
+    t_epoch_slot = &g_unclaimed_slot;  // a later section of this exiting thread claims anew
     // Handed over quiescent, whatever this thread left behind.
     slot->depth = 0;
     slot->epoch.store(EpochSlot::kQuiescent, std::memory_order_release);

@@ -26,14 +26,20 @@ namespace faultline::internal {
 // A thread's announcement; slots are reused by later threads and never freed.
 struct alignas(64) EpochSlot {
   static constexpr std::uint64_t kQuiescent = ~std::uint64_t{0};
+  EpochSlot() = default;
+  explicit constexpr EpochSlot(std::uint32_t initial_depth) : depth(initial_depth) {}
   std::atomic<std::uint64_t> epoch{kQuiescent};
   std::uint32_t depth = 0;  // nesting of critical sections; touched by the owner only
   std::atomic<bool> in_use{false};
   EpochSlot* next = nullptr;
 };
 
-// The calling thread's slot, or null before its first critical section. Initial-exec TLS: a
-// critical section costs no call.
+// The slot of every thread before its first critical section: never written. Its depth is not
+// 0, so a leaf section's one test of the depth (see EnterLeafEpoch) also sends a thread without
+// a slot to EnterEpoch, which claims one.
+extern FAULTLINE_API EpochSlot g_unclaimed_slot;
+// The calling thread's slot (g_unclaimed_slot before its first critical section).
+// Initial-exec TLS: a critical section costs no call.
 extern FAULTLINE_API __thread EpochSlot* t_epoch_slot __attribute__((tls_model("initial-exec")));
 // Claims a slot for the calling thread (released when the thread exits).
 FAULTLINE_API EpochSlot& ClaimEpochSlot();
@@ -45,14 +51,14 @@ extern FAULTLINE_API std::atomic<std::uint64_t> g_epoch;
 // guard object on purpose: an exception unwinding through a frame with a destructor costs a
 // second unwinding pass, and fired exception rules are on a test's hot path.
 inline EpochSlot& EnterEpoch() {
-  EpochSlot& slot = t_epoch_slot != nullptr ? *t_epoch_slot : ClaimEpochSlot();
+  EpochSlot& slot = t_epoch_slot != &g_unclaimed_slot ? *t_epoch_slot : ClaimEpochSlot();
   if (slot.depth++ == 0) {
     slot.epoch.exchange(g_epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
   }
   return slot;
 }
 // A critical section that calls nothing: EnterEpoch and ExitEpoch for a thread with a slot and
-// no section open (slot.depth == 0), leaving the depth at 0. Before a call that may open a
+// no section open (t_epoch_slot->depth == 0), leaving the depth at 0. Before a call that may open a
 // nested section, or that ends this one with ExitEpoch, the depth must be set to 1
 // (CountOutermostEpoch).
 inline void EnterLeafEpoch(EpochSlot& slot) {

@@ -27,6 +27,7 @@ namespace internal {
 
 std::atomic<FaultInjector*> g_current{nullptr};
 std::atomic<bool> g_current_armed{false};
+std::atomic<Site*> g_no_sites[kSiteChunkSize]{};
 __thread int t_harness_depth = 0;
 __thread int t_only_in_depth = 0;
 std::atomic<DescriptorPathFunction> g_descriptor_path{nullptr};
@@ -354,6 +355,7 @@ struct alignas(64) Rule {
         record(rule_record),
         generation(rule_generation),
         threshold(DrawThreshold(config->probability())),
+        head_bound(DrawHeadBound(threshold)),
         literal(IsLiteralGlob(config->target())),
         conditional(config->skip_first() != 0 || config->every_nth() != 0 ||
                     !config->on_calls().empty() || !config->chain().empty()),
@@ -391,6 +393,7 @@ struct alignas(64) Rule {
   RuleRecord* const record;
   const std::uint64_t generation;  // the injector's Reset() count when it was added
   const std::uint64_t threshold;   // DrawThreshold(probability)
+  const std::uint64_t head_bound;  // DrawHeadBound(threshold), of a probability in (0, 1)
   const bool literal;      // the target names one site: indexed by name, never matched as a glob
   // Has skip / every-nth / ordinal conditions, or is chained: tested before either, so that
   // rules with neither pay one test for both.
@@ -866,6 +869,7 @@ FaultInjector::FaultInjector(std::uint64_t seed)
       seed_mix_(internal::SeedMix(seed)),
       clock_(&RealClock::Instance()),
       state_(new internal::InjectorState()) {
+  for (auto& chunk : site_chunks_) chunk.store(internal::g_no_sites, std::memory_order_relaxed);
   state_->events.reserve(state_->event_limit);
   UpdateArmed();
 }
@@ -1212,7 +1216,7 @@ Site& FaultInjector::Intern(std::string_view target) {
 Site& FaultInjector::InternId(std::uint32_t id) {
   internal::HarnessLock lock(state_->mutex);
   std::atomic<Site*>* chunk = site_chunks_[id / kChunkSize].load(std::memory_order_acquire);
-  if (chunk == nullptr) {
+  if (chunk == internal::g_no_sites) {
     state_->chunks.push_back(std::make_unique<std::atomic<Site*>[]>(kChunkSize));
     chunk = state_->chunks.back().get();
     for (std::size_t i = 0; i < kChunkSize; ++i) chunk[i].store(nullptr, std::memory_order_relaxed);
@@ -1308,7 +1312,8 @@ __attribute__((noinline)) bool PassesFilters(const FaultConfig& config, const Ca
 // to DecideFrom.
 internal::Fired FaultInjector::Decide(Site& site) {
   internal::EpochSlot* const slot = internal::t_epoch_slot;
-  if (slot == nullptr || slot->depth != 0) return DecideGeneral(site, nullptr);
+  // A thread's first check (no slot yet) and a nested one.
+  if (slot->depth != 0) return DecideGeneral(site, nullptr);
   internal::EnterLeafEpoch(*slot);
   const RuleList* rules = site.rules.load(std::memory_order_seq_cst);
   // The ordinal is this value plus one, computed only where it is used.
@@ -1321,18 +1326,19 @@ internal::Fired FaultInjector::Decide(Site& site) {
       return DecideFrom(rules->begin(), rules->end(), site, earlier_calls + 1, nullptr);
     }
     rule->record->checks.fetch_add(1, std::memory_order_relaxed);
-    // Probabilities 0 and 1 decide without drawing.
     const std::uint64_t threshold = rule->threshold;
-    if (threshold != 0 &&
-        (threshold == internal::kDrawAlways ||
-         internal::DrawFires(internal::Mix64(rules->mix.load(std::memory_order_relaxed) ^
-                                             internal::CallMix(earlier_calls + 1)),
-                             threshold))) {
-      return Fire(*rule, site, earlier_calls + 1,
-                  internal::CountOutermostEpoch(internal::CurrentEpochSlot()));
+    bool fires = threshold != 0;
+    // Probabilities 0 and 1 decide without drawing (threshold - 1 wraps at 0).
+    if (threshold - 1 < internal::kDrawAlways - 1) {
+      const std::uint64_t head = internal::Mix64Head(rules->mix.load(std::memory_order_relaxed) ^
+                                                     internal::CallMix(earlier_calls + 1));
+      fires = head <= rule->head_bound && internal::DrawFires(head ^ (head >> 31), threshold);
+    }
+    if (fires) {
+      return Fire(*rule, site, earlier_calls + 1, internal::CountOutermostEpoch(*slot));
     }
   }
-  internal::ExitLeafEpoch(internal::CurrentEpochSlot());
+  internal::ExitLeafEpoch(*slot);
   return {};
 }
 

@@ -40,6 +40,43 @@ TEST(InjectorTest, ProbabilityZeroNeverFiresAndOneAlwaysFires) {
   EXPECT_EQ(FiredCalls(injector, "b", 10000).size(), 10000u);
 }
 
+TEST(InjectorTest, AOneRuleSiteFiresExactlyWhereTheDecisionStreamSays) {
+  // Probabilities whose draws end near the bound of an early rejection, or across it.
+  for (double p : {0x1p-50, 1e-6, 0.001, 0.3, 0.5, 0.999, 1 - 0x1p-40}) {
+    faultline::FaultInjector injector(7);
+    injector.AddRule(faultline::Exception("rule").Target("target").Probability(p));
+    std::vector<std::uint64_t> expected;
+    for (std::uint64_t call = 1; call <= 20000; ++call) {
+      const std::uint64_t bits = faultline::internal::DecisionBits(
+          7, faultline::internal::HashName("rule", 4), faultline::internal::HashName("target", 6),
+          call);
+      if (faultline::internal::DrawFires(bits, faultline::internal::DrawThreshold(p))) {
+        expected.push_back(call);
+      }
+    }
+    EXPECT_EQ(FiredCalls(injector, "target", 20000), expected) << "p=" << p;
+  }
+}
+
+TEST(InjectorTest, NoDrawWhoseHeadIsAboveTheBoundFires) {
+  using faultline::internal::DrawFires;
+  for (const std::uint64_t threshold :
+       {std::uint64_t{1}, std::uint64_t{3} << 20, faultline::internal::DrawThreshold(0.001),
+        faultline::internal::DrawThreshold(0.5), faultline::internal::DrawThreshold(0.99)}) {
+    const std::uint64_t bound = faultline::internal::DrawHeadBound(threshold);
+    // The heads just above the bound, and others spread up to the largest.
+    std::vector<std::uint64_t> heads = {bound + 1, bound + 2, bound + (std::uint64_t{1} << 32),
+                                        ~std::uint64_t{0}};
+    for (std::uint64_t i = 1; i <= 10000; ++i) {
+      heads.push_back(bound + 1 + faultline::internal::Mix64(i) % (~std::uint64_t{0} - bound));
+    }
+    for (const std::uint64_t head : heads) {
+      ASSERT_FALSE(DrawFires(head ^ (head >> 31), threshold))
+          << "threshold " << threshold << ", head " << head;
+    }
+  }
+}
+
 TEST(InjectorTest, ObservedRatesStayWithinBinomialBounds) {
   for (double p : {0.01, 0.2, 0.3, 0.5, 0.9}) {
     faultline::FaultInjector injector(1234);

@@ -90,10 +90,15 @@ constexpr std::uint64_t HashName(const char* data, std::size_t size) {
   return h;
 }
 
+// The SplitMix64 finalizer but its last step (Mix64(z) == Mix64Head(z) ^ (Mix64Head(z) >> 31)).
+constexpr std::uint64_t Mix64Head(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  return (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+}
+
 // The SplitMix64 finalizer: a bijective mix of 64 bits.
 constexpr std::uint64_t Mix64(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z = Mix64Head(z);
   return z ^ (z >> 31);
 }
 
@@ -145,6 +150,14 @@ inline std::uint64_t DrawThreshold(double probability) {
 // True when a draw of `bits` fires under `threshold` (DrawThreshold).
 constexpr bool DrawFires(std::uint64_t bits, std::uint64_t threshold) {
   return (bits >> 11) < threshold;
+}
+
+// Above this, the Mix64Head of a draw cannot fire under `threshold` (0 < threshold <
+// kDrawAlways): Mix64's last step keeps the top 31 bits of the head, and a draw whose top 31
+// bits exceed those of the largest firing draw does not fire. So most draws that do not fire
+// are decided without that step.
+constexpr std::uint64_t DrawHeadBound(std::uint64_t threshold) {
+  return ((threshold - 1) << 11) | ((std::uint64_t{1} << 33) - 1);
 }
 
 }  // namespace internal
