@@ -271,14 +271,14 @@ TEST(ChainTest, OffAloneStillDisablesTheRule) {
   EXPECT_EQ(ToString(chain), "a=1*off@off->exception");
 }
 
-struct ErrorCase {
+struct ChainErrorCase {
   const char* text;
   int column;
   const char* message;
 };
 
 TEST(ChainTest, BadChainsInTextSayWhatWasExpected) {
-  const ErrorCase cases[] = {
+  const ChainErrorCase cases[] = {
       {"x=exception->", 14,
        R"(expected a percentage, a count or an action (exception, delay, timeout, return, errno, partial, corrupt, pause, wait or off) after "->", got end of input)"},
       {"x=t:1*exception->->delay(1s)", 18,
@@ -299,7 +299,7 @@ TEST(ChainTest, BadChainsInTextSayWhatWasExpected) {
       {"x=exception@thread([ab)", 20,
        R"(rule "x": bad thread name "[ab": '[' at column 1 is never closed by ']')"},
   };
-  for (const ErrorCase& c : cases) {
+  for (const ChainErrorCase& c : cases) {
     SCOPED_TRACE(c.text);
     try {
       ParseRules(c.text);

@@ -24,9 +24,9 @@ using ::testing::ReturnRef;
 using ::testing::SetArgReferee;
 using ::testing::ThrowsMessage;
 
-class Gateway {
+class PaymentGateway {
  public:
-  virtual ~Gateway() = default;
+  virtual ~PaymentGateway() = default;
   virtual int Charge(int cents) = 0;
   virtual std::string Name() const = 0;
   virtual const std::string& Currency() = 0;
@@ -35,7 +35,7 @@ class Gateway {
   virtual std::unique_ptr<int> Open() = 0;
 };
 
-class MockGateway : public Gateway {
+class MockPaymentGateway : public PaymentGateway {
  public:
   MOCK_METHOD(int, Charge, (int cents), (override));
   MOCK_METHOD(std::string, Name, (), (const, override));
@@ -188,7 +188,7 @@ FAULTLINE_TEST(PluginTest, ExpectedAnnotatedRuleThatFiresPasses,
 
 class Checkout : public faultline::FaultTest {
  protected:
-  MockGateway gateway_;
+  MockPaymentGateway gateway_;
 };
 
 FAULTLINE_TEST_F(Checkout, InjectWrapsReturnActions,
