@@ -57,14 +57,9 @@ namespace internal {
 inline namespace FAULTLINE_EXCEPTION_MODE {
 template <class F>
 class Wrapped;
-class Point;
 }  // namespace FAULTLINE_EXCEPTION_MODE
 struct InjectorState;
 struct EpochSlot;
-// How many sites of an injector's site table one chunk holds.
-inline constexpr std::size_t kSiteChunkSize = 1024;
-// The chunk of every part of a site table with no site yet: all null, never written.
-extern FAULTLINE_API std::atomic<Site*> g_no_sites[kSiteChunkSize];
 // Throws the InjectedFault of `rule`, for code built without exceptions, which cannot throw.
 [[noreturn]] FAULTLINE_API void ThrowInjectedFault(const FaultConfig& rule);
 }  // namespace internal
@@ -233,8 +228,7 @@ class FAULTLINE_API FaultInjector {
 
  private:
   friend class RuleScope;
-  friend class internal::Point;
-  static constexpr std::size_t kChunkSize = internal::kSiteChunkSize;
+  static constexpr std::size_t kChunkSize = 1024;
   static constexpr std::size_t kChunks = internal::kMaxTargets / kChunkSize;
 
   // Check once the armed flag has been read: one load of the site's rule list and the count.
@@ -308,7 +302,10 @@ class FAULTLINE_API FaultInjector {
   std::atomic<std::uint64_t> seed_;
   std::atomic<std::uint64_t> seed_mix_;  // internal::SeedMix(seed_), the seed's part of decisions
   std::atomic<Clock*> clock_;
-  // Each internal::g_no_sites until a site of its part is interned.
+  // The chunk of every part of a site table with no site yet: all null, never written.
+  static std::atomic<internal::Site*> no_sites_[kChunkSize];
+
+  // Each no_sites_ until a site of its part is interned.
   std::array<std::atomic<std::atomic<internal::Site*>*>, kChunks> site_chunks_;
   std::unique_ptr<internal::InjectorState> state_;
 };
@@ -335,7 +332,9 @@ class FAULTLINE_API RuleScope {
 namespace internal {
 // The injector SetCurrent chose; null until the first Current() or SetCurrent().
 extern FAULTLINE_API std::atomic<FaultInjector*> g_current;
-// True while the current injector is armed: the one load of a disarmed FAULTLINE_POINT.
+// True while the current injector is armed: the one load of a disarmed FAULTLINE_POINT. Set
+// with release once g_current holds that injector, so a thread that sees it set with acquire
+// (or a relaxed load and an acquire fence) sees an injector in g_current.
 extern FAULTLINE_API std::atomic<bool> g_current_armed;
 FAULTLINE_API FaultInjector& DefaultInjector();
 }  // namespace internal

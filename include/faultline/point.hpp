@@ -68,12 +68,12 @@ inline namespace FAULTLINE_EXCEPTION_MODE {
 class Point {
  public:
   explicit Point(const char* name) : id_(PointId(name)) {}
-  // Once FAULTLINE_POINT has seen the current injector armed: CheckPoint without its second
-  // look at the armed flag.
+  // Once FAULTLINE_POINT has seen g_current_armed set: an injector was current then (the flag
+  // is set with release after it), so no test for none is needed.
   Decision Check() const {
 #if defined(__cpp_exceptions)
-    FaultInjector& injector = Current();
-    return injector.CheckArmed<true>(injector.SiteFor(id_));
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return internal::g_current.load(std::memory_order_relaxed)->CheckPoint(id_);
 #else
     return CheckPointWithoutExceptions(id_);
 #endif

@@ -27,7 +27,6 @@ namespace internal {
 
 std::atomic<FaultInjector*> g_current{nullptr};
 std::atomic<bool> g_current_armed{false};
-std::atomic<Site*> g_no_sites[kSiteChunkSize]{};
 __thread int t_harness_depth = 0;
 __thread int t_only_in_depth = 0;
 std::atomic<DescriptorPathFunction> g_descriptor_path{nullptr};
@@ -864,12 +863,14 @@ using internal::RuleList;
 using internal::RuleRecord;
 using internal::Site;
 
+std::atomic<internal::Site*> FaultInjector::no_sites_[kChunkSize]{};
+
 FaultInjector::FaultInjector(std::uint64_t seed)
     : seed_(seed),
       seed_mix_(internal::SeedMix(seed)),
       clock_(&RealClock::Instance()),
       state_(new internal::InjectorState()) {
-  for (auto& chunk : site_chunks_) chunk.store(internal::g_no_sites, std::memory_order_relaxed);
+  for (auto& chunk : site_chunks_) chunk.store(no_sites_, std::memory_order_relaxed);
   state_->events.reserve(state_->event_limit);
   UpdateArmed();
 }
@@ -882,7 +883,7 @@ FaultInjector::~FaultInjector() {
     internal::HarnessLock lock(internal::CurrentMutex());
     FaultInjector* self = this;
     if (internal::g_current.compare_exchange_strong(self, &fallback)) {
-      internal::g_current_armed.store(fallback.armed(), std::memory_order_relaxed);
+      internal::g_current_armed.store(fallback.armed(), std::memory_order_release);
     }
   }
   // No check may run any more: everything can go at once.
@@ -898,7 +899,7 @@ void FaultInjector::UpdateArmed() {
   armed_.store(armed, std::memory_order_relaxed);
   internal::HarnessLock current_lock(internal::CurrentMutex());
   if (internal::g_current.load(std::memory_order_relaxed) == this) {
-    internal::g_current_armed.store(armed, std::memory_order_relaxed);
+    internal::g_current_armed.store(armed, std::memory_order_release);
   }
 }
 
@@ -1216,7 +1217,7 @@ Site& FaultInjector::Intern(std::string_view target) {
 Site& FaultInjector::InternId(std::uint32_t id) {
   internal::HarnessLock lock(state_->mutex);
   std::atomic<Site*>* chunk = site_chunks_[id / kChunkSize].load(std::memory_order_acquire);
-  if (chunk == internal::g_no_sites) {
+  if (chunk == no_sites_) {
     state_->chunks.push_back(std::make_unique<std::atomic<Site*>[]>(kChunkSize));
     chunk = state_->chunks.back().get();
     for (std::size_t i = 0; i < kChunkSize; ++i) chunk[i].store(nullptr, std::memory_order_relaxed);
@@ -1322,7 +1323,7 @@ internal::Fired FaultInjector::Decide(Site& site) {
   if (rules != nullptr) {
     Rule* const rule = rules->quick.load(std::memory_order_relaxed);
     if (rule == nullptr) {
-      internal::CountOutermostEpoch(internal::CurrentEpochSlot());
+      internal::CountOutermostEpoch(*slot);
       return DecideFrom(rules->begin(), rules->end(), site, earlier_calls + 1, nullptr);
     }
     rule->record->checks.fetch_add(1, std::memory_order_relaxed);
@@ -1625,7 +1626,7 @@ FaultInjector* SetCurrent(FaultInjector* injector) {
   FaultInjector* previous = internal::g_current.load(std::memory_order_relaxed);
   FaultInjector* next = injector != nullptr ? injector : &fallback;
   internal::g_current.store(next, std::memory_order_release);
-  internal::g_current_armed.store(next->armed(), std::memory_order_relaxed);
+  internal::g_current_armed.store(next->armed(), std::memory_order_release);
   return previous;
 }
 

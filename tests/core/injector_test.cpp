@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "binomial.hpp"
@@ -42,7 +43,7 @@ TEST(InjectorTest, ProbabilityZeroNeverFiresAndOneAlwaysFires) {
 
 TEST(InjectorTest, AOneRuleSiteFiresExactlyWhereTheDecisionStreamSays) {
   // Probabilities whose draws end near the bound of an early rejection, or across it.
-  for (double p : {0x1p-50, 1e-6, 0.001, 0.3, 0.5, 0.999, 1 - 0x1p-40}) {
+  for (double p : {0x1p-50, 1e-6, 0.001, 0.3, 0.5, 0.999, 1 - 0x1p-40, std::nextafter(1.0, 0.0)}) {
     faultline::FaultInjector injector(7);
     injector.AddRule(faultline::Exception("rule").Target("target").Probability(p));
     std::vector<std::uint64_t> expected;
@@ -64,6 +65,7 @@ TEST(InjectorTest, NoDrawWhoseHeadIsAboveTheBoundFires) {
        {std::uint64_t{1}, std::uint64_t{3} << 20, faultline::internal::DrawThreshold(0.001),
         faultline::internal::DrawThreshold(0.5), faultline::internal::DrawThreshold(0.99)}) {
     const std::uint64_t bound = faultline::internal::DrawHeadBound(threshold);
+    ASSERT_LT(bound, ~std::uint64_t{0}) << "threshold " << threshold << " leaves no head above";
     // The heads just above the bound, and others spread up to the largest.
     std::vector<std::uint64_t> heads = {bound + 1, bound + 2, bound + (std::uint64_t{1} << 32),
                                         ~std::uint64_t{0}};
