@@ -204,17 +204,18 @@ FAULTLINE_TEST_F(Checkout, InjectWrapsReturnActions,
 // The mock's call is held until a call of another target has begun: "Charge after Name".
 FAULTLINE_TEST_F(Checkout, InjectHoldsAMockCallUntilAnotherTargetIsReached,
                  faultline::Wait("name-first", "Gateway::Name").Target("Gateway::Charge")) {
-  std::atomic<bool> named{false};
+  std::atomic<bool> naming{false};
   EXPECT_CALL(gateway_, Charge(_)).WillOnce(faultline::Inject("Gateway::Charge", [&](int) {
-    return named.load() ? 1 : 0;
+    return naming.load() ? 1 : 0;
   }));
-  EXPECT_CALL(gateway_, Name()).WillOnce(faultline::Inject("Gateway::Name", [&] {
-    named = true;
+  EXPECT_CALL(gateway_, Name()).WillOnce(faultline::Inject("Gateway::Name", [] {
     return std::string("acme");
   }));
   int charged = -1;
   std::thread payer([&] { charged = gateway_.Charge(100); });
   EXPECT_TRUE(Injector().WaitForHit("Gateway::Charge"));
+  // Set before the call that releases Charge: Name's own action may run after Charge's.
+  naming = true;
   EXPECT_EQ(gateway_.Name(), "acme");
   payer.join();
   EXPECT_EQ(charged, 1);
